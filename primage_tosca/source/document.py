@@ -1,0 +1,142 @@
+"""A parsed file with its name: data, positions and the problems of reading it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .. import catalog
+from ..diagnostics import Diagnostic, Location, Severity
+from .reader import DEFAULT_LIMITS, Limits, ParsedYaml, Problem, parse_bytes
+
+
+LIBRARY_WARNINGS = {"PT102"}
+
+
+@dataclass
+class Document:
+    """One YAML file as read: ``file`` is the name shown to people (a path as
+    given, or the URL it was imported by); ``real_path`` the local file read."""
+
+    file: str
+    parsed: ParsedYaml
+    real_path: str | None = None
+    url: str | None = None
+    sha256: str = ""
+
+    @property
+    def data(self) -> Any:
+        return self.parsed.data
+
+    @property
+    def ok(self) -> bool:
+        return self.parsed.ok
+
+    def has(self, path: tuple) -> bool:
+        return tuple(path) in self.parsed.values
+
+    def locate(self, path: tuple = (), key: bool = False) -> Location:
+        """Where ``path`` is written; the key's position when ``key`` is set.
+        A path that is not in the file (a default, an alias) falls back to its
+        nearest written ancestor."""
+        path = tuple(path)
+        if key and path in self.parsed.keys:
+            line, column = self.parsed.keys[path]
+            return Location(self.file, line, column)
+        while True:
+            found = self.parsed.values.get(path)
+            if found is not None:
+                return Location(self.file, found[0], found[1])
+            if not path:
+                return Location(self.file, 1, 1)
+            path = path[:-1]
+
+    def diagnostics(self) -> list[Diagnostic]:
+        found = [problem_to_diagnostic(self.file, p) for p in self.parsed.problems]
+        if self.url:
+            # A library fetched by URL is not the author's to fix: its lint-level
+            # problems (a duplicate key keeps the last value, as IM reads it) warn.
+            found = [replace(d, severity=Severity.WARNING, message=d.message + " (in an imported library)")
+                     if d.rule in LIBRARY_WARNINGS else d for d in found]
+        return found
+
+
+def problem_to_diagnostic(file: str, problem: Problem) -> Diagnostic:
+    return catalog.make(problem.rule, problem.message, Location(file, problem.line, problem.column),
+                        problem.path, problem.hint)
+
+
+class ParseCache:
+    """Parses keyed by content hash: a type library imported by many templates
+    is parsed once per process, whatever name it is reached by."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[tuple[str, Limits], ParsedYaml] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def parse(self, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[str, ParsedYaml]:
+        digest = hashlib.sha256(raw).hexdigest()
+        key = (digest, limits)
+        with self._lock:
+            found = self._parsed.get(key)
+            if found is not None:
+                self.hits += 1
+                return digest, found
+        parsed = parse_bytes(raw, limits)
+        with self._lock:
+            self.misses += 1
+            self._parsed.setdefault(key, parsed)
+        return digest, parsed
+
+    def clear(self) -> None:
+        with self._lock:
+            self._parsed.clear()
+            self.hits = self.misses = 0
+
+
+PARSE_CACHE = ParseCache()
+
+
+def read_local(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes | None, Problem | None]:
+    """Read a local file's bytes, checking size before reading a byte of it."""
+    try:
+        if os.path.isdir(path):
+            return None, Problem("PT109", f"{path} is a directory, not a file")
+        size = os.path.getsize(path)
+        if size > limits.max_bytes:
+            return None, Problem("PT104", f"the file is {size:,} bytes, over the {limits.max_bytes:,}-byte limit",
+                                 hint="raise the limit with --max-file-size if the file is genuine")
+        with open(path, "rb") as handle:
+            return handle.read(limits.max_bytes + 1), None
+    except FileNotFoundError:
+        return None, Problem("PT109", f"{path} does not exist")
+    except OSError as exc:
+        return None, Problem("PT109", f"cannot read {path}: {exc.strerror or exc}")
+
+
+def load_document(
+    path: str,
+    display: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    cache: ParseCache = PARSE_CACHE,
+    url: str | None = None,
+) -> Document:
+    """Read and parse a local file; problems are kept in the document."""
+    raw, problem = read_local(path, limits)
+    name = display or path
+    if raw is None:
+        return Document(name, ParsedYaml(problems=[problem]), real_path=path, url=url)
+    digest, parsed = cache.parse(raw, limits)
+    return Document(name, parsed, real_path=os.path.realpath(path), url=url, sha256=digest)
+
+
+def document_from_text(text: str | bytes, name: str = "<string>", limits: Limits = DEFAULT_LIMITS,
+                       cache: ParseCache = PARSE_CACHE) -> Document:
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    digest, parsed = cache.parse(raw, limits)
+    return Document(name, parsed, sha256=digest)

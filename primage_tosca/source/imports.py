@@ -1,0 +1,244 @@
+"""Where an import comes from: local files, the import map, the URL cache, and,
+only when asked, the network.
+
+This is the one place that decides whether the network may be used. The
+default is offline: a URL is served from an import map (URL prefix -> local
+file or folder) or from the cache that ``types pull`` fills, else it is a
+diagnostic that names the URL and the fix.
+
+Validating an untrusted pull request must be safe, so ``file://`` URLs, plain
+``http://`` fetches and local paths that climb out of the allowed roots are
+refused unless the policy says otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import yaml
+
+from ..config import data_dir
+
+URL_SCHEMES = ("http", "https", "ftp", "file")
+
+
+class ImportMapError(Exception):
+    """The import map file is unreadable or malformed."""
+
+
+def is_url(reference: str) -> bool:
+    scheme = urlsplit(reference).scheme.lower()
+    return scheme in URL_SCHEMES
+
+
+def is_within(path: str, root: str) -> bool:
+    path, root = os.path.normcase(path), os.path.normcase(root)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+@dataclass
+class ImportMap:
+    """URL prefix -> local file or folder. The longest matching prefix wins."""
+
+    entries: dict[str, Path] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike) -> "ImportMap":
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = yaml.safe_load(text)  # JSON is YAML too
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise ImportMapError(f"cannot read import map {path}: {exc}") from None
+        if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+            raise ImportMapError(f"import map {path} must be a mapping from URL prefix to a local path")
+        base = path.resolve().parent
+        return cls({prefix: (base / target) for prefix, target in data.items()}, [str(path)])
+
+    def merged(self, other: "ImportMap") -> "ImportMap":
+        entries = dict(other.entries)
+        entries.update(self.entries)  # earlier maps win on equal prefixes
+        return ImportMap(entries, self.sources + other.sources)
+
+    def lookup(self, url: str) -> Path | None:
+        """The local file for ``url``, or None when no prefix matches. A folder
+        target never serves a path that climbs out of it."""
+        for prefix in sorted(self.entries, key=len, reverse=True):
+            if not url.startswith(prefix):
+                continue
+            target = self.entries[prefix]
+            rest = unquote(url[len(prefix):].split("?", 1)[0].split("#", 1)[0])
+            if not rest:
+                return target
+            clean = posixpath.normpath(rest.lstrip("/"))
+            if clean.startswith("..") or posixpath.isabs(clean):
+                return None
+            return target / clean
+        return None
+
+
+class UrlCache:
+    """Files fetched by ``types pull`` (or ``--online``), named by the URL's hash."""
+
+    def __init__(self, root: Path | None = None):
+        self.root = Path(root) if root else data_dir() / "imports"
+
+    def _stem(self, url: str) -> Path:
+        digest = hashlib.sha256(url.encode("utf-8")).hexdigest()
+        return self.root / digest[:2] / digest
+
+    def lookup(self, url: str) -> Path | None:
+        path = self._stem(url).with_suffix(".yaml")
+        return path if path.is_file() else None
+
+    def store(self, url: str, content: bytes) -> Path:
+        stem = self._stem(url)
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"url": url, "sha256": hashlib.sha256(content).hexdigest(), "size": len(content),
+                "fetched": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        tmp = stem.with_suffix(".tmp")
+        tmp.write_bytes(content)
+        os.replace(tmp, stem.with_suffix(".yaml"))  # never a half-written cache entry
+        stem.with_suffix(".json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        return stem.with_suffix(".yaml")
+
+
+class FetchError(Exception):
+    pass
+
+
+@dataclass
+class Fetcher:
+    """HTTPS downloads with a timeout and a size cap."""
+
+    timeout: float = 20.0
+    max_bytes: int = 10 * 1024 * 1024
+    allow_http: bool = False
+
+    def fetch(self, url: str) -> bytes:
+        import requests  # imported here: offline runs never need it
+
+        scheme = urlsplit(url).scheme.lower()
+        if scheme != "https" and not (scheme == "http" and self.allow_http):
+            raise FetchError(f"refusing to fetch {url}: only https URLs are fetched")
+        try:
+            with requests.get(url, timeout=self.timeout, stream=True, allow_redirects=True) as response:
+                if response.status_code != 200:
+                    raise FetchError(f"{url} answered HTTP {response.status_code}")
+                chunks, size = [], 0
+                for chunk in response.iter_content(65536):
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise FetchError(f"{url} is larger than {self.max_bytes:,} bytes")
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except requests.RequestException as exc:
+            raise FetchError(f"cannot fetch {url}: {exc.__class__.__name__}: {exc}") from None
+
+
+@dataclass
+class ImportPolicy:
+    """What imports may reach. The defaults suit validating untrusted input."""
+
+    import_map: ImportMap = field(default_factory=ImportMap)
+    cache: UrlCache | None = None
+    online: bool = False
+    roots: list[str] = field(default_factory=list)
+    allow_outside_roots: bool = False
+    allow_file_urls: bool = False
+    allow_http: bool = False
+    fetcher: Fetcher = field(default_factory=Fetcher)
+
+    def url_cache(self) -> UrlCache:
+        if self.cache is None:
+            self.cache = UrlCache()
+        return self.cache
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Where an import reference leads: a local file, or why not."""
+
+    local_path: str | None = None
+    url: str | None = None  # set when the file stands for a URL (mapped, cached or fetched)
+    rule: str | None = None
+    message: str = ""
+    hint: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.local_path is not None
+
+
+def resolve_url(url: str, policy: ImportPolicy) -> Resolution:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme == "file":
+        if not policy.allow_file_urls:
+            return Resolution(rule="PT202", message=f"file:// import {url} refused",
+                              hint="file URLs can read any file of the machine; pass --allow-file-urls to permit them")
+        path = unquote(urlsplit(url).path)
+        return resolve_local_path(path, None, policy, check_roots=False)
+    mapped = policy.import_map.lookup(url)
+    if mapped is not None:
+        return Resolution(str(mapped), url) if mapped.is_file() else Resolution(
+            rule="PT200", message=f"{url} is mapped to {mapped}, which is not a file",
+            hint=f"check the import map{'s' if len(policy.import_map.sources) > 1 else ''} "
+                 f"{', '.join(policy.import_map.sources)}")
+    cached = policy.url_cache().lookup(url)
+    if cached is not None:
+        return Resolution(str(cached), url)
+    if scheme == "http" and not policy.allow_http:
+        return Resolution(rule="PT202", message=f"plain http import {url} refused",
+                          hint="use https, map the URL to a local file with --import-map, or pass --allow-http")
+    if not policy.online:
+        return Resolution(
+            rule="PT201", message=f"import {url} is not available offline",
+            hint=f"map it to a local file with --import-map, or fetch it once with "
+                 f"`python -m primage_tosca types pull {url}`, or pass --online")
+    return fetch_into_cache(url, policy)
+
+
+def fetch_into_cache(url: str, policy: ImportPolicy) -> Resolution:
+    fetcher = policy.fetcher
+    if policy.allow_http and not fetcher.allow_http:
+        fetcher = Fetcher(fetcher.timeout, fetcher.max_bytes, allow_http=True)
+    try:
+        content = fetcher.fetch(url)
+    except FetchError as exc:
+        return Resolution(rule="PT204", message=str(exc), hint="check the URL, or map it with --import-map")
+    return Resolution(str(policy.url_cache().store(url, content)), url)
+
+
+def resolve_local_path(path: str, base_dir: str | None, policy: ImportPolicy, check_roots: bool = True) -> Resolution:
+    joined = path if os.path.isabs(path) or base_dir is None else os.path.join(base_dir, path)
+    real = os.path.realpath(joined)  # symlinks resolved before the root check
+    if check_roots and not policy.allow_outside_roots and policy.roots:
+        if not any(is_within(real, root) for root in policy.roots):
+            return Resolution(
+                rule="PT202", message=f"import {path} resolves to {real}, outside the allowed roots",
+                hint=f"allowed roots: {', '.join(policy.roots)}; add one with --root DIR, or pass --allow-outside-roots")
+    if os.path.isdir(real):
+        return Resolution(rule="PT200", message=f"import {path} is a directory, not a file")
+    if not os.path.isfile(real):
+        return Resolution(rule="PT200", message=f"import {path} not found (looked for {joined})")
+    return Resolution(real)
+
+
+def resolve_reference(reference: str, importer_path: str | None, importer_url: str | None,
+                      policy: ImportPolicy) -> Resolution:
+    """Resolve an import written in a file that was read from ``importer_path``
+    (and stands for ``importer_url`` when it came from a URL)."""
+    if is_url(reference):
+        return resolve_url(reference, policy)
+    if importer_url and not os.path.isabs(reference):
+        return resolve_url(urljoin(importer_url, reference), policy)
+    base = os.path.dirname(importer_path) if importer_path else os.getcwd()
+    return resolve_local_path(reference, base, policy)

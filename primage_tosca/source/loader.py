@@ -1,0 +1,211 @@
+"""Loading a template and everything it imports, transitively.
+
+The result, a :class:`SourceSet`, holds every document read (each once), the
+import edges between them (where each import is written and what it led to)
+and the problems found on the way: a missing or refused import, a cycle, a
+file that is not YAML. Loading never stops at the first problem.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .. import catalog
+from ..diagnostics import Diagnostic
+from .document import PARSE_CACHE, Document, ParseCache, load_document
+from .imports import ImportPolicy, Resolution, is_url, resolve_reference, resolve_url
+from .reader import DEFAULT_LIMITS, Limits
+
+IMPORT_KEYS = {"file", "repository", "namespace_prefix", "namespace_uri"}
+
+
+@dataclass
+class ImportEdge:
+    importer: Document
+    path: tuple  # where the import is written in the importer
+    reference: str
+    name: str | None = None
+    namespace_prefix: str | None = None
+    target: Document | None = None
+
+
+@dataclass
+class SourceSet:
+    root: Document
+    documents: list[Document] = field(default_factory=list)
+    edges: list[ImportEdge] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    complete: bool = True  # every import was found and parsed
+
+    def imports_of(self, document: Document) -> list[ImportEdge]:
+        return [e for e in self.edges if e.importer is document]
+
+    def imported_documents(self) -> list[Document]:
+        return [d for d in self.documents if d is not self.root]
+
+
+@dataclass(frozen=True)
+class ImportEntry:
+    """One entry of an ``imports`` list, in any of the forms TOSCA allows."""
+
+    path: tuple
+    file: str
+    name: str | None = None
+    repository: str | None = None
+    namespace_prefix: str | None = None
+
+
+def display_name(real_path: str, url: str | None) -> str:
+    if url:
+        return url
+    relative = os.path.relpath(real_path)
+    return real_path if relative.startswith("..") else relative
+
+
+def parse_import_entries(document: Document) -> tuple[list[ImportEntry], list[Diagnostic]]:
+    data = document.data
+    imports = data.get("imports") if isinstance(data, dict) else None
+    if imports is None:
+        return [], []
+    if not isinstance(imports, list):
+        return [], [catalog.make("PT205", "'imports' must be a list", document.locate(("imports",)), ("imports",))]
+    entries, problems = [], []
+    for index, item in enumerate(imports):
+        entry, problem = _parse_entry(item, ("imports", index))
+        if entry:
+            entries.append(entry)
+        if problem:
+            problems.append(catalog.make("PT205", problem, document.locate(("imports", index)), ("imports", index),
+                                         "write an import as a path or URL, or as `name: {file: ..., repository: ...}`"))
+    return entries, problems
+
+
+def _parse_entry(item: Any, path: tuple) -> tuple[ImportEntry | None, str | None]:
+    if isinstance(item, str):
+        return ImportEntry(path, item), None
+    if not isinstance(item, dict) or not item:
+        return None, f"an import must be a string or a mapping, not {type(item).__name__}"
+    if "file" in item and set(item) <= IMPORT_KEYS:  # TOSCA 1.2+ form: the definition itself
+        return _from_definition(item, path, None)
+    if len(item) != 1:
+        return None, "a named import is a mapping with exactly one name"
+    name, definition = next(iter(item.items()))
+    if isinstance(definition, str):
+        return ImportEntry(path + (name,), definition, str(name)), None
+    if isinstance(definition, dict):
+        return _from_definition(definition, path + (name,), str(name))
+    return None, f"import {name!r} must name a file, not {type(definition).__name__}"
+
+
+def _from_definition(definition: dict, path: tuple, name: str | None) -> tuple[ImportEntry | None, str | None]:
+    unknown = set(definition) - IMPORT_KEYS
+    if unknown:
+        return None, f"unknown import keys {sorted(map(str, unknown))}; allowed: {sorted(IMPORT_KEYS)}"
+    file = definition.get("file")
+    if not isinstance(file, str) or not file:
+        return None, "an import definition needs 'file' naming a path or URL"
+    for key in ("repository", "namespace_prefix"):
+        if definition.get(key) is not None and not isinstance(definition.get(key), str):
+            return None, f"'{key}' of an import must be a string"
+    return ImportEntry(path, file, name, definition.get("repository"), definition.get("namespace_prefix")), None
+
+
+def _repository_url(document: Document, name: str) -> str | None:
+    repositories = document.data.get("repositories") if isinstance(document.data, dict) else None
+    if not isinstance(repositories, dict) or name not in repositories:
+        return None
+    definition = repositories[name]
+    url = definition.get("url") if isinstance(definition, dict) else definition
+    return url.strip() if isinstance(url, str) else None
+
+
+class _Loader:
+    def __init__(self, policy: ImportPolicy, limits: Limits, cache: ParseCache):
+        self.policy, self.limits, self.cache = policy, limits, cache
+        self.loaded: dict[str, Document] = {}
+        self.active: list[str] = []  # the import chain being followed, for cycle reports
+
+    def run(self, root_path: str, display: str | None) -> SourceSet:
+        root = load_document(root_path, display or root_path, self.limits, self.cache)
+        result = SourceSet(root, [root])
+        result.diagnostics.extend(root.diagnostics())
+        if not root.ok:
+            result.complete = False
+            return result
+        key = root.real_path or root.file
+        self.loaded[key] = root
+        self.follow(root, key, result)
+        return result
+
+    def follow(self, document: Document, key: str, result: SourceSet) -> None:
+        if not isinstance(document.data, dict):
+            return
+        self.active.append(key)
+        entries, problems = parse_import_entries(document)
+        result.diagnostics.extend(problems)
+        result.complete &= not problems
+        for entry in entries:
+            self.follow_entry(document, entry, result)
+        self.active.pop()
+
+    def resolve(self, document: Document, entry: ImportEntry) -> Resolution:
+        if entry.repository:
+            base = _repository_url(document, entry.repository)
+            if base is None:
+                return Resolution(rule="PT205", message=f"import names repository {entry.repository!r}, "
+                                  "which 'repositories' does not define")
+            return resolve_url(base.rstrip("/") + "/" + entry.file.lstrip("/"), self.policy)
+        return resolve_reference(entry.file, document.real_path, document.url, self.policy)
+
+    def follow_entry(self, document: Document, entry: ImportEntry, result: SourceSet) -> None:
+        edge = ImportEdge(document, entry.path, entry.file, entry.name, entry.namespace_prefix)
+        result.edges.append(edge)
+        where = document.locate(entry.path)
+        found = self.resolve(document, entry)
+        if not found.ok:
+            result.diagnostics.append(catalog.make(found.rule, found.message, where, entry.path, found.hint))
+            result.complete = False
+            return
+        key = found.local_path
+        if key in self.active:
+            chain = [self.loaded[k].file for k in self.active[self.active.index(key):]] + [self.loaded[key].file]
+            result.diagnostics.append(catalog.make(
+                "PT203", "import cycle: " + " -> ".join(chain), where, entry.path,
+                "a file cannot import itself, directly or through others: remove one import of the cycle"))
+            result.complete = False
+            return
+        if key in self.loaded:
+            edge.target = self.loaded[key]
+            return
+        url = found.url or (None if not is_url(entry.file) else entry.file)
+        target = load_document(key, display_name(key, url), self.limits, self.cache, url=url)
+        self.loaded[key] = target
+        edge.target = target
+        result.documents.append(target)
+        result.diagnostics.extend(target.diagnostics())
+        if not target.ok:
+            result.complete = False
+            return
+        if not isinstance(target.data, dict):
+            result.diagnostics.append(catalog.make("PT101", "an imported file must be a mapping of TOSCA "
+                                                   "definitions", target.locate(()), ()))
+            result.complete = False
+            return
+        self.follow(target, key, result)
+
+
+def load_sources(
+    path: str,
+    policy: ImportPolicy | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    cache: ParseCache = PARSE_CACHE,
+    display: str | None = None,
+) -> SourceSet:
+    """Read ``path`` and all it imports. The policy's roots default to the
+    template's own folder."""
+    policy = policy or ImportPolicy()
+    if not policy.roots:
+        policy = replace(policy, roots=[os.path.dirname(os.path.realpath(path))])
+    return _Loader(policy, limits, cache).run(path, display)

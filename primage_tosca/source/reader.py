@@ -1,0 +1,387 @@
+"""Reading YAML with a position for every key and value.
+
+PyYAML's loaders throw positions away and silently keep the last of two equal
+keys. This module walks the YAML *event* stream itself (libyaml's parser when
+present), builds plain dicts and lists exactly as ``yaml.safe_load`` would, and
+keeps, beside the data, a table from template path to line and column.
+
+It also enforces the limits that make validating untrusted files safe: a byte
+cap checked before reading, a nesting limit, and an alias-expansion budget
+against "billion laughs" documents. Every problem becomes a :class:`Problem`
+with a position; nothing here raises for bad input.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import ScalarNode
+
+try:  # libyaml's event parser is about five times faster than PyYAML's own
+    from yaml import CSafeLoader as _EventLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _EventLoader
+
+Path = tuple
+Position = tuple  # (line, column), both from 1
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one file may cost to read."""
+
+    max_bytes: int = 10 * 1024 * 1024
+    max_depth: int = 200
+    max_nodes: int = 2_000_000  # after alias expansion
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem found while reading, before the file's name is attached."""
+
+    rule: str
+    message: str
+    line: int = 1
+    column: int = 1
+    path: Path = ()
+    hint: str | None = None
+
+
+@dataclass
+class ParsedYaml:
+    """The result of reading one file's bytes. Independent of the file's name,
+    so equal contents can share one parse (see :mod:`primage_tosca.source.cache`)."""
+
+    data: Any = None
+    values: dict[Path, Position] = field(default_factory=dict)
+    keys: dict[Path, Position] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.data is not None
+
+
+class _Abort(Exception):
+    """Stops the walk after a problem that makes the rest meaningless."""
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+_SKIP = object()  # stands for a value that must not be stored
+
+
+class _Frame:
+    __slots__ = ("obj", "path", "anchor", "size", "key", "merges", "is_map", "start")
+
+    def __init__(self, obj, path, anchor, is_map, start):
+        self.obj = obj
+        self.start = start
+        self.path = path
+        self.anchor = anchor
+        self.size = 1
+        self.key = None
+        self.merges = [] if is_map else None
+        self.is_map = is_map
+
+
+class _Builder:
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.result = ParsedYaml()
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.total = 0
+        self.root: Any = None
+        self.have_root = False
+        self.skip_depth = 0  # >0 while skipping a collection used as a key
+        self._constructor = yaml.constructor.SafeConstructor()
+
+    # -- problems -------------------------------------------------------
+    def problem(self, rule, message, pos, path=(), hint=None):
+        self.result.problems.append(Problem(rule, message, pos[0], pos[1], tuple(path), hint))
+
+    # -- scalars --------------------------------------------------------
+    def scalar_value(self, loader, event, pos):
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = loader.resolve(ScalarNode, event.value, event.implicit)
+        if tag == _STR_TAG:
+            return event.value
+        construct = self._constructor.yaml_constructors.get(tag)
+        if construct is None:
+            self.problem("PT108", f"unknown YAML tag {tag!r}; the value is read as a string", pos,
+                         self.current_path(), "TOSCA uses plain YAML: drop the tag")
+            return event.value
+        node = ScalarNode(tag, event.value, style=event.style)
+        try:
+            return construct(self._constructor, node)
+        except (yaml.YAMLError, ValueError, TypeError) as exc:
+            self.problem("PT100", f"cannot read {event.value!r} as {tag.rsplit(':', 1)[-1]}: {exc}", pos,
+                         self.current_path())
+            return event.value
+
+    def current_path(self) -> Path:
+        if not self.stack:
+            return ()
+        top = self.stack[-1]
+        if top.is_map:
+            return top.path + ((top.key,) if top.key is not None and top.key is not _SKIP else ())
+        return top.path + (len(top.obj),)
+
+    # -- attaching values -------------------------------------------------
+    def child_path(self) -> Path:
+        top = self.stack[-1]
+        if top.is_map:
+            return top.path + (top.key,)
+        return top.path + (len(top.obj),)
+
+    def attach(self, value, size, pos, path):
+        """Put a finished value into its parent (or make it the root)."""
+        if not self.stack:
+            self.root, self.have_root = value, True
+            return
+        top = self.stack[-1]
+        top.size += size
+        if not top.is_map:
+            top.obj.append(value)
+            self.result.values[path] = pos
+            return
+        key = top.key
+        top.key = None
+        if key is _SKIP:
+            return
+        if key is _MERGE_TAG:
+            top.merges.append((value, pos))
+            return
+        top.obj[key] = value
+        self.result.values[path] = pos
+
+    def take_key(self, key, pos):
+        top = self.stack[-1]
+        path = top.path + (key,)
+        try:
+            duplicate = key in top.obj
+        except TypeError:  # unhashable key (e.g. a timestamp list); cannot happen for scalars
+            duplicate = False
+        if duplicate:
+            first = self.result.keys.get(path, pos)
+            self.problem(
+                "PT102",
+                f"duplicate key {key!r} (first at line {first[0]}); YAML loaders keep only the last",
+                pos, path, "remove or rename one of the two keys",
+            )
+        top.key = key
+        self.result.keys[path] = pos
+
+    # -- the walk ---------------------------------------------------------
+    def count(self, size, pos):
+        self.total += size
+        if self.total > self.limits.max_nodes:
+            self.problem(
+                "PT106",
+                f"the document expands to more than {self.limits.max_nodes:,} values through aliases",
+                pos, (), "a YAML alias bomb ('billion laughs') or an oversized document; remove the aliases",
+            )
+            raise _Abort
+
+    def on_scalar(self, loader, event, pos):
+        if self.stack and self.stack[-1].is_map and self.stack[-1].key is None:
+            if event.tag is None and event.value == "<<" and event.implicit[0]:
+                self.stack[-1].key = _MERGE_TAG
+                return
+            self.take_key(self.scalar_value(loader, event, pos), pos)
+            return
+        path = self.child_path() if self.stack else ()
+        value = self.scalar_value(loader, event, pos)
+        self.count(1, pos)
+        if event.anchor:
+            self.anchors[event.anchor] = (value, 1)
+        self.attach(value, 1, pos, path)
+
+    def on_start(self, event, pos, is_map):
+        if self.stack and self.stack[-1].is_map and self.stack[-1].key is None:
+            self.problem("PT108", "a mapping or sequence used as a mapping key", pos, self.stack[-1].path,
+                         "TOSCA keys are plain strings")
+            self.stack[-1].key = _SKIP
+            self.skip_depth = 1
+            return
+        if len(self.stack) >= self.limits.max_depth:
+            self.problem("PT107", f"nesting deeper than {self.limits.max_depth} levels", pos,
+                         self.current_path(), "flatten the document; TOSCA templates need few levels")
+            raise _Abort
+        path = self.child_path() if self.stack else ()
+        self.count(1, pos)
+        self.stack.append(_Frame({} if is_map else [], path, event.anchor, is_map, pos))
+
+    def on_end(self, pos):
+        frame = self.stack.pop()
+        if frame.is_map:
+            self.apply_merges(frame)
+            if frame.key is not None:  # a key without value cannot come from a valid stream
+                frame.obj[frame.key] = None
+        if frame.anchor:
+            self.anchors[frame.anchor] = (frame.obj, frame.size)
+        self.attach(frame.obj, frame.size, frame.start, frame.path)
+
+    def apply_merges(self, frame):
+        """YAML 1.1 merge keys: explicit keys win, earlier merges win over later."""
+        for value, pos in frame.merges:
+            sources = value if isinstance(value, list) else [value]
+            for source in sources:
+                if not isinstance(source, dict):
+                    self.problem("PT108", "a merge key ('<<') must name a mapping or a list of mappings",
+                                 pos, frame.path)
+                    continue
+                for key, item in source.items():
+                    if key not in frame.obj:
+                        frame.obj[key] = item
+                        self.result.values.setdefault(frame.path + (key,), pos)
+                        self.result.keys.setdefault(frame.path + (key,), pos)
+
+    def on_alias(self, event, pos):
+        found = self.anchors.get(event.anchor)
+        if found is None:
+            self.problem("PT100", f"alias *{event.anchor} names no anchor defined before it", pos,
+                         self.current_path())
+            raise _Abort
+        value, size = found
+        if self.stack and self.stack[-1].is_map and self.stack[-1].key is None:
+            if isinstance(value, (dict, list)):
+                self.problem("PT108", "an alias of a collection used as a mapping key", pos, self.stack[-1].path)
+                self.stack[-1].key = _SKIP
+            else:
+                self.take_key(value, pos)
+            return
+        self.count(size, pos)
+        path = self.child_path() if self.stack else ()
+        self.attach(value, size, pos, path)
+
+    def skip(self, event):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            self.skip_depth += 1
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            self.skip_depth -= 1
+
+
+def _pos(mark) -> Position:
+    return (mark.line + 1, mark.column + 1)
+
+
+def _walk(loader, builder: _Builder) -> None:
+    documents = 0
+    while True:
+        event = loader.get_event()
+        pos = _pos(event.start_mark)
+        if builder.skip_depth:
+            builder.skip(event)
+            if builder.skip_depth == 0 and builder.stack:
+                builder.stack[-1].key = _SKIP  # the value of the skipped key is dropped too
+            continue
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            builder.on_scalar(loader, event, pos)
+        elif kind is yaml.MappingStartEvent:
+            builder.on_start(event, pos, True)
+        elif kind is yaml.SequenceStartEvent:
+            builder.on_start(event, pos, False)
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            builder.on_end(pos)
+        elif kind is yaml.AliasEvent:
+            builder.on_alias(event, pos)
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                builder.problem("PT108", "the file holds more than one YAML document; only the first is read",
+                                pos, (), "a TOSCA template is one document: remove the extra '---'")
+                raise _Abort
+        elif kind is yaml.StreamEndEvent:
+            return
+
+
+def _decode(raw: bytes, result: ParsedYaml) -> str | None:
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            result.problems.append(Problem("PT105", "the file starts with a UTF-16 mark but is not UTF-16 text"))
+            return None
+    if b"\x00" in raw[:8192]:
+        result.problems.append(Problem("PT105", "the file holds NUL bytes: it looks binary, not YAML text",
+                                       hint="validate TOSCA YAML files only"))
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _line_col(raw, exc.start)
+        result.problems.append(Problem(
+            "PT105", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", line, column,
+            hint="save the file as UTF-8"))
+        return None
+
+
+def _line_col(raw: bytes | str, offset: int) -> Position:
+    newline = b"\n" if isinstance(raw, bytes) else "\n"
+    line = raw.count(newline, 0, offset) + 1
+    start = raw.rfind(newline, 0, offset) + 1
+    return line, offset - start + 1
+
+
+def _yaml_error(exc: yaml.YAMLError, text: str) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):
+        line, column = _line_col(text, exc.position)
+        return Problem("PT105", f"character {exc.character!r} is not allowed in YAML", line, column)
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, column = _pos(mark) if mark is not None else (1, 1)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"{context}: {problem}" if context else str(problem)
+    if "maximum nesting depth" in message:
+        return Problem("PT107", "nesting deeper than YAML's parser allows (1000 levels)", line, column)
+    hint = None
+    if "\t" in text and "cannot start any token" in message:
+        hint = "YAML does not allow tabs for indentation: use spaces"
+    return Problem("PT100", message, line, column, hint=hint)
+
+
+def parse_bytes(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedYaml:
+    """Parse one file's bytes into data plus positions. Never raises for bad input."""
+    result = ParsedYaml()
+    if len(raw) > limits.max_bytes:
+        result.problems.append(Problem(
+            "PT104", f"the file is {len(raw):,} bytes, over the {limits.max_bytes:,}-byte limit",
+            hint="raise the limit with --max-file-size if the file is genuine"))
+        return result
+    text = _decode(raw, result)
+    if text is None:
+        return result
+    if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+        result.problems.append(Problem("PT103", "the file is empty", hint="a TOSCA template needs at least "
+                                       "tosca_definitions_version"))
+        return result
+    builder = _Builder(limits)
+    builder.result = result
+    loader = _EventLoader(text)
+    try:
+        _walk(loader, builder)
+    except _Abort:
+        return result
+    except yaml.YAMLError as exc:
+        result.problems.append(_yaml_error(exc, text))
+        return result
+    finally:
+        loader.dispose()
+    if builder.have_root:
+        result.data = builder.root
+        result.values.setdefault((), (1, 1))
+    if result.data is None:
+        result.problems.append(Problem("PT103", "the document is empty (null)"))
+    return result

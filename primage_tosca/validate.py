@@ -1,0 +1,102 @@
+"""validate(): every problem of one or many templates, located, in one call."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from . import catalog
+from .checks import run_checks
+from .diagnostics import Diagnostic, Diagnostics, Location, Severity
+from .model.template import LoadOptions, ServiceTemplate, load_template
+
+TOSCA_SUFFIXES = (".yaml", ".yml")
+_TOSCA_MARK = re.compile(rb"^\s*tosca_definitions_version\s*:", re.MULTILINE)
+
+
+@dataclass
+class Report:
+    """The outcome of validating some files."""
+
+    files: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(self.errors or (strict and self.warnings))
+
+    def exit_code(self, strict: bool = False) -> int:
+        return 1 if self.failed(strict) else 0
+
+
+def looks_like_tosca(path: str) -> bool:
+    """A YAML file whose text declares tosca_definitions_version near the top."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(64 * 1024)
+    except OSError:
+        return False
+    return bool(_TOSCA_MARK.search(head))
+
+
+def expand_paths(arguments: Iterable[str]) -> tuple[list[str], list[Diagnostic]]:
+    """Files as given, TOSCA files found under directories, and glob matches.
+    A file named explicitly is always checked, TOSCA or not."""
+    files: list[str] = []
+    problems: list[Diagnostic] = []
+    for argument in arguments:
+        if os.path.isdir(argument):
+            found = sorted(
+                str(p) for p in Path(argument).rglob("*")
+                if p.suffix in TOSCA_SUFFIXES and p.is_file() and looks_like_tosca(str(p))
+                and not any(part.startswith(".") for part in p.relative_to(argument).parts))
+            files.extend(found)
+        elif os.path.exists(argument):
+            files.append(argument)
+        elif glob.has_magic(argument):
+            matches = sorted(glob.glob(argument, recursive=True))
+            files.extend(m for m in matches if os.path.isfile(m))
+            if not matches:
+                problems.append(catalog.make("PT109", f"no file matches {argument!r}", Location(argument)))
+        else:
+            problems.append(catalog.make("PT109", f"{argument} does not exist", Location(argument)))
+    unique = list(dict.fromkeys(files))
+    return unique, problems
+
+
+def check_template(template: ServiceTemplate) -> list[Diagnostic]:
+    """Our checks and tosca-parser's, on a loaded template."""
+    found = list(template.diagnostics)
+    if template.sources.root.ok:
+        found.extend(run_checks(template))
+    return found
+
+
+def validate(
+    paths: str | os.PathLike | Sequence[str | os.PathLike],
+    options: LoadOptions | None = None,
+) -> Report:
+    """Validate files, directories (recursively, TOSCA files only) and globs.
+
+    Problems are reported, never raised: the returned :class:`Report` lists
+    every diagnostic of every file, sorted by place."""
+    options = options or LoadOptions()
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    files, problems = expand_paths(str(p) for p in paths)
+    collected = Diagnostics()
+    collected.extend(problems)
+    for file in files:
+        collected.extend(check_template(load_template(file, options)))
+    return Report(files, collected.sorted())
