@@ -1,0 +1,1 @@
+"""PT600: Ansible Galaxy artifact specs are well formed."""

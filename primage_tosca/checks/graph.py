@@ -1,0 +1,1 @@
+"""PT320, PT321: requirements name existing node templates and form no cycle."""

@@ -1,0 +1,1 @@
+"""PT400-PT403: inputs declared, supplied and used."""

@@ -1,0 +1,1 @@
+"""PT500-PT502: scalar units, ports and port ranges are well formed."""
