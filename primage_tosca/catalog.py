@@ -9,6 +9,7 @@ a rule may be reworded or retired, never renumbered. The families are
 * PT4xx: inputs and functions
 * PT5xx: property values (scalar units, ports)
 * PT6xx: artifacts (Ansible Galaxy specs)
+* PT7xx: compiling to a target (RADL, EC3, Kubernetes)
 * PT8xx: findings of tosca-parser, mapped back to a position
 * PT9xx: internal errors (a bug of ours or of a library, never the user's)
 
@@ -70,6 +71,9 @@ RULES: dict[str, Rule] = {
         Rule("PT501", "port", E, "A port number is not an integer from 1 to 65535."),
         Rule("PT502", "port-range", E, "A port range or port specification is malformed."),
         Rule("PT600", "galaxy-spec", E, "An Ansible Galaxy artifact spec is malformed."),
+        Rule("PT700", "compile-unmapped", W, "The compiler cannot map this construct to the target; it is left out."),
+        Rule("PT701", "function-unresolved", W, "A TOSCA function cannot be evaluated at compile time; it stays symbolic."),
+        Rule("PT702", "compile-error", E, "The template cannot be compiled to the target."),
         Rule("PT800", "tosca-parser", E, "tosca-parser rejected the template (its message, placed where we could)."),
         Rule("PT801", "tosca-parser-relaxed", W, "tosca-parser is stricter here than the IM deployments accept."),
         Rule("PT900", "internal-error", E, "An exception escaped a checker; the template may still be wrong, but this is a bug to report."),

@@ -50,9 +50,10 @@ def looks_like_tosca(path: str) -> bool:
     return bool(_TOSCA_MARK.search(head))
 
 
-def expand_paths(arguments: Iterable[str]) -> tuple[list[str], list[Diagnostic]]:
+def expand_paths(arguments: Iterable[str], only_tosca: bool = False) -> tuple[list[str], list[Diagnostic]]:
     """Files as given, TOSCA files found under directories, and glob matches.
-    A file named explicitly is always checked, TOSCA or not."""
+    A file named explicitly is checked, TOSCA or not, unless ``only_tosca``
+    (for pre-commit, which passes every YAML file of a change)."""
     files: list[str] = []
     problems: list[Diagnostic] = []
     for argument in arguments:
@@ -63,10 +64,11 @@ def expand_paths(arguments: Iterable[str]) -> tuple[list[str], list[Diagnostic]]
                 and not any(part.startswith(".") for part in p.relative_to(argument).parts))
             files.extend(found)
         elif os.path.exists(argument):
-            files.append(argument)
+            if not only_tosca or looks_like_tosca(argument):
+                files.append(argument)
         elif glob.has_magic(argument):
             matches = sorted(glob.glob(argument, recursive=True))
-            files.extend(m for m in matches if os.path.isfile(m))
+            files.extend(m for m in matches if os.path.isfile(m) and (not only_tosca or looks_like_tosca(m)))
             if not matches:
                 problems.append(catalog.make("PT109", f"no file matches {argument!r}", Location(argument)))
         else:
@@ -86,6 +88,7 @@ def check_template(template: ServiceTemplate) -> list[Diagnostic]:
 def validate(
     paths: str | os.PathLike | Sequence[str | os.PathLike],
     options: LoadOptions | None = None,
+    only_tosca: bool = False,
 ) -> Report:
     """Validate files, directories (recursively, TOSCA files only) and globs.
 
@@ -94,7 +97,7 @@ def validate(
     options = options or LoadOptions()
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    files, problems = expand_paths(str(p) for p in paths)
+    files, problems = expand_paths((str(p) for p in paths), only_tosca)
     collected = Diagnostics()
     collected.extend(problems)
     for file in files:

@@ -99,6 +99,16 @@ class UrlCache:
         path = self._stem(url).with_suffix(".yaml")
         return path if path.is_file() else None
 
+    def entries(self) -> list[dict]:
+        """The metadata of every cached URL."""
+        found = []
+        for meta in sorted(self.root.glob("*/*.json")) if self.root.is_dir() else []:
+            try:
+                found.append(json.loads(meta.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                continue  # a damaged entry is skipped; `types pull` rewrites it
+        return found
+
     def store(self, url: str, content: bytes) -> Path:
         stem = self._stem(url)
         stem.parent.mkdir(parents=True, exist_ok=True)

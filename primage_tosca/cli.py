@@ -1,0 +1,205 @@
+"""Command line: argument parsing and printing only. Every command calls the public API.
+
+Exit codes: 0 success (no errors), 1 the templates have errors (or warnings
+with --strict) or an operation failed, 2 usage error (bad flags, unreadable
+inputs file or import map).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+from . import __version__
+from .catalog import RULES
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments or unreadable inputs: exit 2 with the message."""
+
+
+# -- shared option groups -------------------------------------------------------
+
+def add_loader_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("loading and imports")
+    group.add_argument("--import-map", action="append", default=[], metavar="FILE",
+                       help="YAML/JSON map from URL prefix to local file or folder (repeatable; "
+                            "also $PRIMAGE_TOSCA_IMPORT_MAP and the config file)")
+    group.add_argument("--online", action="store_true", default=None,
+                       help="allow fetching URL imports that are neither mapped nor cached (https only)")
+    group.add_argument("--root", action="append", default=[], metavar="DIR",
+                       help="folder local imports may read from (repeatable; default: the template's folder)")
+    group.add_argument("--allow-outside-roots", action="store_true", help="let local imports leave the roots")
+    group.add_argument("--allow-file-urls", action="store_true", help="allow file:// imports")
+    group.add_argument("--allow-http", action="store_true", help="allow plain http:// fetches")
+    group.add_argument("--max-file-size", type=parse_size, default=None, metavar="SIZE",
+                       help="largest file read, e.g. 20MB (default 10MB)")
+
+
+def add_inputs_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("inputs")
+    group.add_argument("--inputs", action="append", default=[], metavar="FILE",
+                       help="YAML file of input values (repeatable; later files win)")
+    group.add_argument("-i", "--input", action="append", default=[], metavar="KEY=VALUE", dest="assignments",
+                       help="one input value, read as YAML (repeatable; wins over --inputs)")
+
+
+def parse_size(text: str) -> int:
+    units = {"": 1, "b": 1, "kb": 1000, "k": 1000, "mb": 10**6, "m": 10**6, "gb": 10**9, "g": 10**9,
+             "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+    number = text.strip().lower().rstrip()
+    digits = number.rstrip("abcdefghijklmnopqrstuvwxyz").strip()
+    unit = number[len(digits):].strip()
+    try:
+        value = float(digits)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 20MB)") from None
+    if unit not in units or value <= 0:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 20MB)")
+    return int(value * units[unit])
+
+
+def options_from_args(args: argparse.Namespace):
+    """LoadOptions from the shared flags; malformed inputs or maps are usage errors."""
+    from .api import load_options
+    from .config import ConfigError
+    from .model.inputs import InputsError, collect_inputs
+    from .source.imports import ImportMapError
+
+    try:
+        inputs = collect_inputs(getattr(args, "inputs", []), getattr(args, "assignments", []))
+        return load_options(
+            inputs=inputs, import_map=args.import_map, online=args.online, roots=args.root,
+            allow_outside_roots=args.allow_outside_roots, allow_file_urls=args.allow_file_urls,
+            allow_http=args.allow_http, max_file_size=args.max_file_size)
+    except (InputsError, ImportMapError, ConfigError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def use_color(stream, choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def write_output(text: str, destination: str | None) -> None:
+    if destination:
+        with open(destination, "w", encoding="utf-8") as handle:
+            handle.write(text if text.endswith("\n") or not text else text + "\n")
+    else:
+        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+
+
+# -- commands -----------------------------------------------------------------------
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .api import validate
+    from .report import render
+
+    options = options_from_args(args)
+    if not args.paths:
+        raise UsageError("validate needs at least one file, directory or glob")
+    report = validate(args.paths, options=options, only_tosca=args.only_tosca)
+    color = use_color(sys.stdout, args.color) and args.output is None and args.format == "text"
+    write_output(render(report, args.format, color=color), args.output)
+    return report.exit_code(strict=args.strict)
+
+
+def cmd_types(args: argparse.Namespace) -> int:
+    from .source.imports import Fetcher, FetchError, UrlCache
+
+    cache = UrlCache()
+    if args.types_command == "list":
+        for meta in sorted(cache.entries(), key=lambda m: m.get("url", "")):
+            print(f"{meta.get('url')}  {meta.get('size', '?')} bytes  fetched {meta.get('fetched', '?')}")
+        return EXIT_OK
+    fetcher = Fetcher(timeout=args.timeout, max_bytes=args.max_file_size or Fetcher.max_bytes)
+    failed = 0
+    for url in args.urls:
+        try:
+            path = cache.store(url, fetcher.fetch(url))
+        except FetchError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{url} -> {path}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    if args.markdown:
+        from .report import rules_markdown
+
+        sys.stdout.write(rules_markdown())
+        return EXIT_OK
+    for rule in RULES.values():
+        print(f"{rule.id}  {rule.severity.value:<7}  {rule.name:<28} {rule.summary}")
+    return EXIT_OK
+
+
+# -- parser ---------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="primage-tosca",
+        description="Validate, compile and deploy TOSCA application templates on research clouds.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Run `primage-tosca COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"primage-tosca {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    validate = commands.add_parser("validate", help="check templates; report every problem with file, line, column",
+                                   description="Check TOSCA templates and report every problem at once.")
+    validate.add_argument("paths", nargs="*", metavar="PATH", help="files, directories (recursive) or globs")
+    validate.add_argument("-f", "--format", choices=["text", "json", "sarif", "github"], default="text")
+    validate.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    validate.add_argument("--strict", action="store_true", help="warnings fail the run too (exit 1)")
+    validate.add_argument("--only-tosca", action="store_true",
+                          help="skip named files that do not declare tosca_definitions_version (for pre-commit)")
+    validate.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                          help="colour text output (auto: only on a terminal, and not when NO_COLOR is set)")
+    add_loader_options(validate)
+    add_inputs_options(validate)
+    validate.set_defaults(handler=cmd_validate)
+
+    types = commands.add_parser("types", help="fetch URL-imported type libraries into the local cache",
+                                description="The offline cache of URL imports (under the data directory).")
+    types_commands = types.add_subparsers(dest="types_command", metavar="SUBCOMMAND", required=True)
+    pull = types_commands.add_parser("pull", help="download URLs into the cache (https only)")
+    pull.add_argument("urls", nargs="+", metavar="URL")
+    pull.add_argument("--timeout", type=float, default=20.0, help="seconds per request (default 20)")
+    pull.add_argument("--max-file-size", type=parse_size, default=None, metavar="SIZE")
+    types_commands.add_parser("list", help="list the cached URLs")
+    types.set_defaults(handler=cmd_types)
+
+    rules = commands.add_parser("rules", help="list the rule catalogue (ids, severities, summaries)")
+    rules.add_argument("--markdown", action="store_true", help="print docs/rules.md")
+    rules.set_defaults(handler=cmd_rules)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except UsageError as exc:
+        print(f"primage-tosca {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. piped into head
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
