@@ -1,0 +1,18 @@
+"""Every benchmark, in the order they run and are reported.
+
+Each entry names a module of this package that has ``NAME`` and
+``run(config) -> Result``."""
+
+from __future__ import annotations
+
+import importlib
+
+BENCHMARKS = [
+    "bench_validate",
+]
+
+
+def load_all() -> dict:
+    """Benchmark name -> module."""
+    modules = [importlib.import_module(f"benchmarks.{name}") for name in BENCHMARKS]
+    return {module.NAME: module for module in modules}

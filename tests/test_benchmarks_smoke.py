@@ -1,0 +1,76 @@
+"""The benchmark harness runs end to end on tiny inputs.
+
+Speed is not asserted here: targets live in the benchmarks themselves
+(``python -m benchmarks.run``, results in BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import CORPUS, ROOT
+
+NUMBER = r"\d+(\.\d+)? (ms|s)"
+
+
+def run_harness(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *arguments], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def row(text: str, label: str) -> str:
+    """The table row of one tool in the benchmark's section."""
+    found = [line for line in text.splitlines() if line.startswith(f"| {label} |")]
+    assert found, f"no row for {label} in:\n{text}"
+    return found[0]
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the checkout")
+def test_smoke_run_writes_both_tools_numbers(tmp_path):
+    output = tmp_path / "bench.md"
+    done = run_harness("-m", "benchmarks.run", "--smoke", "--output", str(output))
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = output.read_text(encoding="utf-8")
+    assert "## validate-indigo" in text and "Smoke run" in text
+    for label in ("primage_tosca validate()", "tosca-parser ToscaTemplate"):
+        assert re.search(rf"\| {NUMBER} \| {NUMBER} \| {NUMBER} \| 1 \|", row(text, label))
+    assert re.search(r"\*\*Ratio\*\* .*\*\*\d+\.\d+x\*\*", text)
+    for heading in ("## Machine", "## Versions", "| tosca-parser |", "| PyYAML |", "| CPU |"):
+        assert heading in text
+
+
+def test_script_form_lists_the_benchmarks():
+    done = run_harness("benchmarks/run.py", "--list")
+    assert done.returncode == 0, done.stderr
+    assert "validate-indigo" in done.stdout.split()
+
+
+def test_unknown_benchmark_is_refused():
+    done = run_harness("-m", "benchmarks.run", "--smoke", "--only", "no-such-benchmark")
+    assert done.returncode != 0
+    assert "validate-indigo" in done.stderr
+
+
+def test_only_a_full_run_writes_benchmarks_md(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks import run
+    from benchmarks.paths import BENCHMARKS_MD
+
+    assert run.output_path(run.parse_arguments([])) == BENCHMARKS_MD
+    for arguments in (["--smoke"], ["--only", "validate-indigo"]):
+        chosen = run.output_path(run.parse_arguments(arguments))
+        chosen.unlink()  # a fresh temp file
+        assert chosen != BENCHMARKS_MD
+
+
+def test_skipped_and_crashed_benchmarks_are_reported(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks import report
+    from benchmarks.record import Result
+
+    results = [Result.skip("needs-peer", "im_client is not installed", target_ratio=1.0),
+               Result("broken", error="Traceback ...\nValueError: boom")]
+    text = report.render(results, [("CPU", "test")], [("PyYAML", "6")], "today", "python -m benchmarks.run")
+    assert "| needs-peer | - | - | - | >= 1x | SKIPPED: im_client is not installed |" in text
+    assert "| broken | - | - | - | - | ERROR: ValueError: boom |" in text
