@@ -73,8 +73,8 @@ def test_errors_exit_1_with_location(tmp_path, capsys):
 
 def test_strict_fails_on_warnings(tmp_path, capsys):
     path = tmp_path / "warn.yaml"
-    path.write_text(VALID.replace("      node_templates:", "        unused:\n          type: string\n"
-                                                          "          default: x\n      node_templates:"))
+    path.write_text(VALID.replace("  node_templates:", "    unused:\n      type: string\n"
+                                                      "      default: x\n  node_templates:"))
     assert cli.main(["validate", str(path), "-i", "cpus=1"]) == 0
     assert cli.main(["validate", "--strict", str(path), "-i", "cpus=1"]) == 1
 
