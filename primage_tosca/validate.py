@@ -11,6 +11,7 @@ from typing import Iterable, Sequence
 
 from . import catalog
 from .checks import run_checks
+from .checks.toscaparser_bridge import dedupe
 from .diagnostics import Diagnostic, Diagnostics, Location, Severity
 from .model.template import LoadOptions, ServiceTemplate, load_template
 
@@ -82,7 +83,7 @@ def check_template(template: ServiceTemplate) -> list[Diagnostic]:
     found = list(template.diagnostics)
     if template.sources.root.ok:
         found.extend(run_checks(template))
-    return found
+    return dedupe(found)
 
 
 def validate(

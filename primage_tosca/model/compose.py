@@ -17,7 +17,7 @@ from typing import Any
 from .. import catalog
 from ..diagnostics import Diagnostic, Location
 from ..source.document import Document
-from ..source.loader import SourceSet, load_sources
+from ..source.loader import SourceSet, display_name, load_sources
 
 MERGED_TOPOLOGY_SECTIONS = ("inputs", "node_templates", "outputs", "relationship_templates", "groups")
 MERGED_TOP_SECTIONS = (
@@ -25,6 +25,7 @@ MERGED_TOP_SECTIONS = (
     "interface_types", "policy_types", "group_types", "repositories",
 )
 MAX_PARENT_DEPTH = 16
+MAX_PARENT_LOADS = 64  # parent templates read for one template, all levels together
 
 
 @dataclass
@@ -67,48 +68,78 @@ def parent_names(document: Document) -> list[str] | None:
     return [parents] if isinstance(parents, str) else parents
 
 
-def compose(sources: SourceSet, load=load_sources, depth: int = 0) -> tuple[Any, list[SourceSet], list[Diagnostic]]:
+def compose(sources: SourceSet, load=load_sources) -> tuple[Any, list[SourceSet], list[Diagnostic]]:
     """Compose ``sources.root`` onto its parents, recursively. Returns the
     document to check (the root itself when it has no parents), the parents'
     source sets (their imports count too) and the problems found."""
-    root = sources.root
-    names = parent_names(root)
-    if not names:
-        return root, [], []
-    where = root.locate(("metadata", "parents"))
-    path = ("metadata", "parents")
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        return root, [], [catalog.make("PT330", "metadata.parents must be a file name or a list of them",
-                                       where, path)]
-    if depth >= MAX_PARENT_DEPTH:
-        return root, [], [catalog.make("PT330", f"parents nest deeper than {MAX_PARENT_DEPTH} levels "
-                                       "(a parent cycle?)", where, path)]
-    composed: ComposedDocument | None = None
-    parent_sets: list[SourceSet] = []
-    problems: list[Diagnostic] = []
-    folder = os.path.dirname(root.real_path or ".")
-    for name in names:
-        candidate = os.path.join(folder, name)
-        if os.path.realpath(candidate) == root.real_path:
-            problems.append(catalog.make("PT330", f"template names itself as parent {name!r}", where, path))
-            continue
+    return _Composer(load).compose(sources, ())
+
+
+class _Composer:
+    """One composition. It keeps the chain of parents being followed, to stop
+    at a cycle, and counts the parents read: files naming each other as
+    parents would otherwise be composed once per path through them, which
+    grows exponentially."""
+
+    def __init__(self, load):
+        self.load = load
+        self.loads = 0
+
+    def compose(self, sources: SourceSet, chain: tuple) -> tuple[Any, list[SourceSet], list[Diagnostic]]:
+        root = sources.root
+        names = parent_names(root)
+        if not names:
+            return root, [], []
+        where = root.locate(("metadata", "parents"))
+        path = ("metadata", "parents")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            return root, [], [catalog.make("PT330", "metadata.parents must be a file name or a list of them",
+                                           where, path)]
+        chain = chain + ((root.real_path, root.file),)
+        if len(chain) > MAX_PARENT_DEPTH:
+            return root, [], [catalog.make("PT330", f"parents nest deeper than {MAX_PARENT_DEPTH} levels",
+                                           where, path)]
+        composed: ComposedDocument | None = None
+        parent_sets: list[SourceSet] = []
+        problems: list[Diagnostic] = []
+        folder = os.path.dirname(root.real_path or ".")
+        for name in names:
+            candidate = os.path.join(folder, name)
+            refused = self.refusal(candidate, name, root, chain)
+            if refused:
+                problems.append(catalog.make("PT330", refused[0], where, path, refused[1]))
+                continue
+            self.loads += 1
+            parent_sources = self.load(display_name(candidate, None))  # named as imports are
+            parent_sets.append(parent_sources)
+            problems.extend(parent_sources.diagnostics)
+            if not parent_sources.root.ok or not isinstance(parent_sources.root.data, dict):
+                problems.append(catalog.make("PT330", f"parent template {name!r} cannot be read", where, path))
+                continue
+            parent_doc, grand_sets, grand_problems = self.compose(parent_sources, chain)
+            parent_sets.extend(grand_sets)
+            problems.extend(grand_problems)
+            composed = merge(composed, parent_doc) if composed else as_composed(parent_doc)
+        if composed is None:
+            return root, parent_sets, problems
+        return merge(composed, root), parent_sets, problems
+
+    def refusal(self, candidate: str, name: str, root: Document, chain: tuple) -> tuple[str, str | None] | None:
+        """Why the parent ``candidate`` is not composed (message, hint), or None."""
+        real = os.path.realpath(candidate)
+        if real == root.real_path:
+            return f"template names itself as parent {name!r}", None
+        followed = [path for path, _ in chain]
+        if real in followed:
+            loop = chain[followed.index(real):]
+            cycle = [file for _, file in loop] + [loop[0][1]]
+            return "parent cycle: " + " -> ".join(cycle), "a template cannot be its own ancestor"
         if not os.path.isfile(candidate):
-            problems.append(catalog.make("PT330", f"parent template {name!r} not found next to {root.file}",
-                                         where, path, "parents are named relative to the fragment's folder"))
-            continue
-        parent_sources = load(candidate)
-        parent_sets.append(parent_sources)
-        problems.extend(parent_sources.diagnostics)
-        if not parent_sources.root.ok or not isinstance(parent_sources.root.data, dict):
-            problems.append(catalog.make("PT330", f"parent template {name!r} cannot be read", where, path))
-            continue
-        parent_doc, grand_sets, grand_problems = compose(parent_sources, load, depth + 1)
-        parent_sets.extend(grand_sets)
-        problems.extend(grand_problems)
-        composed = merge(composed, parent_doc) if composed else as_composed(parent_doc)
-    if composed is None:
-        return root, parent_sets, problems
-    return merge(composed, root), parent_sets, problems
+            return (f"parent template {name!r} not found next to {root.file}",
+                    "parents are named relative to the fragment's folder")
+        if self.loads >= MAX_PARENT_LOADS:
+            return f"more than {MAX_PARENT_LOADS} parent templates in all; {name!r} is not read", None
+        return None
 
 
 def as_composed(document) -> ComposedDocument:

@@ -18,7 +18,7 @@ import json
 import os
 import posixpath
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -79,7 +79,7 @@ class ImportMap:
             if not rest:
                 return target
             clean = posixpath.normpath(rest.lstrip("/"))
-            if clean.startswith("..") or posixpath.isabs(clean):
+            if clean == ".." or clean.startswith("../") or posixpath.isabs(clean):
                 return None
             return target / clean
         return None
@@ -127,14 +127,18 @@ class FetchError(Exception):
 
 @dataclass
 class Fetcher:
-    """HTTPS downloads with a timeout and a size cap."""
+    """HTTPS downloads with a timeout and a size cap. ``timeout`` bounds each
+    connect and read; ``deadline`` the whole download, since a server sending
+    a byte at a time never trips the read timeout."""
 
     timeout: float = 20.0
     max_bytes: int = 10 * 1024 * 1024
     allow_http: bool = False
+    deadline: float = 120.0
 
     def fetch(self, url: str) -> bytes:
         import requests  # imported here: offline runs never need it
+        import urllib3
 
         scheme = urlsplit(url).scheme.lower()
         if scheme != "https" and not (scheme == "http" and self.allow_http):
@@ -143,15 +147,26 @@ class Fetcher:
             with requests.get(url, timeout=self.timeout, stream=True, allow_redirects=True) as response:
                 if response.status_code != 200:
                     raise FetchError(f"{url} answered HTTP {response.status_code}")
-                chunks, size = [], 0
-                for chunk in response.iter_content(65536):
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise FetchError(f"{url} is larger than {self.max_bytes:,} bytes")
-                    chunks.append(chunk)
-                return b"".join(chunks)
-        except requests.RequestException as exc:
+                return self._read_body(response, url)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise FetchError(f"cannot fetch {url}: {exc.__class__.__name__}: {exc}") from None
+
+    def _read_body(self, response, url: str) -> bytes:
+        started = time.monotonic()
+        read1 = getattr(response.raw, "read1", None)  # urllib3 2: returns what has arrived
+        if read1 is not None:
+            pieces = iter(lambda: read1(65536, decode_content=True) or b"", b"")
+        else:  # older urllib3: each chunk waits for 64 KiB, so the deadline is looser
+            pieces = response.iter_content(65536)
+        chunks, size = [], 0
+        for chunk in pieces:
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise FetchError(f"{url} is larger than {self.max_bytes:,} bytes")
+            if time.monotonic() - started > self.deadline:
+                raise FetchError(f"{url} took longer than {self.deadline:g} s to download")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
 @dataclass
@@ -219,7 +234,7 @@ def resolve_url(url: str, policy: ImportPolicy) -> Resolution:
 def fetch_into_cache(url: str, policy: ImportPolicy) -> Resolution:
     fetcher = policy.fetcher
     if policy.allow_http and not fetcher.allow_http:
-        fetcher = Fetcher(fetcher.timeout, fetcher.max_bytes, allow_http=True)
+        fetcher = replace(fetcher, allow_http=True)
     try:
         content = fetcher.fetch(url)
     except FetchError as exc:

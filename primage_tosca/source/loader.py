@@ -203,9 +203,10 @@ def load_sources(
     cache: ParseCache = PARSE_CACHE,
     display: str | None = None,
 ) -> SourceSet:
-    """Read ``path`` and all it imports. The policy's roots default to the
-    template's own folder."""
+    """Read ``path`` and all it imports. Local imports may read the
+    template's own folder and the policy's roots."""
     policy = policy or ImportPolicy()
-    if not policy.roots:
-        policy = replace(policy, roots=[os.path.dirname(os.path.realpath(path))])
+    own = os.path.dirname(os.path.realpath(path))
+    if own not in policy.roots:  # configuring a root must not lock a template out of its own folder
+        policy = replace(policy, roots=[*policy.roots, own])
     return _Loader(policy, limits, cache).run(path, display)

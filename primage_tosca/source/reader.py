@@ -74,7 +74,11 @@ class _Abort(Exception):
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_COLLECTION_TAGS = {_MAP_TAG, _SEQ_TAG} | {f"tag:yaml.org,2002:{name}" for name in ("set", "omap", "pairs")}
 _SKIP = object()  # stands for a value that must not be stored
+_NO_KEY = object()  # no key is pending: None cannot say that, `null:` is a key
 
 
 class _Frame:
@@ -86,7 +90,7 @@ class _Frame:
         self.path = path
         self.anchor = anchor
         self.size = 1
-        self.key = None
+        self.key = _NO_KEY
         self.merges = [] if is_map else None
         self.is_map = is_map
 
@@ -97,6 +101,7 @@ class _Builder:
         self.result = ParsedYaml()
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
+        self.anchor_places: dict[str, Position] = {}
         self.total = 0
         self.root: Any = None
         self.have_root = False
@@ -115,15 +120,18 @@ class _Builder:
         if tag == _STR_TAG:
             return event.value
         construct = self._constructor.yaml_constructors.get(tag)
-        if construct is None:
-            self.problem("PT108", f"unknown YAML tag {tag!r}; the value is read as a string", pos,
+        if construct is None or tag in _COLLECTION_TAGS:
+            # PyYAML's collection constructors are generators: never data for a scalar
+            what = "unknown YAML tag" if construct is None else "a collection's YAML tag on a scalar:"
+            self.problem("PT108", f"{what} {tag!r}; the value is read as a string", pos,
                          self.current_path(), "TOSCA uses plain YAML: drop the tag")
             return event.value
         node = ScalarNode(tag, event.value, style=event.style)
         try:
             return construct(self._constructor, node)
-        except (yaml.YAMLError, ValueError, TypeError) as exc:
-            self.problem("PT100", f"cannot read {event.value!r} as {tag.rsplit(':', 1)[-1]}: {exc}", pos,
+        except Exception as exc:  # noqa: BLE001 - PyYAML's constructors raise anything on odd text ('!!int' alone)
+            reason = str(exc) if isinstance(exc, (yaml.YAMLError, ValueError)) else "not a valid value"
+            self.problem("PT100", f"cannot read {event.value!r} as {tag.rsplit(':', 1)[-1]}: {reason}", pos,
                          self.current_path())
             return event.value
 
@@ -132,7 +140,7 @@ class _Builder:
             return ()
         top = self.stack[-1]
         if top.is_map:
-            return top.path + ((top.key,) if top.key is not None and top.key is not _SKIP else ())
+            return top.path + ((top.key,) if top.key is not _NO_KEY and top.key is not _SKIP else ())
         return top.path + (len(top.obj),)
 
     # -- attaching values -------------------------------------------------
@@ -154,7 +162,7 @@ class _Builder:
             self.result.values[path] = pos
             return
         key = top.key
-        top.key = None
+        top.key = _NO_KEY
         if key is _SKIP:
             return
         if key is _MERGE_TAG:
@@ -192,21 +200,34 @@ class _Builder:
             raise _Abort
 
     def on_scalar(self, loader, event, pos):
-        if self.stack and self.stack[-1].is_map and self.stack[-1].key is None:
+        if self.stack and self.stack[-1].is_map and self.stack[-1].key is _NO_KEY:
             if event.tag is None and event.value == "<<" and event.implicit[0]:
                 self.stack[-1].key = _MERGE_TAG
                 return
-            self.take_key(self.scalar_value(loader, event, pos), pos)
+            key = self.scalar_value(loader, event, pos)
+            if event.anchor:  # an anchored key may be aliased later, as a key or a value
+                self.define_anchor(event.anchor, key, 1, pos)
+            self.take_key(key, pos)
             return
         path = self.child_path() if self.stack else ()
         value = self.scalar_value(loader, event, pos)
         self.count(1, pos)
         if event.anchor:
-            self.anchors[event.anchor] = (value, 1)
+            self.define_anchor(event.anchor, value, 1, pos)
         self.attach(value, 1, pos, path)
 
+    def define_anchor(self, anchor, value, size, pos):
+        """PyYAML refuses a file that defines an anchor twice; we keep the
+        later one, as YAML 1.2 does, and say so."""
+        if anchor in self.anchor_places:
+            first = self.anchor_places[anchor]
+            self.problem("PT100", f"anchor &{anchor} is defined twice (first at line {first[0]}); "
+                         "PyYAML refuses such a file", pos, self.current_path(), "rename one of the two anchors")
+        self.anchor_places[anchor] = pos
+        self.anchors[anchor] = (value, size)
+
     def on_start(self, event, pos, is_map):
-        if self.stack and self.stack[-1].is_map and self.stack[-1].key is None:
+        if self.stack and self.stack[-1].is_map and self.stack[-1].key is _NO_KEY:
             self.problem("PT108", "a mapping or sequence used as a mapping key", pos, self.stack[-1].path,
                          "TOSCA keys are plain strings")
             self.stack[-1].key = _SKIP
@@ -217,21 +238,36 @@ class _Builder:
                          self.current_path(), "flatten the document; TOSCA templates need few levels")
             raise _Abort
         path = self.child_path() if self.stack else ()
+        self.check_collection_tag(event.tag, is_map, pos, path)
         self.count(1, pos)
         self.stack.append(_Frame({} if is_map else [], path, event.anchor, is_map, pos))
+
+    def check_collection_tag(self, tag, is_map, pos, path):
+        """PyYAML refuses unknown tags on collections and builds sets or pairs
+        for !!set, !!omap and !!pairs; we read them all as plain collections,
+        so say so rather than return different data silently."""
+        plain = _MAP_TAG if is_map else _SEQ_TAG
+        if tag is None or tag == "!" or tag == plain:
+            return
+        kind = "mapping" if is_map else "sequence"
+        self.problem("PT108", f"YAML tag {tag!r} on a {kind} is not supported; it is read as a plain {kind}",
+                     pos, path, "TOSCA uses plain YAML: drop the tag")
 
     def on_end(self, pos):
         frame = self.stack.pop()
         if frame.is_map:
             self.apply_merges(frame)
-            if frame.key is not None:  # a key without value cannot come from a valid stream
+            # a key without value cannot come from a valid stream
+            if frame.key is not _NO_KEY and frame.key is not _SKIP:
                 frame.obj[frame.key] = None
         if frame.anchor:
-            self.anchors[frame.anchor] = (frame.obj, frame.size)
+            self.define_anchor(frame.anchor, frame.obj, frame.size, frame.start)
         self.attach(frame.obj, frame.size, frame.start, frame.path)
 
     def apply_merges(self, frame):
-        """YAML 1.1 merge keys: explicit keys win, earlier merges win over later."""
+        """YAML 1.1 merge keys: explicit keys win, earlier merges win over later.
+        Merged keys come first, as PyYAML orders them."""
+        merged = {}
         for value, pos in frame.merges:
             sources = value if isinstance(value, list) else [value]
             for source in sources:
@@ -240,19 +276,27 @@ class _Builder:
                                  pos, frame.path)
                     continue
                 for key, item in source.items():
-                    if key not in frame.obj:
-                        frame.obj[key] = item
+                    if key not in merged:
+                        merged[key] = item
                         self.result.values.setdefault(frame.path + (key,), pos)
                         self.result.keys.setdefault(frame.path + (key,), pos)
+        if merged:
+            explicit = dict(frame.obj)
+            frame.obj.clear()  # the same dict object: an anchor may already hold it
+            frame.obj.update(merged)
+            frame.obj.update(explicit)
 
     def on_alias(self, event, pos):
         found = self.anchors.get(event.anchor)
         if found is None:
-            self.problem("PT100", f"alias *{event.anchor} names no anchor defined before it", pos,
-                         self.current_path())
+            if any(frame.anchor == event.anchor for frame in self.stack):
+                message = f"alias *{event.anchor} refers to a collection that contains it (a recursive structure)"
+            else:
+                message = f"alias *{event.anchor} names no anchor defined before it"
+            self.problem("PT100", message, pos, self.current_path())
             raise _Abort
         value, size = found
-        if self.stack and self.stack[-1].is_map and self.stack[-1].key is None:
+        if self.stack and self.stack[-1].is_map and self.stack[-1].key is _NO_KEY:
             if isinstance(value, (dict, list)):
                 self.problem("PT108", "an alias of a collection used as a mapping key", pos, self.stack[-1].path)
                 self.stack[-1].key = _SKIP
@@ -321,7 +365,7 @@ def _decode(raw: bytes, result: ParsedYaml) -> str | None:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, column = _line_col(raw, exc.start)
+        line, column = _byte_line_col(raw, exc.start)
         result.problems.append(Problem(
             "PT105", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", line, column,
             hint="save the file as UTF-8"))
@@ -335,10 +379,28 @@ def _line_col(raw: bytes | str, offset: int) -> Position:
     return line, offset - start + 1
 
 
+def _byte_line_col(raw: bytes, offset: int) -> Position:
+    """Line and column (in characters, as YAML marks count) of a byte offset
+    into UTF-8 text; the bytes before ``offset`` on its line are valid UTF-8."""
+    line = raw.count(b"\n", 0, offset) + 1
+    start = raw.rfind(b"\n", 0, offset) + 1
+    return line, len(raw[start:offset].decode("utf-8", "replace")) + 1
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str) -> Problem:
+    # libyaml gives the byte offset in the UTF-8 encoding; PyYAML's own reader a character index
+    if _EventLoader is yaml.SafeLoader:
+        line, column = _line_col(text, exc.position)
+    else:
+        line, column = _byte_line_col(text.encode("utf-8", "surrogatepass"), exc.position)
+    character = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "\0")
+    return Problem("PT105", f"character U+{character:04X} is not allowed in YAML", line, column,
+                   hint="remove it, or write it as an escape in a double-quoted string")
+
+
 def _yaml_error(exc: yaml.YAMLError, text: str) -> Problem:
     if isinstance(exc, yaml.reader.ReaderError):
-        line, column = _line_col(text, exc.position)
-        return Problem("PT105", f"character {exc.character!r} is not allowed in YAML", line, column)
+        return _reader_error(exc, text)
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, column = _pos(mark) if mark is not None else (1, 1)
     problem = getattr(exc, "problem", None) or str(exc)
