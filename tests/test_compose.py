@@ -248,3 +248,21 @@ def test_parents_nested_too_deep(tmp_path):
     report = validate(str(tmp_path / "p0.yaml"), options())
     assert any("deeper than" in d.message for d in pt330(report.diagnostics))
     assert not [d for d in report.diagnostics if d.rule == "PT900"]
+
+
+def test_parents_outside_the_roots_are_refused(tmp_path):
+    outside = tmp_path / "outside"
+    inside = tmp_path / "project"
+    outside.mkdir()
+    inside.mkdir()
+    (outside / "base.yaml").write_text("tosca_definitions_version: tosca_simple_yaml_1_0\n"
+                                       "topology_template:\n  node_templates: {}\n")
+    fragment = inside / "fragment.yaml"
+    fragment.write_text("tosca_definitions_version: tosca_simple_yaml_1_0\n"
+                        "metadata:\n  parents: [../outside/base.yaml]\n")
+    problems = pt330(validate(fragment).diagnostics)
+    assert problems and "outside the allowed roots" in problems[0].message
+    from primage_tosca.api import load_options
+
+    allowed = validate(fragment, options=load_options(roots=[tmp_path], use_config=False))
+    assert not pt330(allowed.diagnostics)

@@ -468,6 +468,16 @@ def _trickle(handler):
         time.sleep(0.1)
 
 
+def _redirect(location: str):
+    def reply(handler):
+        handler.send_response(302)
+        handler.send_header("Location", location)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    return reply
+
+
 @pytest.fixture
 def server(monkeypatch):
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
@@ -479,6 +489,9 @@ def server(monkeypatch):
         "/big.yaml": _serve(b"#" * 200_000),
         "/slow.yaml": _sleep_then_serve,
         "/trickle.yaml": _trickle,
+        "/to-file": _redirect("file:///etc/passwd"),
+        "/to-thing": _redirect("/lib/thing.yaml"),
+        "/loop": _redirect("/loop"),
     }
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
@@ -600,3 +613,17 @@ def test_the_corpus_library_is_parsed_once_across_examples():
 def test_import_map_json_and_yaml_are_the_same():
     assert ImportMap.from_file(MAP_YAML).entries == ImportMap.from_file(MAP_JSON).entries
     assert json.loads(MAP_JSON.read_text())  # it is real JSON
+
+
+def test_redirects_are_followed_within_the_policy(server):
+    assert Fetcher(timeout=1, allow_http=True).fetch(f"{server}/to-thing") == LIBRARY
+
+
+def test_a_redirect_cannot_leave_the_allowed_schemes(server):
+    with pytest.raises(FetchError, match="only https"):
+        Fetcher(timeout=1, allow_http=True).fetch(f"{server}/to-file")
+
+
+def test_redirect_loops_end(server):
+    with pytest.raises(FetchError, match="redirects more than"):
+        Fetcher(timeout=1, allow_http=True).fetch(f"{server}/loop")

@@ -17,6 +17,7 @@ from typing import Any
 from .. import catalog
 from ..diagnostics import Diagnostic, Location
 from ..source.document import Document
+from ..source.imports import is_within
 from ..source.loader import SourceSet, display_name, load_sources
 
 MERGED_TOPOLOGY_SECTIONS = ("inputs", "node_templates", "outputs", "relationship_templates", "groups")
@@ -68,11 +69,13 @@ def parent_names(document: Document) -> list[str] | None:
     return [parents] if isinstance(parents, str) else parents
 
 
-def compose(sources: SourceSet, load=load_sources) -> tuple[Any, list[SourceSet], list[Diagnostic]]:
+def compose(sources: SourceSet, load=load_sources, roots: list[str] | None = None
+            ) -> tuple[Any, list[SourceSet], list[Diagnostic]]:
     """Compose ``sources.root`` onto its parents, recursively. Returns the
     document to check (the root itself when it has no parents), the parents'
-    source sets (their imports count too) and the problems found."""
-    return _Composer(load).compose(sources, ())
+    source sets (their imports count too) and the problems found. Parents must
+    lie under ``roots`` (as imports must) unless ``roots`` is None."""
+    return _Composer(load, roots).compose(sources, ())
 
 
 class _Composer:
@@ -81,8 +84,9 @@ class _Composer:
     parents would otherwise be composed once per path through them, which
     grows exponentially."""
 
-    def __init__(self, load):
+    def __init__(self, load, roots: list[str] | None):
         self.load = load
+        self.roots = roots
         self.loads = 0
 
     def compose(self, sources: SourceSet, chain: tuple) -> tuple[Any, list[SourceSet], list[Diagnostic]]:
@@ -137,6 +141,9 @@ class _Composer:
         if not os.path.isfile(candidate):
             return (f"parent template {name!r} not found next to {root.file}",
                     "parents are named relative to the fragment's folder")
+        if self.roots is not None and not any(is_within(real, r) for r in self.roots):
+            return (f"parent template {name!r} resolves to {real}, outside the allowed roots",
+                    "add its folder with --root DIR, or pass --allow-outside-roots")
         if self.loads >= MAX_PARENT_LOADS:
             return f"more than {MAX_PARENT_LOADS} parent templates in all; {name!r} is not read", None
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,14 @@ def build_types(document, sources: list[SourceSet]) -> TypeRegistry:
     return registry
 
 
+def parent_roots(path: str, policy: ImportPolicy) -> list[str] | None:
+    """Where parents may be read from: the import roots plus the template's
+    own folder; None when the policy lets imports go anywhere."""
+    if policy.allow_outside_roots:
+        return None
+    return [*policy.roots, os.path.dirname(os.path.realpath(path))]
+
+
 def load_template(path: str, options: LoadOptions | None = None, display: str | None = None) -> ServiceTemplate:
     """Read a template, its imports and its parents, and compose them."""
     options = options or LoadOptions()
@@ -107,7 +116,7 @@ def load_template(path: str, options: LoadOptions | None = None, display: str | 
     document: Document | ComposedDocument = sources.root
     parent_sets: list[SourceSet] = []
     if sources.root.ok and isinstance(sources.root.data, dict):
-        document, parent_sets, problems = compose(sources, load)
+        document, parent_sets, problems = compose(sources, load, parent_roots(path, options.policy))
         diagnostics.extend(problems)
     types = build_types(document, [*parent_sets, sources])
     return ServiceTemplate(document, sources, parent_sets, types, options, diagnostics)

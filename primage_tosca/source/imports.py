@@ -27,6 +27,7 @@ import yaml
 from ..config import data_dir
 
 URL_SCHEMES = ("http", "https", "ftp", "file")
+MAX_REDIRECTS = 5
 
 
 class ImportMapError(Exception):
@@ -140,16 +141,28 @@ class Fetcher:
         import requests  # imported here: offline runs never need it
         import urllib3
 
-        scheme = urlsplit(url).scheme.lower()
-        if scheme != "https" and not (scheme == "http" and self.allow_http):
-            raise FetchError(f"refusing to fetch {url}: only https URLs are fetched")
+        target = url
         try:
-            with requests.get(url, timeout=self.timeout, stream=True, allow_redirects=True) as response:
-                if response.status_code != 200:
-                    raise FetchError(f"{url} answered HTTP {response.status_code}")
-                return self._read_body(response, url)
+            # Redirects are followed by hand so that every hop passes the scheme
+            # check: an https URL must not bounce the fetch to plain http.
+            for _hop in range(MAX_REDIRECTS + 1):
+                self._check_scheme(target, url)
+                with requests.get(target, timeout=self.timeout, stream=True, allow_redirects=False) as response:
+                    if response.is_redirect:
+                        target = urljoin(target, response.headers.get("location", ""))
+                        continue
+                    if response.status_code != 200:
+                        raise FetchError(f"{url} answered HTTP {response.status_code}")
+                    return self._read_body(response, url)
+            raise FetchError(f"{url} redirects more than {MAX_REDIRECTS} times")
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise FetchError(f"cannot fetch {url}: {exc.__class__.__name__}: {exc}") from None
+
+    def _check_scheme(self, target: str, url: str) -> None:
+        scheme = urlsplit(target).scheme.lower()
+        if scheme != "https" and not (scheme == "http" and self.allow_http):
+            via = "" if target == url else f" (redirected from {url})"
+            raise FetchError(f"refusing to fetch {target}{via}: only https URLs are fetched")
 
     def _read_body(self, response, url: str) -> bytes:
         started = time.monotonic()
