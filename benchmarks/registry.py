@@ -9,6 +9,7 @@ import importlib
 
 BENCHMARKS = [
     "bench_validate",
+    "bench_galaxy",
 ]
 
 

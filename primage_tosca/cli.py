@@ -180,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="list the rule catalogue (ids, severities, summaries)")
     rules.add_argument("--markdown", action="store_true", help="print docs/rules.md")
     rules.set_defaults(handler=cmd_rules)
+
+    from .cli_recipes import add_commands as add_recipes_commands
+
+    add_recipes_commands(commands, add_loader_options, add_inputs_options)
     return parser
 
 

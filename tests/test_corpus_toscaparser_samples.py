@@ -211,9 +211,6 @@ KNOWN_DISAGREEMENTS: dict[str, str] = {
         "it declares two capability types under node_types; tosca-parser pools every type section into one table "
         "and finds them anyway, we keep the kinds apart and report an unknown capability type (PT311) and a node "
         "type derived from tosca.capabilities.Root (PT310)"),
-    "relationship/test_custom_relationship.yaml": (
-        "server1 and server2 require each other through 'high_availability' (tosca.relationships.HA, derived from "
-        "Root); tosca-parser does not look for cycles, our PT321 reports one"),
 }
 
 

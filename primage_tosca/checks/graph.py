@@ -65,13 +65,59 @@ def missing_nodes(template: ServiceTemplate) -> Iterator[Diagnostic]:
             yield found
 
 
+# Relationships that order a deployment, as IM orders contextualization.
+# A cycle through any other relationship (peers linked both ways for high
+# availability, say) orders nothing and is legal.
+ORDERING_RELATIONSHIPS = ("tosca.relationships.HostedOn", "tosca.relationships.DependsOn",
+                          "tosca.relationships.ConnectsTo")
+
+
+def relationship_type(template: ServiceTemplate, target: RequirementTarget) -> str | None:
+    """The relationship type of a requirement: from the assignment (a type or a
+    relationship template), else from the node type's requirement definition."""
+    node = template.node_templates[target.source]
+    assignment = value_at(template.data, target.path[:-1] if target.path[-1] == "node" else target.path)
+    written = assignment.get("relationship") if isinstance(assignment, dict) else None
+    if written is None and isinstance(node.get("type"), str):
+        definition = template.types.lookup_in_chain("node_types", node["type"], "requirements")
+        written = (definition.get(target.requirement) or {}).get("relationship") \
+            if isinstance(definition.get(target.requirement), dict) else None
+    if isinstance(written, dict):
+        written = written.get("type")
+    if not isinstance(written, str):
+        return None
+    relationship_templates = template.section("topology_template", "relationship_templates")
+    if isinstance(relationship_templates.get(written), dict):
+        return relationship_templates[written].get("type")
+    return written
+
+
+def value_at(data, path: tuple):
+    for key in path:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def orders_deployment(template: ServiceTemplate, target: RequirementTarget) -> bool:
+    name = relationship_type(template, target)
+    typedef = find_type(template, "relationship_types", name) if name else None
+    if typedef is None:  # unknown or unstated: assume it orders, as DependsOn would
+        return True
+    return any(template.types.is_derived_from("relationship_types", typedef.name, base)
+               for base in ORDERING_RELATIONSHIPS)
+
+
 def dependency_graph(template: ServiceTemplate) -> nx.DiGraph:
-    """Node templates and an edge for each requirement between two of them;
-    an edge keeps the first requirement that made it, for placing a report."""
+    """Node templates and an edge for each requirement that orders the
+    deployment; an edge keeps the first requirement that made it, for placing a report."""
     graph = nx.DiGraph()
     graph.add_nodes_from(template.node_templates)
     for target in requirement_targets(template):
-        if target.target in template.node_templates and not graph.has_edge(target.source, target.target):
+        if target.target in template.node_templates and not graph.has_edge(target.source, target.target) \
+                and orders_deployment(template, target):
             graph.add_edge(target.source, target.target, requirement=target)
     return graph
 
