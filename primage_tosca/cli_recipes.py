@@ -33,7 +33,7 @@ def _size(text: str) -> int:
 def add_commands(subparsers, add_loader_options: Callable, add_inputs_options: Callable) -> argparse.ArgumentParser:
     """Add ``recipes`` and its subcommands to the top-level subparsers."""
     recipes = subparsers.add_parser(
-        "recipes", help="resolve, lock and cache the Ansible Galaxy recipes templates need",
+        "recipes", help="lock, cache and export Ansible Galaxy recipes",
         description="Resolve, lock and cache the Ansible roles and collections blueprints need, and hand them "
                     "to IM and ansible-galaxy pinned. Offline once a lock exists: only `lock` (for what the "
                     "lock lacks) and `fetch` (for what the cache lacks) use the network.",
