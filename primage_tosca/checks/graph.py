@@ -10,6 +10,7 @@ from typing import Iterator
 import networkx as nx
 
 from ..diagnostics import Diagnostic
+from ..model.requirements import relationship_of, requirement_definitions
 from ..model.template import ServiceTemplate
 from .base import check, report
 from .types import find_type, named_entries
@@ -73,23 +74,9 @@ ORDERING_RELATIONSHIPS = ("tosca.relationships.HostedOn", "tosca.relationships.D
 
 
 def relationship_type(template: ServiceTemplate, target: RequirementTarget) -> str | None:
-    """The relationship type of a requirement: from the assignment (a type or a
-    relationship template), else from the node type's requirement definition."""
     node = template.node_templates[target.source]
     assignment = value_at(template.data, target.path[:-1] if target.path[-1] == "node" else target.path)
-    written = assignment.get("relationship") if isinstance(assignment, dict) else None
-    if written is None and isinstance(node.get("type"), str):
-        definition = template.types.lookup_in_chain("node_types", node["type"], "requirements")
-        written = (definition.get(target.requirement) or {}).get("relationship") \
-            if isinstance(definition.get(target.requirement), dict) else None
-    if isinstance(written, dict):
-        written = written.get("type")
-    if not isinstance(written, str):
-        return None
-    relationship_templates = template.section("topology_template", "relationship_templates")
-    if isinstance(relationship_templates.get(written), dict):
-        return relationship_templates[written].get("type")
-    return written
+    return relationship_of(template, assignment, requirement_definitions(template, node).get(target.requirement))
 
 
 def value_at(data, path: tuple):

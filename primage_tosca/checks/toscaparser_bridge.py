@@ -44,6 +44,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .. import catalog
 from ..diagnostics import Diagnostic
+from ..model.requirements import relationship_of, requirement_definitions
 from ..model.template import ServiceTemplate
 from ..source.document import Document
 from .base import check, report
@@ -957,10 +958,9 @@ def hosted_elsewhere(template: ServiceTemplate, name: str) -> str | None:
     assignments = _requirements(node)
     if any(requirement == "host" for requirement, _ in assignments):
         return None  # host given more often than allowed: a real error
-    definitions = template.types.lookup_in_chain("node_types", node.get("type"), "requirements") \
-        if isinstance(node.get("type"), str) else {}
+    definitions = requirement_definitions(template, node)
     for requirement, assignment in assignments:
-        relationship = relationship_type(template, assignment, definitions.get(requirement))
+        relationship = relationship_of(template, assignment, definitions.get(requirement))
         if relationship and template.types.is_derived_from("relationship_types", relationship, HOSTED_ON):
             return (f'IM\'s converter finds the host of "{name}" along its "{requirement}" requirement '
                     f"({relationship}): it follows any HostedOn relationship, not only 'host'")
@@ -975,20 +975,6 @@ def _requirements(node: dict) -> list[tuple[str, Any]]:
             found.append((str(name), assignment))
     return found
 
-
-def relationship_type(template: ServiceTemplate, assignment: Any, definition: Any) -> str | None:
-    """The relationship type a requirement uses: its assignment's (a type, or
-    a relationship template's type) else its definition's."""
-    for source in (assignment, definition):
-        relationship = source.get("relationship") if isinstance(source, dict) else None
-        if isinstance(relationship, dict):
-            relationship = relationship.get("type")
-        if isinstance(relationship, str):
-            named = template.section("topology_template", "relationship_templates").get(relationship)
-            if isinstance(named, dict) and isinstance(named.get("type"), str):
-                return named["type"]
-            return relationship
-    return None
 
 
 # ---------------------------------------------------------------------------
