@@ -181,8 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--markdown", action="store_true", help="print docs/rules.md")
     rules.set_defaults(handler=cmd_rules)
 
+    from .cli_compile import add_commands as add_compile_commands
     from .cli_recipes import add_commands as add_recipes_commands
 
+    add_compile_commands(commands, add_loader_options, add_inputs_options)
     add_recipes_commands(commands, add_loader_options, add_inputs_options)
     return parser
 

@@ -616,3 +616,17 @@ def test_tosca_parser_never_changes_our_documents_on_the_corpus():
         list(bridge.toscaparser(template))
     changed = [d.file for key, d in documents.items() if d.data != before[key]]
     assert changed == []
+
+
+def test_unknown_capability_property_is_placed_at_its_key(tmp_path):
+    """tosca-parser names it '"properties" of template "vm"', though it sits
+    in a capability: the finding must still land on the key itself."""
+    path = tmp_path / "t.yaml"
+    path.write_text("tosca_definitions_version: tosca_simple_yaml_1_0\n"
+                    "topology_template:\n  node_templates:\n    vm:\n      type: tosca.nodes.Compute\n"
+                    "      capabilities:\n        os:\n          properties:\n            type: linux\n"
+                    "            colour: blue\n")
+    from primage_tosca.validate import validate
+
+    found = [d for d in validate(path).diagnostics if d.rule == "PT800"]
+    assert [(d.line, d.column) for d in found] == [(10, 13)]

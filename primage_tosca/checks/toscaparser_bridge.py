@@ -684,7 +684,11 @@ def _unknown_in_section(loc: Locator, match: re.Match) -> Place | None:
     if node is None:
         return None
     section = node + (match["section"],)
-    return _inside(loc, section, match["field"]) if loc.has(section) else Place(node, True)
+    if loc.has(section + (match["field"],)):
+        return Place(section + (match["field"],), True)
+    # tosca-parser says "properties" of a capability's properties too: look
+    # through the whole node template for the field.
+    return _inside(loc, node, match["field"])
 
 
 @place_rule(r'^"(?P<section>[a-z_]+)" (?:of|used in) template "(?P<node>[^"]*)" is missing required field')

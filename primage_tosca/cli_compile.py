@@ -1,0 +1,157 @@
+"""The ``compile`` and ``graph`` commands: parsing and printing only; the
+work is :func:`primage_tosca.emit.compile_results` and
+:func:`primage_tosca.emit.graph.render_graph`.
+
+``cli.build_parser`` wires them in with :func:`add_commands`. Diagnostics go
+to stderr in validate's text format, so stdout carries only the RADL or the
+graph.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable
+
+from .emit import TARGETS, CompileResult
+from .emit.graph import FORMATS, IMAGE_FORMATS
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+AddOptions = Callable[[argparse.ArgumentParser], None]
+
+
+def add_commands(subparsers, add_loader_options: AddOptions, add_inputs_options: AddOptions) -> None:
+    """Add ``compile`` and ``graph`` to the CLI's subcommands."""
+    compile_parser = subparsers.add_parser(
+        "compile", help="compile templates to RADL for the Infrastructure Manager",
+        description="Compile TOSCA templates to RADL, as IM's own converter maps them. Refuses (exit 1) "
+                    "when a template has errors; warnings (what RADL cannot express) go to stderr.")
+    compile_parser.add_argument("blueprints", nargs="+", metavar="BLUEPRINT", help="template files")
+    compile_parser.add_argument("--to", choices=TARGETS, default="radl", help="target language (default radl)")
+    compile_parser.add_argument("-o", "--output", metavar="FILE_OR_DIR",
+                                help="write to FILE; with several blueprints (or an existing folder) one "
+                                     "<name>.radl per blueprint in that folder")
+    compile_parser.add_argument("--no-contextualize", action="store_true",
+                                help="write an empty `contextualize ()`: IM then runs no Ansible")
+    compile_parser.add_argument("--no-validate", action="store_true",
+                                help="skip the template checks (tosca-parser's too); the compiler's own errors "
+                                     "still stop it")
+    compile_parser.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                                help="colour the diagnostics")
+    add_loader_options(compile_parser)
+    add_inputs_options(compile_parser)
+    compile_parser.set_defaults(handler=cmd_compile)
+
+    graph_parser = subparsers.add_parser(
+        "graph", help="draw a template's node graph (json, dot, mermaid, svg, png)",
+        description="The node templates and their requirements as a graph.")
+    graph_parser.add_argument("blueprint", metavar="BLUEPRINT")
+    graph_parser.add_argument("-f", "--format", choices=FORMATS, default="dot")
+    graph_parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    add_loader_options(graph_parser)
+    add_inputs_options(graph_parser)
+    graph_parser.set_defaults(handler=cmd_graph)
+
+
+# -- compile ----------------------------------------------------------------------------------
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    from .cli import UsageError, options_from_args
+    from .emit import compile_results
+
+    options = options_from_args(args)
+    destinations = output_paths(args.blueprints, args.output)  # usage errors before any work
+    results = compile_results(args.blueprints, args.to, options=options,
+                              contextualize=not args.no_contextualize, validate=not args.no_validate)
+    print_diagnostics(results, args.color)
+    if not all(r.ok for r in results):
+        failed = sum(1 for r in results if not r.ok)
+        print(f"primage-tosca compile: {failed} of {len(results)} blueprint(s) have errors; nothing written",
+              file=sys.stderr)
+        return EXIT_FAILED
+    if destinations is None:
+        sys.stdout.write(results[0].text or "")
+        return EXIT_OK
+    try:
+        for result, destination in zip(results, destinations):
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_text(result.text or "", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {exc.filename}: {exc.strerror}") from None
+    return EXIT_OK
+
+
+def output_paths(blueprints: list[str], output: str | None) -> list[Path] | None:
+    """Where each RADL goes; None for stdout (one blueprint, no -o)."""
+    from .cli import UsageError
+
+    if output is None:
+        if len(blueprints) > 1:
+            raise UsageError("several blueprints need -o DIR (one .radl each)")
+        return None
+    target = Path(output)
+    if len(blueprints) == 1 and not target.is_dir():
+        return [target]
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"-o {output}: several blueprints need a folder, and this is a file")
+    paths, used = [], set()
+    for blueprint in blueprints:
+        stem = Path(blueprint).stem or "blueprint"
+        name, number = f"{stem}.radl", 2
+        while name in used:  # two blueprints with one name from different folders
+            name, number = f"{stem}-{number}.radl", number + 1
+        used.add(name)
+        paths.append(target / name)
+    return paths
+
+
+def print_diagnostics(results: list[CompileResult], color_choice: str) -> None:
+    from .cli import use_color
+    from .report import render
+    from .validate import Report
+
+    diagnostics = [d for r in results for d in r.diagnostics]
+    if not diagnostics:
+        return
+    report = Report([r.file for r in results], diagnostics)
+    text = render(report, "text", color=use_color(sys.stderr, color_choice))
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+
+
+# -- graph ------------------------------------------------------------------------------------
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from .cli import UsageError, options_from_args
+    from .emit.graph import GraphvizMissing, render_graph
+    from .topology import load
+
+    options = options_from_args(args)
+    topology = load(args.blueprint, options=options)
+    print_diagnostics([CompileResult(topology.file, None, topology.diagnostics)], "auto")  # cycles, say
+    if not topology.template.sources.root.ok:
+        return EXIT_FAILED
+    try:
+        rendered = render_graph(topology, args.format)
+    except GraphvizMissing as exc:
+        print(f"primage-tosca graph: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except ValueError as exc:
+        print(f"primage-tosca graph: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.output:
+        try:
+            Path(args.output).write_bytes(rendered if isinstance(rendered, bytes) else rendered.encode("utf-8"))
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    elif isinstance(rendered, bytes):
+        if args.format in IMAGE_FORMATS and sys.stdout.isatty():
+            raise UsageError(f"--format {args.format} is binary: write it with -o FILE")
+        sys.stdout.buffer.write(rendered)
+    else:
+        sys.stdout.write(rendered)
+    return EXIT_OK
+
+
+__all__ = ["add_commands", "cmd_compile", "cmd_graph", "output_paths"]

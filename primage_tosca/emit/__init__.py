@@ -1,0 +1,144 @@
+"""Emitters: a Topology in, text out.
+
+    >>> text = compile("blueprint.yaml", target="radl", inputs={"cpus": 2}, import_map="map.json")
+
+``compile`` refuses to emit when the template has errors (its own, found by
+validation, or the compiler's): it raises :class:`CompileError`, whose
+``results`` hold every diagnostic. :func:`compile_results` never raises and
+gives the text and diagnostics of each template, for callers (the CLI) that
+print both.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from ..diagnostics import Diagnostic, Diagnostics, Severity
+from ..model.template import LoadOptions, load_template
+from ..topology import Topology, from_template, gc_paused, resolve_options
+from .playbooks import PlaybookSource
+from .radl import emit_radl
+
+TARGETS = ("radl",)
+
+
+@dataclass
+class CompileResult:
+    """One template compiled: the text (None when errors stopped it) and
+    every diagnostic, sorted by place."""
+
+    file: str
+    text: str | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    topology: Topology | None = None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return self.text is not None and not self.errors
+
+
+class CompileError(Exception):
+    """Some template has errors; ``results`` say which and why."""
+
+    def __init__(self, results: list[CompileResult]):
+        self.results = results
+        failed = [r for r in results if not r.ok]
+        first = next((d for r in failed for d in r.errors), None)
+        detail = f": {first.file}:{first.line}:{first.column}: {first.rule} {first.message}" if first else ""
+        super().__init__(f"{len(failed)} of {len(results)} template(s) cannot be compiled{detail}")
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for r in self.results for d in r.diagnostics]
+
+
+def merge_diagnostics(*groups: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """One list, sorted; a finding that two stages both make (the same rule
+    at the same place) is kept once, as the earlier stage wrote it."""
+    seen: set = set()
+    found = Diagnostics()
+    for group in groups:
+        keys = set()
+        for diagnostic in group:
+            key = (diagnostic.rule, diagnostic.location)
+            if key not in seen:  # only an earlier stage's finding hides one
+                keys.add(key)
+                found.add(diagnostic)
+        seen |= keys
+    return found.sorted()
+
+
+def compile_topology(topology: Topology, target: str = "radl", *, contextualize: bool = True,
+                     validate: bool = True, playbooks: PlaybookSource | None = None) -> CompileResult:
+    """Compile one topology; never raises for a problem in the template."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    checked: list[Diagnostic] = []
+    if validate:
+        from ..validate import check_template  # the checks: an earlier stage, loaded only when asked
+
+        checked = check_template(topology.template)
+    emitted = emit_radl(topology, playbooks, contextualize)
+    diagnostics = merge_diagnostics(checked, topology.diagnostics, emitted.diagnostics)
+    failed = any(d.severity is Severity.ERROR for d in diagnostics)
+    return CompileResult(topology.file, None if failed else emitted.text, diagnostics, topology)
+
+
+def compile_results(sources: Any, target: str = "radl", *, inputs: Any = None, import_map: Any = None,
+                    contextualize: bool = True, validate: bool = True, options: LoadOptions | None = None,
+                    **kwargs: Any) -> list[CompileResult]:
+    """Compile paths or topologies (one or a list); one result each. Paths
+    share one set of options, parse cache and playbook cache."""
+    items = [sources] if isinstance(sources, (str, os.PathLike, Topology)) else list(sources)
+    with gc_paused():
+        return _compile_items(items, target, inputs, import_map, contextualize, validate, options, kwargs)
+
+
+def _compile_items(items: list, target: str, inputs: Any, import_map: Any, contextualize: bool, validate: bool,
+                   options: LoadOptions | None, kwargs: dict) -> list[CompileResult]:
+    resolved: LoadOptions | None = None
+    playbooks: PlaybookSource | None = None
+    results = []
+    for item in items:
+        if isinstance(item, Topology):
+            topology = item
+        else:
+            resolved = resolved or resolve_options(options, inputs, import_map, kwargs)
+            topology = from_template(load_template(str(item), resolved))
+        options_used = topology.template.options
+        if playbooks is None or playbooks.policy is not options_used.policy:
+            playbooks = PlaybookSource(options_used.policy, options_used.limits.max_bytes)
+        results.append(compile_topology(topology, target, contextualize=contextualize, validate=validate,
+                                        playbooks=playbooks))
+    return results
+
+
+def compile(sources: Any, target: str = "radl", *, inputs: Any = None, import_map: Any = None,
+            contextualize: bool = True, validate: bool = True, options: LoadOptions | None = None,
+            **kwargs: Any) -> str | list[str]:
+    """Compile a template (path or :class:`Topology`) to ``target`` text; a
+    list of them gives a list of texts.
+
+    ``inputs`` (a dict, or a YAML file of values), ``import_map`` and the
+    other keyword arguments are those of :func:`primage_tosca.api.load_options`.
+    ``contextualize=False`` writes an empty ``contextualize ()`` (IM then
+    runs no Ansible). ``validate=False`` skips the template checks (the
+    compiler's own errors still stop it). Raises :class:`CompileError` when
+    any template has errors."""
+    results = compile_results(sources, target, inputs=inputs, import_map=import_map, contextualize=contextualize,
+                              validate=validate, options=options, **kwargs)
+    if not all(r.ok for r in results):
+        raise CompileError(results)
+    texts = [r.text or "" for r in results]
+    single = isinstance(sources, (str, os.PathLike, Topology))
+    return texts[0] if single else texts
+
+
+__all__ = ["CompileError", "CompileResult", "TARGETS", "compile", "compile_results", "compile_topology",
+           "merge_diagnostics"]

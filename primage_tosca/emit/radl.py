@@ -1,0 +1,128 @@
+"""A Topology as RADL, the way IM's own converter maps TOSCA (see
+docs/radl-mapping.md): Network nodes become networks, Compute nodes systems
+(with their disks, Galaxy roles and network interfaces), every node's
+operations a configure run on its Compute at its depth, and the scaling and
+placement policies the deploy lines.
+
+The emitter reads no network, prints nothing and raises nothing for a
+problem in the template: what it cannot map is a PT700 warning, what makes
+the RADL impossible a PT702 error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..diagnostics import Diagnostic
+from ..topology import COMPUTE, Topology
+from .playbooks import PlaybookSource
+from .radl_configure import build_configures
+from .radl_context import BLOCK_STORAGE, NETWORK, PORT, UNMAPPED_NODES, Emission, referenced_properties
+from .radl_deploy import build_deploys
+from .radl_network import (
+    attach_networks, build_network, complete_networks, is_public, ports_by_compute, split_private_networks)
+from .radl_system import build_system
+from .radl_text import Block, RadlValueError, check_identifier
+from .radl_unmapped import report_unmapped
+
+
+@dataclass
+class Emitted:
+    text: str | None  # None when errors made the RADL impossible
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def emit_radl(topology: Topology, playbooks: PlaybookSource | None = None, contextualize: bool = True) -> Emitted:
+    """The RADL of a topology, with what could not be mapped."""
+    playbooks = playbooks or PlaybookSource(topology.template.options.policy,
+                                            topology.template.options.limits.max_bytes)
+    em = Emission(topology, playbooks, contextualize)
+    kinds = classify(em)
+    _check_names(em, kinds["compute"] + kinds["network"])
+    _description(em)
+    for name in kinds["network"]:
+        block = em.doc.add_network(build_network(em, name))
+        if em.first_private is None and not is_public(block):
+            em.first_private = block
+    referenced = em.referenced = referenced_properties(topology)
+    ports = ports_by_compute(em)
+    for name in kinds["compute"]:
+        system = build_system(em, name, referenced)
+        attach_networks(em, name, system, ports)
+        em.systems[name] = system
+        em.doc.systems.append(system)
+    build_configures(em, kinds["runs"])
+    report_unmapped(em, kinds["runs"], referenced)
+    deployed = build_deploys(em, kinds["compute"])
+    deployed_set = set(deployed)
+    split_private_networks(em, [n for n in kinds["compute"] if n in deployed_set])
+    complete_networks(em)
+    return Emitted(_render(em), em.diagnostics.sorted())
+
+
+def classify(em: Emission) -> dict[str, list[str]]:
+    """Node names by what they become, each list in template order."""
+    kinds: dict[str, list[str]] = {"network": [], "compute": [], "runs": []}
+    for name in em.topology.nodes:
+        if em.is_a(name, NETWORK):
+            kinds["network"].append(name)
+        elif em.is_a(name, PORT):
+            continue  # read with the Compute it binds
+        elif em.is_a(name, *BLOCK_STORAGE):
+            _attached_somewhere(em, name)
+        elif _unmapped_kind(em, name):
+            continue
+        else:
+            if em.is_a(name, COMPUTE):
+                kinds["compute"].append(name)
+            kinds["runs"].append(name)
+    return kinds
+
+
+def _unmapped_kind(em: Emission, name: str) -> bool:
+    for base, what in UNMAPPED_NODES.items():
+        if em.is_a(name, base):
+            em.unmapped(f"{name!r} is {what}; the RADL compiler maps only VMs and what runs on them",
+                        em.topology.raw[name].path)
+            return True
+    return False
+
+
+def _attached_somewhere(em: Emission, name: str) -> None:
+    edges = em.topology.edges_to(name)
+    if not any(edge["kind"] == "AttachesTo" and em.is_a(source, COMPUTE) for source, edge in edges):
+        em.unmapped(f"BlockStorage {name!r} is attached to no Compute (AttachesTo); no disk is created",
+                    em.topology.raw[name].path)
+
+
+def _check_names(em: Emission, names: list[str]) -> None:
+    for name in names:
+        problem = check_identifier(name)
+        if problem:
+            em.error(f"node template {problem}, so it cannot name a RADL system or network",
+                     em.topology.raw[name].path, "rename the node template")
+
+
+def _description(em: Emission) -> None:
+    data = em.topology.template.data
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    if not isinstance(metadata, dict):
+        return
+    block = Block("description", "desc")
+    for key, feature in (("infra_name", "name"), ("namespace", "namespace")):
+        if isinstance(metadata.get(key), (str, int, float)) and metadata[key] != "":
+            block.set(feature, str(metadata[key]))
+    if block.features:
+        em.doc.description = block
+
+
+def _render(em: Emission) -> str | None:
+    if em.diagnostics.has_errors():
+        return None
+    try:
+        return em.doc.render()
+    except RadlValueError as exc:
+        raw = em.topology.raw.get(exc.block or "")
+        where = f" (in {exc.block})" if exc.block else ""
+        em.error(f"the RADL cannot be written{where}: {exc}", raw.path if raw else ())
+        return None

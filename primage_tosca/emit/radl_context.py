@@ -1,0 +1,146 @@
+"""What every part of the RADL emitter shares: the topology, the document
+being built, the diagnostics, and small value conversions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Iterator
+
+from .. import catalog
+from ..diagnostics import Diagnostics
+from ..functions import RUNTIME_FUNCTIONS, function_name, is_symbolic
+from ..topology import Topology
+from .playbooks import PlaybookSource
+from .radl_text import Block, RadlDocument
+
+BLOCK_STORAGE = ("tosca.nodes.BlockStorage", "tosca.nodes.Storage.BlockStorage")
+NETWORK = "tosca.nodes.network.Network"
+PORT = "tosca.nodes.network.Port"
+# Node kinds IM maps to something other than a VM; this compiler leaves them out.
+UNMAPPED_NODES = {
+    "tosca.nodes.Container.Application": "a container application (IM deploys it as a Kubernetes pod)",
+    "tosca.nodes.aisprint.FaaS.Function": "an OSCAR/Lambda function",
+    "tosca.nodes.im.AnsibleHost": "an Ansible host (IM's ansible block)",
+    "tosca.nodes.ObjectStorage": "object storage",
+    "tosca.nodes.Storage.ObjectStorage": "object storage",
+}
+
+# scalar-unit.size units, as tosca-parser reads them (any case)
+SIZE_UNITS = {"b": 1, "kb": 10**3, "kib": 2**10, "mb": 10**6, "mib": 2**20, "gb": 10**9, "gib": 2**30,
+              "tb": 10**12, "tib": 2**40}
+_SCALAR = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)\s*([A-Za-z]+)\s*$")
+
+
+def size_in_bytes(value: Any) -> int | None:
+    """``1 GB`` -> 1000000000 (IM's reading: GB is 10**9, GiB 2**30). None
+    when the value is not a scalar-unit size."""
+    if not isinstance(value, str):
+        return None
+    match = _SCALAR.match(value)
+    if not match or match.group(2).lower() not in SIZE_UNITS:
+        return None
+    return int(round(float(match.group(1)) * SIZE_UNITS[match.group(2).lower()]))
+
+
+def as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+@dataclass
+class Emission:
+    """One RADL document being built from one topology."""
+
+    topology: Topology
+    playbooks: PlaybookSource
+    contextualize: bool = True
+    doc: RadlDocument = field(default_factory=RadlDocument)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    systems: dict[str, Block] = field(default_factory=dict)
+    first_private: Block | None = None  # the private network every VM joins (IM: the first one)
+    parsed_playbooks: dict = field(default_factory=dict)
+    referenced: dict[str, set[str]] = field(default_factory=dict)  # see referenced_properties
+
+    def report(self, rule: str, message: str, path: tuple, hint: str | None = None) -> None:
+        location = self.topology.template.locate(path)
+        self.diagnostics.add(catalog.make(rule, message, location, path, hint))
+
+    def unmapped(self, message: str, path: tuple, hint: str | None = None) -> None:
+        self.report("PT700", message, path, hint)
+
+    def error(self, message: str, path: tuple, hint: str | None = None) -> None:
+        self.report("PT702", message, path, hint)
+
+    def is_a(self, name: str, *bases: str) -> bool:
+        return any(self.topology.is_a(name, base) for base in bases)
+
+    @cached_property
+    def requirement_targets(self) -> dict[tuple[str, str], str]:
+        """(node, requirement name) -> the node its first such requirement targets."""
+        found: dict[tuple[str, str], str] = {}
+        for name, requirements in self.topology.requirements.items():
+            for requirement in requirements:
+                found.setdefault((name, requirement.name), requirement.target)
+        return found
+
+    def runtime(self, value: Any, what: str, path: tuple) -> bool:
+        """True (and a warning) when ``value`` is not known at compile time."""
+        if not is_symbolic(value):
+            return False
+        name = function_name(value)
+        if name in RUNTIME_FUNCTIONS:
+            self.unmapped(f"{what} is only known at run time ({name}); RADL needs a value, so it is left out", path)
+        else:
+            self.unmapped(f"{what} could not be evaluated (see PT701); left out", path)
+        return True
+
+
+def referenced_properties(topology: Topology) -> dict[str, set[str]]:
+    """Node -> names of its properties and capabilities some get_property
+    reads, anywhere in the template: such a value is used, even when RADL has
+    no feature for it."""
+    pairs: set[tuple[str, str]] = set()
+    found = pairs
+    for name, raw in topology.raw.items():
+        own = {"SELF": [name], "HOST": topology.hosting_chain(name)}
+        values = [raw.properties, raw.artifacts, [c.properties for c in raw.capabilities.values()],
+                  [op.inputs for ops in raw.interfaces.values() for op in ops.values()]]
+        found.update(_references(values, own))
+        for requirement in topology.requirements.get(name, []):
+            ends = {"SOURCE": [name], "TARGET": [requirement.target]}
+            values = [requirement.properties,
+                      [op.inputs for ops in requirement.interfaces.values() for op in ops.values()]]
+            found.update(_references(values, ends))
+    found.update(_references(list(topology.template.outputs.values()), {}))
+    found.update(_references([p.properties for p in topology.policies], {}))
+    by_node: dict[str, set[str]] = {}
+    for node, prop in pairs:
+        by_node.setdefault(node, set()).add(prop)
+    return by_node
+
+
+def _references(values: Any, entities: dict[str, list]) -> Iterator[tuple[str, str]]:
+    """(node, name) pairs of the get_property calls in ``values``;
+    ``entities`` says which nodes SELF, HOST, SOURCE and TARGET stand for."""
+    name = function_name(values)
+    if name == "get_property" and isinstance(values[name], list) and len(values[name]) >= 2:
+        entity, prop = values[name][0], values[name][1]
+        if isinstance(prop, str) and isinstance(entity, str):
+            for node in entities.get(entity, [entity]):
+                yield (node, prop)
+        return
+    if isinstance(values, dict):
+        for value in values.values():
+            yield from _references(value, entities)
+    elif isinstance(values, list):
+        for value in values:
+            yield from _references(value, entities)
