@@ -21,7 +21,6 @@ import yaml
 
 from primage_tosca import catalog
 from primage_tosca.checks import CHECKS, run_checks
-from primage_tosca.checks.artifacts import GalaxySpecError, parse_galaxy_spec
 from primage_tosca.checks.values import port_problem, port_range_text_problem, range_problem, scalar_unit_problem
 from primage_tosca.model.template import LoadOptions, load_template
 from primage_tosca.source.imports import ImportMap, ImportPolicy
@@ -216,36 +215,6 @@ def test_port_range(value, good: bool) -> None:
                                          ("8000", False), ("a-b", False), ("1-70000", False)])
 def test_port_range_text(value: str, good: bool) -> None:
     assert (port_range_text_problem(value) is None) is good
-
-
-@pytest.mark.parametrize("text, source, src, version, name", [
-    ("grycap.docker", "galaxy", "grycap.docker", None, None),
-    ("indigo-dc.slurm,cons_res", "galaxy", "indigo-dc.slurm", "cons_res", None),
-    ("git+https://github.com/org/ansible-role-x|x", "git", "git+https://github.com/org/ansible-role-x", None, "x"),
-    ("git+https://github.com/org/repo.git,v1.0|x", "git", "git+https://github.com/org/repo.git", "v1.0", "x"),
-    ("https://example.org/r/role.tar.gz|role", "archive", "https://example.org/r/role.tar.gz", None, "role"),
-])
-def test_galaxy_role_forms(text: str, source: str, src: str, version, name) -> None:
-    spec = parse_galaxy_spec(text)
-    assert (spec.source, spec.src, spec.version, spec.name, spec.collection) == (source, src, version, name, False)
-
-
-@pytest.mark.parametrize("text", ["", " ", "docker", "a.b.c", "ns.role,", "ns.role,1,2", "ns.role|", "ns role",
-                                  "git+http://github.com/o/r", "git+ssh://git@github.com/o/r", "https://x.org/r",
-                                  "https://x.org/r.tar.gz,1.0", "git+https://", 42])
-def test_galaxy_role_refused(text) -> None:
-    with pytest.raises(GalaxySpecError):
-        parse_galaxy_spec(text)
-
-
-def test_galaxy_collection_forms() -> None:
-    assert parse_galaxy_spec("ansible.posix", collection=True).source == "galaxy"
-    assert parse_galaxy_spec("community.general,8.0.2", collection=True).version == "8.0.2"
-    dataset = parse_galaxy_spec("git+https://github.com/grycap/ansible-collection-dataset", collection=True)
-    assert dataset.source == "git"
-    for bad in ("posix", "ansible.posix|posix", "indigo-dc.thing", "https://github.com/o/r"):
-        with pytest.raises(GalaxySpecError):
-            parse_galaxy_spec(bad, collection=True)
 
 
 @needs_corpus()

@@ -17,7 +17,6 @@ worker threads is shared by all of them.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import os
 import threading
@@ -30,6 +29,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from ..model.recipe_specs import is_loopback_host
 from .errors import ArchiveError, BadResponse, GalaxyError, NetworkRefused, NotFound, ServerError, Timeout
 
 DEFAULT_SERVER = "https://galaxy.ansible.com"
@@ -53,17 +53,6 @@ class HttpSettings:
     max_json_bytes: int = 10 * 1024 * 1024
     download_seconds: float = 600.0  # a whole download, however slowly it trickles
     allow_http: bool = False  # plain http:// to hosts other than loopback
-
-
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_url(url: str, settings: HttpSettings) -> None:

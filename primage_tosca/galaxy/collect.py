@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..model.recipe_specs import COLLECTION, ROLE, RecipeSpec, parse_application, parse_requirement, parse_spec
 from ..model.template import LoadOptions, ServiceTemplate, load_template
 from ..source.document import Document, load_document
 from .errors import SpecError
-from .specs import COLLECTION, ROLE, RecipeSpec, parse_application, parse_requirement, parse_spec
 
 ERROR, WARNING = "error", "warning"
 GALAXY_ARTIFACT_TYPES = {

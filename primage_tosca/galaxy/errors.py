@@ -7,26 +7,13 @@ asked for somewhere, the place (``origin``: file:line:col).
 
 from __future__ import annotations
 
+# The base error and the spec error live with the spec parser, which rule
+# PT600 uses too; they are re-exported here for the rest of the package.
+from ..model.recipe_specs import RecipeError, SpecError
 
-class RecipeError(Exception):
-    """Base of every error this package raises on purpose."""
-
-    def __init__(self, message: str, *, hint: str | None = None, origin: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-        self.origin = origin
-
-    def __str__(self) -> str:
-        text = f"{self.origin}: {self.message}" if self.origin else self.message
-        return f"{text} ({self.hint})" if self.hint else text
-
-    def as_dict(self) -> dict:
-        return {"error": type(self).__name__, "message": self.message, "origin": self.origin, "hint": self.hint}
-
-
-class SpecError(RecipeError, ValueError):
-    """A recipe spec (``ns.role,version``, ``url|name``...) is malformed or unsupported."""
+__all__ = ["ArchiveError", "BadResponse", "ChecksumMismatch", "ConflictError", "GalaxyError", "LockError",
+           "MissingFromCache", "NetworkRefused", "NotFound", "RecipeError", "RecipeErrors", "RecipeInputError",
+           "ServerError", "SpecError", "StaleLock", "Timeout", "VersionNotFound", "raise_all"]
 
 
 class RecipeInputError(RecipeError):

@@ -33,9 +33,9 @@ from typing import Any, Iterable
 
 import yaml
 
+from ..model.recipe_specs import COLLECTION, GALAXY, GIT, KINDS, ROLE, URL, RecipeSpec, derived_name, parse_spec
 from ..source.document import load_document
 from .errors import LockError, SpecError, StaleLock
-from .specs import COLLECTION, GALAXY, GIT, KINDS, ROLE, URL, RecipeSpec, derived_name, parse_spec
 
 LOCK_NAME = "recipes.lock"
 LOCK_VERSION = 1

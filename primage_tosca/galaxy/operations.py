@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..config import find_config_file
+from ..model.recipe_specs import GIT
 from ..model.template import LoadOptions
 from .archive import inspect_archive
 from .cache import RecipeCache
@@ -28,7 +29,6 @@ from .errors import (ArchiveError, ChecksumMismatch, LockError, RecipeError, Rec
 from .lock import LOCK_NAME, Lock, LockEntry, entry_for, load_lock, write_lock
 from .requirements import FETCH_HINT, requirements_text
 from .resolve import MAX_JOBS, Resolution, Resolver, ResolveSettings
-from .specs import GIT
 
 Key = tuple[str, str]
 

@@ -14,12 +14,12 @@ from typing import Iterable
 
 import yaml
 
+from ..model.recipe_specs import COLLECTION, GALAXY, GIT, ROLE, URL
 from .archive import extract_archive
 from .cache import RecipeCache
 from .client import DEFAULT_SERVER
 from .errors import MissingFromCache
 from .lock import Lock, LockEntry
-from .specs import COLLECTION, GALAXY, GIT, ROLE, URL
 
 FETCH_HINT = "run `primage-tosca recipes fetch` to download it (it checks the sha256 the lock records)"
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 from urllib.parse import quote
 
+from ..model.recipe_specs import COLLECTION, GALAXY, GIT, ROLE, URL, RecipeSpec, parse_collection_spec
 from .archive import DEFAULT_LIMITS, ArchiveInfo, ArchiveLimits, inspect_archive
 from .cache import RecipeCache
 from .client import GalaxyClient, Http, HttpSettings, server_url
@@ -35,7 +36,6 @@ from .collect import Finding, Request, WARNING, requirements_from_metadata
 from .errors import (ArchiveError, BadResponse, ChecksumMismatch, ConflictError, NetworkRefused, NotFound,
                      RecipeError, VersionNotFound, raise_all)
 from .lock import Lock, LockEntry, dependency_text
-from .specs import COLLECTION, GALAXY, GIT, ROLE, URL, RecipeSpec, parse_collection_spec
 from .versions import highest_loose, highest_matching, loose_key, satisfies
 
 Key = tuple[str, str]
