@@ -627,3 +627,19 @@ def test_a_redirect_cannot_leave_the_allowed_schemes(server):
 def test_redirect_loops_end(server):
     with pytest.raises(FetchError, match="redirects more than"):
         Fetcher(timeout=1, allow_http=True).fetch(f"{server}/loop")
+
+
+def test_a_root_given_through_a_symlink_still_admits_its_files(tmp_path):
+    """Imports are compared by real path, so a root named through a symlink
+    (a checkout whose folders are links, say) must be resolved too."""
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "lib.yaml").write_text(HEADER + "node_types:\n  web.nodes.Thing:\n    derived_from: tosca.nodes.Compute\n")
+    main = real / "main.yaml"
+    main.write_text(importing("lib.yaml") + "topology_template:\n  node_templates:\n"
+                    "    t:\n      type: web.nodes.Thing\n")
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    policy = ImportPolicy(roots=[str(link)])
+    report = validate(link / "main.yaml", LoadOptions(policy=policy))
+    assert [d for d in report.diagnostics if d.rule == "PT202"] == []

@@ -195,6 +195,10 @@ class ImportPolicy:
     allow_http: bool = False
     fetcher: Fetcher = field(default_factory=Fetcher)
 
+    def __post_init__(self) -> None:
+        # Imports are compared by real path (symlinks resolved), so roots must be too.
+        self.roots = [os.path.realpath(root) for root in self.roots]
+
     def url_cache(self) -> UrlCache:
         if self.cache is None:
             self.cache = UrlCache()
