@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench im-venv clean
+.PHONY: demo test bench im-venv local-im clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,24 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The main job on the bundled blueprint.
-demo: $(STAMP)
+# The main job on the bundled blueprint: validate, compile, then deploy it on
+# the local IM (Dummy cloud, 127.0.0.1) unless PRIMAGE_TOSCA_IM_URL names
+# another, inspect it, read its outputs and undeploy it.
+DEMO_BLUEPRINT ?= blueprints/hello-compute.yaml
+DEMO_NAME := demo-$(shell date +%Y%m%d-%H%M%S)
+IM_ENV := PRIMAGE_TOSCA_IM_PYTHON=$(CURDIR)/.venv-im/bin/python
+
+demo: $(STAMP) im-venv
 	$(PY) -m primage_tosca validate blueprints/
-	$(PY) -m primage_tosca compile blueprints/hello-compute.yaml --to radl
+	$(PY) -m primage_tosca compile $(DEMO_BLUEPRINT) --to radl
+	$(IM_ENV) $(PY) -m primage_tosca deploy $(DEMO_BLUEPRINT) --name $(DEMO_NAME) --no-contextualize --wait
+	$(IM_ENV) $(PY) -m primage_tosca inspect $(DEMO_NAME)
+	$(IM_ENV) $(PY) -m primage_tosca outputs $(DEMO_NAME)
+	$(IM_ENV) $(PY) -m primage_tosca undeploy $(DEMO_NAME)
+
+# A local IM server for your own use (stop it with `primage-tosca local-im stop`).
+local-im: $(STAMP) im-venv
+	$(IM_ENV) $(PY) -m primage_tosca local-im start
 
 # IM's own TOSCA converter, in a venv of its own (GPL-3.0, used only as a test peer).
 im-venv:
@@ -25,11 +39,11 @@ im-venv:
 
 # The whole test suite.
 test: $(STAMP) im-venv
-	PRIMAGE_TOSCA_IM_PYTHON=$(CURDIR)/.venv-im/bin/python $(PY) -m pytest
+	$(IM_ENV) $(PY) -m pytest
 
 # Every benchmark beside its peer; rewrites BENCHMARKS.md.
 bench: $(STAMP) im-venv
-	PRIMAGE_TOSCA_IM_PYTHON=$(CURDIR)/.venv-im/bin/python $(PY) -m benchmarks.run
+	$(IM_ENV) $(PY) -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) .venv-im .pytest_cache .hypothesis build *.egg-info

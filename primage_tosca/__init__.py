@@ -9,15 +9,46 @@ The public API::
 
     topology = primage_tosca.load("blueprints/hello-compute.yaml", inputs={"num_cpus": 2})
     radl = primage_tosca.compile(topology, target="radl")
+
+Names are imported on first use, so ``import primage_tosca`` (and every
+command-line start) stays cheap: the validator pulls in tosca-parser and
+networkx, which a command such as ``list`` never needs.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .api import load_options, validate  # noqa: E402
-from .emit import compile  # noqa: E402,A004 - the TOSCA sense of the word
-from .topology import Topology, load  # noqa: E402
-from .diagnostics import Diagnostic, Location, Severity  # noqa: E402
-from .validate import Report  # noqa: E402
+# public name -> the module that defines it
+_EXPORTS = {
+    "Diagnostic": "diagnostics",
+    "Location": "diagnostics",
+    "Severity": "diagnostics",
+    "Report": "validate",
+    "load_options": "api",
+    "validate": "api",
+    "compile": "emit",
+    "Topology": "topology",
+    "load": "topology",
+}
 
-__all__ = ["Diagnostic", "Location", "Report", "Severity", "Topology", "compile", "load", "load_options",
-           "validate", "__version__"]
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ does it
+    from .api import load_options, validate  # noqa: F401
+    from .diagnostics import Diagnostic, Location, Severity  # noqa: F401
+    from .emit import compile  # noqa: F401,A004
+    from .topology import Topology, load  # noqa: F401
+    from .validate import Report  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'primage_tosca' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value

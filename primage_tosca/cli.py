@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from typing import Sequence
 
@@ -143,11 +144,24 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 # -- parser ---------------------------------------------------------------------------
 
+class CommandListFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps every command's help on one line. argparse measures command names
+    at one indent and prints them at a deeper one, so a long name such as
+    'reconfigure' would otherwise push its help onto the next line."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=max(100, shutil.get_terminal_size().columns))
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        self._action_max_length = max(self._action_max_length, 18)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="primage-tosca",
         description="Validate, compile and deploy TOSCA application templates on research clouds.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=CommandListFormatter,
         epilog="Run `primage-tosca COMMAND --help` for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"primage-tosca {__version__}")
@@ -182,9 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
     rules.set_defaults(handler=cmd_rules)
 
     from .cli_compile import add_commands as add_compile_commands
+    from .cli_lifecycle import add_commands as add_lifecycle_commands
     from .cli_recipes import add_commands as add_recipes_commands
 
     add_compile_commands(commands, add_loader_options, add_inputs_options)
+    add_lifecycle_commands(commands, add_loader_options, add_inputs_options)
     add_recipes_commands(commands, add_loader_options, add_inputs_options)
     return parser
 

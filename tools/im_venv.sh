@@ -26,7 +26,8 @@ STAMP="$VENV/.im-$IM_VERSION-installed"
 # what the converter accepts and writes are pinned to the measured versions.
 DEPS=(radl==1.3.5 tosca-parser==2.15.0 requests-cache PyYAML fastapi uvicorn python-multipart
       psutil paramiko scp netaddr pydantic defusedxml xmltodict packaging
-      requests ansible-core suds-community hvac lxml)
+      requests ansible-core suds-community hvac lxml
+      im-client==1.8.4)  # IM's own client: the peer of the deploy benchmark
 
 check() {
     "$PY" - "$IM_VERSION" <<'PYEOF' >/dev/null 2>&1
@@ -34,6 +35,7 @@ import sys
 from importlib.metadata import version
 assert version("im") == sys.argv[1], version("im")
 assert version("tosca-parser") == "2.15.0" and version("radl") == "1.3.5"
+assert version("im-client")
 import IM.tosca.Tosca  # noqa: F401  the converter imports
 PYEOF
 }

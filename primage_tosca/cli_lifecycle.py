@@ -1,0 +1,316 @@
+"""The deployment commands (deploy, list, inspect, outputs, logs, wait,
+reconfigure, undeploy) and ``local-im``: parsing and printing only; the work
+is :mod:`primage_tosca.lifecycle`. ``--json`` on every read command.
+Secrets never print: credentials are shown by id and type, secret inputs as ***.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Callable
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+AddOptions = Callable[[argparse.ArgumentParser], None]
+
+
+def _connection(parser: argparse.ArgumentParser, url: bool = False) -> None:
+    group = parser.add_argument_group("IM")
+    if url:
+        group.add_argument("--im-url", metavar="URL", help="IM REST endpoint (default $PRIMAGE_TOSCA_IM_URL, "
+                                                             "else the local IM)")
+    group.add_argument("--auth", metavar="FILE", help="IM auth file (default $PRIMAGE_TOSCA_IM_AUTH; a token in "
+                                                      "$PRIMAGE_TOSCA_IM_TOKEN is added to the IM credential)")
+    group.add_argument("--insecure", action="store_true", help="do not verify IM's TLS certificate")
+
+
+def add_commands(subparsers, add_loader_options: AddOptions, add_inputs_options: AddOptions) -> None:
+    deploy = subparsers.add_parser("deploy", help="compile a blueprint and deploy it through IM",
+                                   description="Compile, record, submit to IM and (by default) wait until configured.")
+    deploy.add_argument("blueprint", metavar="BLUEPRINT")
+    deploy.add_argument("--name", help="a name for the deployment (default: the blueprint's file name)")
+    deploy.add_argument("--as", dest="kind", choices=["radl", "tosca"], default="radl",
+                        help="send the compiled RADL (default) or the TOSCA template to IM's own converter")
+    deploy.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True,
+                        help="wait until configured (default) or return once submitted")
+    deploy.add_argument("--timeout", type=float, default=1800.0, metavar="S", help="seconds to wait (default 1800)")
+    deploy.add_argument("--no-contextualize", action="store_true", help="empty contextualize (): IM runs no Ansible")
+    deploy.add_argument("--json", action="store_true")
+    _connection(deploy, url=True)
+    add_loader_options(deploy)
+    add_inputs_options(deploy)
+    deploy.set_defaults(handler=cmd_deploy)
+
+    listing = subparsers.add_parser("list", help="the deployments in the local store, newest first")
+    listing.add_argument("--limit", type=int, default=50, help="page size (default 50)")
+    listing.add_argument("--page", type=int, default=1, help="page number, from 1")
+    listing.add_argument("--state", help="only deployments in this state")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_list)
+
+    for name, help_text, handler in (
+            ("inspect", "state, VMs and addresses, last contextualization messages", cmd_inspect),
+            ("outputs", "the blueprint's outputs, resolved", cmd_outputs),
+            ("logs", "IM's contextualization messages", cmd_logs),
+            ("wait", "wait until the deployment is configured", cmd_wait),
+            ("undeploy", "destroy the deployment (already gone is fine)", cmd_undeploy)):
+        command = subparsers.add_parser(name, help=help_text)
+        command.add_argument("reference", metavar="ID", help="local id, name, or IM infrastructure id")
+        if name == "wait":
+            command.add_argument("--timeout", type=float, default=1800.0, metavar="S")
+        if name != "logs":
+            command.add_argument("--json", action="store_true")
+        _connection(command)
+        command.set_defaults(handler=handler)
+
+    reconf = subparsers.add_parser("reconfigure", help="apply a changed blueprint or inputs to a deployment",
+                                   description="Recompile, print the plan (nodes added, removed, scaled, recipes "
+                                               "changed) and apply it.")
+    reconf.add_argument("reference", metavar="ID")
+    reconf.add_argument("blueprint", nargs="?", metavar="BLUEPRINT", help="default: the deployed blueprint")
+    reconf.add_argument("--dry-run", action="store_true", help="print the plan only")
+    reconf.add_argument("--no-contextualize", action="store_true")
+    reconf.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True)
+    reconf.add_argument("--timeout", type=float, default=1800.0, metavar="S")
+    reconf.add_argument("--json", action="store_true")
+    _connection(reconf)
+    add_loader_options(reconf)
+    add_inputs_options(reconf)
+    reconf.set_defaults(handler=cmd_reconfigure)
+
+    local = subparsers.add_parser("local-im", help="a local IM server (Dummy cloud, 127.0.0.1) for when none is set",
+                                  description="Run IM 2.0.0 on 127.0.0.1 with the Dummy cloud; its data live under "
+                                              "the data directory. Needs the `im` extra or $PRIMAGE_TOSCA_IM_PYTHON.")
+    local.add_argument("action", choices=["start", "stop", "status"])
+    local.add_argument("--port", type=int, help="port to listen on (default: a free one)")
+    local.add_argument("--python", help="the python that runs IM (default $PRIMAGE_TOSCA_IM_PYTHON)")
+    local.add_argument("--json", action="store_true")
+    local.set_defaults(handler=cmd_local_im)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def _fail(command: str, exc: Exception) -> int:
+    print(f"primage-tosca {command}: error: {exc}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _guard(command: str, action: Callable[[], int]) -> int:
+    from .im import AuthError, IMError
+    from .lifecycle import LifecycleError, StoreError, WaitTimeout
+
+    try:
+        return action()
+    except AuthError as exc:
+        print(f"primage-tosca {command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except LifecycleError as exc:
+        if exc.diagnostics:
+            from .cli_compile import print_diagnostics
+            from .emit import CompileResult
+
+            print_diagnostics([CompileResult(exc.diagnostics[0].file, None, exc.diagnostics)], "auto")
+        return _fail(command, exc)
+    except (IMError, StoreError, WaitTimeout) as exc:
+        return _fail(command, exc)
+
+
+def _progress(args) -> Callable[[dict], None] | None:
+    if getattr(args, "json", False):
+        return None
+    from .lifecycle import Progress
+
+    return Progress(sys.stderr).update
+
+
+def _dump(data) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def _when(stamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
+
+
+def _inputs(args):
+    from .cli import UsageError
+    from .model.inputs import InputsError, collect_inputs
+
+    try:
+        return collect_inputs(args.inputs, args.assignments)
+    except InputsError as exc:
+        raise UsageError(str(exc)) from None
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from .cli import options_from_args
+    from .lifecycle import deploy
+
+    options = options_from_args(args)
+
+    def run() -> int:
+        record = deploy(args.blueprint, name=args.name, im_url=args.im_url, auth=args.auth, kind=args.kind,
+                        wait=args.wait, timeout=args.timeout, contextualize=not args.no_contextualize,
+                        insecure=args.insecure, options=options, progress=_progress(args),
+                        notify=lambda note: print(note, file=sys.stderr))
+        if args.json:
+            _dump(record.as_dict())
+        else:
+            print(f"{record.id}  {record.name}  {record.state}  IM {record.im_url} infrastructure {record.infra_id}")
+        return EXIT_OK if record.state in ("configured", "submitted", "pending", "running") else EXIT_FAILED
+    return _guard("deploy", run)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .lifecycle import list_deployments
+
+    def run() -> int:
+        records = list_deployments(limit=args.limit, offset=(max(args.page, 1) - 1) * args.limit, state=args.state)
+        if args.json:
+            _dump([r.summary() for r in records])
+            return EXIT_OK
+        if not records:
+            print("no deployments")
+        for r in records:
+            print(f"{r.id}  {r.name:<24} {r.state:<12} {_when(r.created)}  {r.kind:<5} {r.infra_id or '-'}  {r.im_url}")
+        return EXIT_OK
+    return _guard("list", run)
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from .lifecycle import inspect
+
+    def run() -> int:
+        data = inspect(args.reference, auth=args.auth, insecure=args.insecure)
+        if args.json:
+            _dump(data)
+            return EXIT_OK
+        record = data["deployment"]
+        print(f"deployment {record['id']} ({record['name']}): {data['state']}")
+        print(f"  IM {record['im_url']}  infrastructure {record['infra_id'] or '-'}  ({record['kind']})")
+        print(f"  blueprint {record['blueprint']}  sha256 {str(record['blueprint_hash'])[:12]}")
+        if record["inputs"]:
+            print("  inputs: " + ", ".join(f"{k}={v}" for k, v in record["inputs"].items()))
+        for vm in data["vms"]:
+            addresses = ", ".join(f"{a['ip']}{' (public)' if a.get('public') else ''}" for a in vm.get("addresses", [])
+                                  if a.get("ip"))
+            print(f"  vm {vm['id']}  {vm.get('node') or '?':<16} {vm['state']:<12} {addresses}")
+        if data["contmsg"]:
+            print("  last contextualization messages:")
+            for line in data["contmsg"]:
+                print(f"    {line}")
+        print("  history:")
+        for entry in record["history"]:
+            print(f"    {_when(entry['at'])}  {entry['state']:<12} {entry['detail']}")
+        return EXIT_OK
+    return _guard("inspect", run)
+
+
+def cmd_outputs(args: argparse.Namespace) -> int:
+    from .lifecycle import outputs
+
+    def run() -> int:
+        data = outputs(args.reference, auth=args.auth, insecure=args.insecure)
+        if args.json:
+            _dump(data)
+        else:
+            for name, value in data.items():
+                print(f"{name}: {value if not isinstance(value, (dict, list)) else json.dumps(value)}")
+        return EXIT_OK
+    return _guard("outputs", run)
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    from .lifecycle import logs
+
+    def run() -> int:
+        text = logs(args.reference, auth=args.auth, insecure=args.insecure)
+        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+        return EXIT_OK
+    return _guard("logs", run)
+
+
+def cmd_wait(args: argparse.Namespace) -> int:
+    from .lifecycle import wait_deployment
+
+    def run() -> int:
+        state = wait_deployment(args.reference, auth=args.auth, insecure=args.insecure, timeout=args.timeout,
+                                progress=_progress(args))
+        if args.json:
+            _dump(state)
+        else:
+            print(state["state"])
+        return EXIT_OK if state["state"] == "configured" else EXIT_FAILED
+    return _guard("wait", run)
+
+
+def cmd_reconfigure(args: argparse.Namespace) -> int:
+    from .cli import options_from_args
+    from .lifecycle import reconfigure
+
+    options = options_from_args(args)
+
+    def run() -> int:
+        result = reconfigure(args.reference, args.blueprint, dry_run=args.dry_run, auth=args.auth,
+                             insecure=args.insecure, contextualize=not args.no_contextualize, options=options,
+                             wait=args.wait, timeout=args.timeout, progress=_progress(args))
+        if args.json:
+            _dump({"plan": result.plan.as_dict(), "applied": result.applied, "actions": result.actions,
+                   "state": result.record.state})
+            return EXIT_OK
+        print("plan:")
+        for line in result.plan.lines():
+            print(f"  {line}")
+        if result.applied:
+            for action in result.actions:
+                print(f"applied: {action}")
+            print(f"{result.record.id}: {result.record.state}")
+        elif args.dry_run:
+            print("dry run: nothing applied")
+        return EXIT_OK
+    return _guard("reconfigure", run)
+
+
+def cmd_undeploy(args: argparse.Namespace) -> int:
+    from .lifecycle import undeploy
+
+    def run() -> int:
+        record = undeploy(args.reference, auth=args.auth, insecure=args.insecure)
+        if args.json:
+            _dump(record.summary())
+        else:
+            print(f"{record.id}: {record.state} ({record.history[-1]['detail'] if record.history else ''})")
+        return EXIT_OK
+    return _guard("undeploy", run)
+
+
+def cmd_local_im(args: argparse.Namespace) -> int:
+    from .im.local import LocalIM, LocalIMError
+
+    server = LocalIM(python=args.python)
+    try:
+        if args.action == "start":
+            status = server.start(args.port)
+        elif args.action == "stop":
+            stopped = server.stop()
+            status = server.status()
+            if not args.json:
+                print("stopped" if stopped else "not running")
+                return EXIT_OK
+        else:
+            status = server.status()
+    except LocalIMError as exc:
+        return _fail("local-im", exc)
+    if args.json:
+        _dump(vars(status))
+    elif status.running:
+        print(f"local IM running at {status.url} (pid {status.pid}, data in {status.directory})")
+    else:
+        print(f"local IM not running (data in {status.directory})")
+    return EXIT_OK if status.running or args.action != "start" else EXIT_FAILED
+
+
+__all__ = ["add_commands"]
