@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench im-venv local-im clean
+.PHONY: demo test bench im-venv ec3-venv local-im clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,13 +37,17 @@ local-im: $(STAMP) im-venv
 im-venv:
 	bash tools/im_venv.sh
 
+# The real ec3-cli, the peer of the EC3 target's tests, in a venv of its own.
+ec3-venv:
+	bash tools/ec3_venv.sh
+
 # The whole test suite.
-test: $(STAMP) im-venv
-	$(IM_ENV) $(PY) -m pytest
+test: $(STAMP) im-venv ec3-venv
+	$(IM_ENV) PRIMAGE_TOSCA_EC3=$(CURDIR)/.venv-ec3/bin/ec3 $(PY) -m pytest
 
 # Every benchmark beside its peer; rewrites BENCHMARKS.md.
 bench: $(STAMP) im-venv
 	$(IM_ENV) $(PY) -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) .venv-im .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .venv-im .venv-ec3 .pytest_cache .hypothesis build *.egg-info

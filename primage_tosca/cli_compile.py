@@ -29,7 +29,12 @@ def add_commands(subparsers, add_loader_options: AddOptions, add_inputs_options:
         description="Compile TOSCA templates to RADL, as IM's own converter maps them. Refuses (exit 1) "
                     "when a template has errors; warnings (what RADL cannot express) go to stderr.")
     compile_parser.add_argument("blueprints", nargs="+", metavar="BLUEPRINT", help="template files")
-    compile_parser.add_argument("--to", choices=TARGETS, default="radl", help="target language (default radl)")
+    compile_parser.add_argument("--to", choices=TARGETS, default="radl",
+                                help="target: radl (IM), k8s (Kubernetes manifests of PRIMAGE applications) or "
+                                     "ec3 (an EC3 template of a PRIMAGE cluster); default radl")
+    compile_parser.add_argument("--include-secrets", action="store_true",
+                                help="k8s: write the supplied secret values into the Secret manifests instead of "
+                                     "placeholders (keep that output out of version control)")
     compile_parser.add_argument("-o", "--output", metavar="FILE_OR_DIR",
                                 help="write to FILE; with several blueprints (or an existing folder) one "
                                      "<name>.radl per blueprint in that folder")
@@ -62,8 +67,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     from .emit import compile_results
 
     options = options_from_args(args)
-    destinations = output_paths(args.blueprints, args.output)  # usage errors before any work
-    results = compile_results(args.blueprints, args.to, options=options,
+    destinations = output_paths(args.blueprints, args.output, SUFFIXES.get(args.to, ".radl"))  # usage errors first
+    results = compile_results(args.blueprints, args.to, options=options, include_secrets=args.include_secrets,
                               contextualize=not args.no_contextualize, validate=not args.no_validate)
     print_diagnostics(results, args.color)
     if not all(r.ok for r in results):
@@ -71,6 +76,11 @@ def cmd_compile(args: argparse.Namespace) -> int:
         print(f"primage-tosca compile: {failed} of {len(results)} blueprint(s) have errors; nothing written",
               file=sys.stderr)
         return EXIT_FAILED
+    if args.to == "ec3":
+        from .emit.ec3 import launch_command
+
+        for result, destination in zip(results, destinations or [None] * len(results)):
+            print(launch_command(result, destination), file=sys.stderr)
     if destinations is None:
         sys.stdout.write(results[0].text or "")
         return EXIT_OK
@@ -83,7 +93,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def output_paths(blueprints: list[str], output: str | None) -> list[Path] | None:
+SUFFIXES = {"radl": ".radl", "k8s": ".yaml", "ec3": ".radl"}
+
+
+def output_paths(blueprints: list[str], output: str | None, suffix: str = ".radl") -> list[Path] | None:
     """Where each RADL goes; None for stdout (one blueprint, no -o)."""
     from .cli import UsageError
 
@@ -99,9 +112,9 @@ def output_paths(blueprints: list[str], output: str | None) -> list[Path] | None
     paths, used = [], set()
     for blueprint in blueprints:
         stem = Path(blueprint).stem or "blueprint"
-        name, number = f"{stem}.radl", 2
+        name, number = f"{stem}{suffix}", 2
         while name in used:  # two blueprints with one name from different folders
-            name, number = f"{stem}-{number}.radl", number + 1
+            name, number = f"{stem}-{number}{suffix}", number + 1
         used.add(name)
         paths.append(target / name)
     return paths

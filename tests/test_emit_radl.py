@@ -281,7 +281,7 @@ def test_inputs_reach_the_radl():
 
 def test_unknown_target():
     with pytest.raises(ValueError):
-        compile(COMPILE / "compute.yaml", target="k8s", use_config=False)
+        compile(COMPILE / "compute.yaml", target="nope", use_config=False)
 
 
 # -- RADL text ---------------------------------------------------------------------------------------

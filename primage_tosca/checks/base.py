@@ -24,6 +24,10 @@ class Check:
 
 CHECKS: list[Check] = []
 
+# A more specific rule supersedes a general one reporting the same place: a
+# secret input left without a value is PT411, not also PT401.
+SUPERSEDES = {"PT411": frozenset({"PT401"})}
+
 
 def check(*rules: str, needs_types: bool = False) -> Callable[[CheckFunction], CheckFunction]:
     for rule_id in rules:
@@ -63,4 +67,9 @@ def run_checks(template: ServiceTemplate, checks: Iterable[Check] | None = None)
     if skipped_types:
         found.append(report(template, "PT302", "type checks and tosca-parser were skipped because an import "
                             "or parent could not be loaded", ()))
-    return found
+    return drop_superseded(found)
+
+
+def drop_superseded(found: list[Diagnostic]) -> list[Diagnostic]:
+    covered = {(rule, d.location) for d in found for rule in SUPERSEDES.get(d.rule, ())}
+    return [d for d in found if (d.rule, d.location) not in covered]

@@ -21,7 +21,7 @@ from ..topology import Topology, from_template, gc_paused, resolve_options
 from .playbooks import PlaybookSource
 from .radl import emit_radl
 
-TARGETS = ("radl",)
+TARGETS = ("radl", "k8s", "ec3")
 
 
 @dataclass
@@ -75,7 +75,8 @@ def merge_diagnostics(*groups: Sequence[Diagnostic]) -> list[Diagnostic]:
 
 
 def compile_topology(topology: Topology, target: str = "radl", *, contextualize: bool = True,
-                     validate: bool = True, playbooks: PlaybookSource | None = None) -> CompileResult:
+                     validate: bool = True, playbooks: PlaybookSource | None = None,
+                     include_secrets: bool = False) -> CompileResult:
     """Compile one topology; never raises for a problem in the template."""
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
@@ -84,24 +85,49 @@ def compile_topology(topology: Topology, target: str = "radl", *, contextualize:
         from ..validate import check_template  # the checks: an earlier stage, loaded only when asked
 
         checked = check_template(topology.template)
-    emitted = emit_radl(topology, playbooks, contextualize)
-    diagnostics = merge_diagnostics(checked, topology.diagnostics, emitted.diagnostics)
+    found = topology.diagnostics
+    if target == "k8s" and not include_secrets:  # Secrets get placeholders: no secret value is needed
+        from .k8s import drop_unneeded_secrets
+
+        checked, found = drop_unneeded_secrets(topology, checked), drop_unneeded_secrets(topology, found)
+    emitted = _emit(topology, target, playbooks, contextualize, include_secrets)
+    diagnostics = merge_diagnostics(checked, found, emitted.diagnostics)
     failed = any(d.severity is Severity.ERROR for d in diagnostics)
     return CompileResult(topology.file, None if failed else emitted.text, diagnostics, topology)
 
 
+def _emit(topology: Topology, target: str, playbooks: PlaybookSource | None, contextualize: bool,
+          include_secrets: bool):
+    """The target's emitter (k8s and ec3 for the PRIMAGE platform's types)."""
+    if target == "k8s":
+        from .k8s import emit_k8s
+
+        return emit_k8s(topology, include_secrets)
+    if target == "ec3":
+        from .ec3 import emit_ec3
+
+        return emit_ec3(topology, playbooks, contextualize)
+    emitted = emit_radl(topology, playbooks, contextualize)
+    from ..checks.platform import missing_secrets, uses_platform
+
+    if uses_platform(topology.template):  # IM needs every secret's value in the RADL
+        emitted.diagnostics = [*emitted.diagnostics, *missing_secrets(topology, topology.template.options.inputs)]
+    return emitted
+
+
 def compile_results(sources: Any, target: str = "radl", *, inputs: Any = None, import_map: Any = None,
                     contextualize: bool = True, validate: bool = True, options: LoadOptions | None = None,
-                    **kwargs: Any) -> list[CompileResult]:
+                    include_secrets: bool = False, **kwargs: Any) -> list[CompileResult]:
     """Compile paths or topologies (one or a list); one result each. Paths
     share one set of options, parse cache and playbook cache."""
     items = [sources] if isinstance(sources, (str, os.PathLike, Topology)) else list(sources)
     with gc_paused():
-        return _compile_items(items, target, inputs, import_map, contextualize, validate, options, kwargs)
+        return _compile_items(items, target, inputs, import_map, contextualize, validate, options, kwargs,
+                              include_secrets)
 
 
 def _compile_items(items: list, target: str, inputs: Any, import_map: Any, contextualize: bool, validate: bool,
-                   options: LoadOptions | None, kwargs: dict) -> list[CompileResult]:
+                   options: LoadOptions | None, kwargs: dict, include_secrets: bool = False) -> list[CompileResult]:
     resolved: LoadOptions | None = None
     playbooks: PlaybookSource | None = None
     results = []
@@ -115,7 +141,7 @@ def _compile_items(items: list, target: str, inputs: Any, import_map: Any, conte
         if playbooks is None or playbooks.policy is not options_used.policy:
             playbooks = PlaybookSource(options_used.policy, options_used.limits.max_bytes)
         results.append(compile_topology(topology, target, contextualize=contextualize, validate=validate,
-                                        playbooks=playbooks))
+                                        playbooks=playbooks, include_secrets=include_secrets))
     return results
 
 
