@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 
 from . import catalog
 from .checks import run_checks
-from .checks.toscaparser_bridge import dedupe
+from .checks.toscaparser import dedupe
 from .diagnostics import Diagnostic, Diagnostics, Location, Severity
 from .model.template import LoadOptions, ServiceTemplate, load_template
 

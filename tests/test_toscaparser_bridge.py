@@ -12,7 +12,7 @@ import pytest
 
 from conftest import CORPUS, IMPORT_MAP, INDIGO_EXAMPLES, needs_corpus
 from primage_tosca import catalog
-from primage_tosca.checks import toscaparser_bridge as bridge
+from primage_tosca.checks import toscaparser as bridge
 from primage_tosca.diagnostics import Diagnostic, Location, Severity
 from primage_tosca.model.template import LoadOptions, load_template
 from primage_tosca.source.imports import ImportMap, ImportPolicy
