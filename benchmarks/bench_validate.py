@@ -76,7 +76,7 @@ def prepare_ours(payload: dict):
     from primage_tosca.model.template import LoadOptions
     from primage_tosca.source.document import ParseCache
     from primage_tosca.source.imports import ImportMap, ImportPolicy
-    from primage_tosca.validate import validate
+    from primage_tosca.validation import validate
 
     silence_logging()
     policy = ImportPolicy(import_map=ImportMap.from_file(payload["import_map"]))

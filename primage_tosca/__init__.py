@@ -27,7 +27,7 @@ _EXPORTS = {
     "Diagnostic": "diagnostics",
     "Location": "diagnostics",
     "Severity": "diagnostics",
-    "Report": "validate",
+    "Report": "validation",
     "load_options": "api",
     "validate": "api",
     "compile": "emit",
@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ does it
     from .diagnostics import Diagnostic, Location, Severity  # noqa: F401
     from .emit import compile  # noqa: F401,A004
     from .topology import Topology, load  # noqa: F401
-    from .validate import Report  # noqa: F401
+    from .validation import Report  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -11,8 +11,8 @@ from .model.template import LoadOptions
 from .source.document import PARSE_CACHE, ParseCache
 from .source.imports import ImportMap, ImportPolicy, UrlCache
 from .source.reader import DEFAULT_LIMITS, Limits
-from .validate import Report
-from .validate import validate as _validate
+from .validation import Report
+from .validation import validate as _validate
 
 PathLike = str | os.PathLike
 

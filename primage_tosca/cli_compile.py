@@ -123,7 +123,7 @@ def output_paths(blueprints: list[str], output: str | None, suffix: str = ".radl
 def print_diagnostics(results: list[CompileResult], color_choice: str) -> None:
     from .cli import use_color
     from .report import render
-    from .validate import Report
+    from .validation import Report
 
     diagnostics = [d for r in results for d in r.diagnostics]
     if not diagnostics:

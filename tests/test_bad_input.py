@@ -18,7 +18,7 @@ from typing import Callable
 import pytest
 
 from conftest import FIXTURES, ROOT
-from primage_tosca.validate import validate
+from primage_tosca.validation import validate
 
 BAD = FIXTURES / "bad"
 SECONDS = 5.0  # generous: every case takes well under a second

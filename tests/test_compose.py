@@ -13,7 +13,7 @@ from conftest import FIXTURES
 from primage_tosca.model.compose import MAX_PARENT_DEPTH, MAX_PARENT_LOADS, ComposedDocument
 from primage_tosca.model.template import LoadOptions, load_template
 from primage_tosca.source.document import ParseCache
-from primage_tosca.validate import validate
+from primage_tosca.validation import validate
 
 FRAGMENTS = FIXTURES / "fragments"
 HEADER = "tosca_definitions_version: tosca_simple_yaml_1_0\n"

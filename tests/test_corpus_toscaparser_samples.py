@@ -24,7 +24,7 @@ import pytest
 
 from primage_tosca.model.template import LoadOptions
 from primage_tosca.source.imports import ImportMap, ImportPolicy
-from primage_tosca.validate import validate
+from primage_tosca.validation import validate
 
 from conftest import CORPUS, needs_corpus
 

@@ -26,7 +26,7 @@ from primage_tosca.source.imports import (
     resolve_url,
 )
 from primage_tosca.source.loader import SourceSet, load_sources
-from primage_tosca.validate import validate
+from primage_tosca.validation import validate
 
 IMPORTS = FIXTURES / "imports"
 RELATIVE = IMPORTS / "relative"

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from conftest import CORPUS, IMPORT_MAP, INDIGO_EXAMPLES, needs_corpus
 from primage_tosca.api import load_options
 from primage_tosca.source.document import ParseCache
-from primage_tosca.validate import validate
+from primage_tosca.validation import validate
 
 pytestmark = [needs_corpus(), pytest.mark.corpus]
 

@@ -23,7 +23,7 @@ from primage_tosca.report import (
     sarif_log,
     should_color,
 )
-from primage_tosca.validate import Report
+from primage_tosca.validation import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"

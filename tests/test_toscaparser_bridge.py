@@ -546,7 +546,7 @@ def test_dedupe_top_of_file_covers_only_the_top():
 
 
 def test_dedupe_on_a_real_template_keeps_one_report_per_problem(tmp_path):
-    from primage_tosca.validate import check_template
+    from primage_tosca.validation import check_template
 
     path = write(tmp_path, "t.yaml", HEADER + """
         topology_template:
@@ -626,7 +626,7 @@ def test_unknown_capability_property_is_placed_at_its_key(tmp_path):
                     "topology_template:\n  node_templates:\n    vm:\n      type: tosca.nodes.Compute\n"
                     "      capabilities:\n        os:\n          properties:\n            type: linux\n"
                     "            colour: blue\n")
-    from primage_tosca.validate import validate
+    from primage_tosca.validation import validate
 
     found = [d for d in validate(path).diagnostics if d.rule == "PT800"]
     assert [(d.line, d.column) for d in found] == [(10, 13)]

@@ -82,7 +82,7 @@ def compile_topology(topology: Topology, target: str = "radl", *, contextualize:
         raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
     checked: list[Diagnostic] = []
     if validate:
-        from ..validate import check_template  # the checks: an earlier stage, loaded only when asked
+        from ..validation import check_template  # the checks: an earlier stage, loaded only when asked
 
         checked = check_template(topology.template)
     found = topology.diagnostics

@@ -1,4 +1,4 @@
-"""Output formatters: a :class:`~primage_tosca.validate.Report` as text for
+"""Output formatters: a :class:`~primage_tosca.validation.Report` as text for
 people, JSON for scripts, SARIF for code scanning, or GitHub Actions
 annotations. The checks never format; these functions never check."""
 
@@ -14,7 +14,7 @@ from .sarif import MAX_RESULTS, render_sarif, sarif_log
 from .text import render_text, should_color
 
 if TYPE_CHECKING:  # only for annotations: formatting needs no checker loaded
-    from ..validate import Report
+    from ..validation import Report
 
 FORMATS = ("text", "json", "sarif", "github")
 

@@ -9,7 +9,7 @@ from ..diagnostics import Diagnostic, Severity
 from .common import is_url, position, relative_to_cwd, rule_name
 
 if TYPE_CHECKING:  # only for annotations: formatting needs no checker loaded
-    from ..validate import Report
+    from ..validation import Report
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -13,7 +13,7 @@ from ..diagnostics import Diagnostic, Severity
 from .common import TOOL_NAME, count, position, rule_name
 
 if TYPE_CHECKING:  # only for annotations: formatting needs no checker loaded
-    from ..validate import Report
+    from ..validation import Report
 
 SCHEMA_NAME = "primage-tosca/diagnostics"
 SCHEMA_VERSION = 1

@@ -23,7 +23,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:  # only for annotations: formatting needs no checker loaded
-    from ..validate import Report
+    from ..validation import Report
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -11,7 +11,7 @@ from ..diagnostics import Diagnostic, Severity
 from .common import count, position
 
 if TYPE_CHECKING:  # only for annotations: formatting needs no checker loaded
-    from ..validate import Report
+    from ..validation import Report
 
 RESET = "\x1b[0m"
 DIM = "\x1b[2m"
