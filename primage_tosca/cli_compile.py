@@ -12,10 +12,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from .emit import TARGETS, CompileResult
-from .emit.graph import FORMATS, IMAGE_FORMATS
+from .formats import GRAPH_FORMATS as FORMATS
+from .formats import GRAPH_IMAGE_FORMATS as IMAGE_FORMATS
+from .formats import TARGETS
+
+if TYPE_CHECKING:
+    from .emit import CompileResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -142,6 +146,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
     options = options_from_args(args)
     topology = load(args.blueprint, options=options)
+    from .emit import CompileResult
+
     print_diagnostics([CompileResult(topology.file, None, topology.diagnostics)], "auto")  # cycles, say
     if not topology.template.sources.root.ok:
         return EXIT_FAILED

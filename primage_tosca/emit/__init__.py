@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ..diagnostics import Diagnostic, Diagnostics, Severity
+from ..formats import TARGETS
 from ..model.template import LoadOptions, load_template
 from ..topology import Topology, from_template, gc_paused, resolve_options
 from .playbooks import PlaybookSource
 from .radl import emit_radl
-
-TARGETS = ("radl", "k8s", "ec3")
 
 
 @dataclass

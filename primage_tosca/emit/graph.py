@@ -12,11 +12,10 @@ import shutil
 import subprocess  # nosec - runs only the local `dot` binary, with no shell
 from typing import Any
 
+from ..formats import GRAPH_FORMATS as FORMATS
+from ..formats import GRAPH_IMAGE_FORMATS as IMAGE_FORMATS
+from ..formats import GRAPH_TEXT_FORMATS as TEXT_FORMATS
 from ..topology import COMPUTE, Topology
-
-TEXT_FORMATS = ("json", "dot", "mermaid")
-IMAGE_FORMATS = ("svg", "png")
-FORMATS = TEXT_FORMATS + IMAGE_FORMATS
 
 
 class GraphvizMissing(RuntimeError):
