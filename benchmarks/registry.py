@@ -10,6 +10,10 @@ import importlib
 BENCHMARKS = [
     "bench_validate",
     "bench_galaxy",
+    "bench_deploy",
+    "bench_store_list",
+    "bench_compile_scaling",
+    "bench_compile_vs_im",
 ]
 
 
