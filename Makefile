@@ -14,17 +14,20 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The main job on the bundled blueprint: validate, compile, then deploy it on
+# The main job on a bundled blueprint (the PRIMAGE elastic Kubernetes cluster;
+# DEMO_BLUEPRINT=blueprints/hello-compute.yaml DEMO_INPUTS= for the smallest):
+# validate, compile, then deploy it on
 # the local IM (Dummy cloud, 127.0.0.1) unless PRIMAGE_TOSCA_IM_URL names
 # another, inspect it, read its outputs and undeploy it.
-DEMO_BLUEPRINT ?= blueprints/hello-compute.yaml
+DEMO_BLUEPRINT ?= blueprints/kubernetes-cluster.yaml
+DEMO_INPUTS ?= -i front_image=ost://cloud.example.org/ubuntu-22.04 -i wn_image=ost://cloud.example.org/ubuntu-22.04
 DEMO_NAME := demo-$(shell date +%Y%m%d-%H%M%S)
 IM_ENV := PRIMAGE_TOSCA_IM_PYTHON=$(CURDIR)/.venv-im/bin/python
 
 demo: $(STAMP) im-venv
 	$(PY) -m primage_tosca validate blueprints/
-	$(PY) -m primage_tosca compile $(DEMO_BLUEPRINT) --to radl
-	$(IM_ENV) $(PY) -m primage_tosca deploy $(DEMO_BLUEPRINT) --name $(DEMO_NAME) --no-contextualize --wait
+	$(PY) -m primage_tosca compile $(DEMO_BLUEPRINT) --to radl $(DEMO_INPUTS)
+	$(IM_ENV) $(PY) -m primage_tosca deploy $(DEMO_BLUEPRINT) $(DEMO_INPUTS) --name $(DEMO_NAME) --no-contextualize --wait
 	$(IM_ENV) $(PY) -m primage_tosca inspect $(DEMO_NAME)
 	$(IM_ENV) $(PY) -m primage_tosca outputs $(DEMO_NAME)
 	$(IM_ENV) $(PY) -m primage_tosca undeploy $(DEMO_NAME)

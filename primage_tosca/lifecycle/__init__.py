@@ -118,7 +118,7 @@ def compile_blueprint(blueprint: str | os.PathLike, *, ident: str, kind: str = "
         if kind != "radl":
             raise LifecycleError(f"{blueprint} is RADL: it cannot be sent --as tosca")
         radl = content.decode("utf-8")
-        return Compiled("radl", f"description {MARK_KEY} (\ndeployment = '{ident}'\n)\n\n{radl}", radl,
+        return Compiled("radl", mark_radl(radl, ident), radl,
                         blueprint_hash=hashlib.sha256(content).hexdigest())
     from ..emit import compile_results
 
@@ -134,11 +134,26 @@ def compile_blueprint(blueprint: str | os.PathLike, *, ident: str, kind: str = "
     values = dict(topology.inputs) if topology is not None else {}
     radl = result.text or ""
     if kind == "radl":
-        payload = f"description {MARK_KEY} (\ndeployment = '{ident}'\n)\n\n{radl}"
+        payload = mark_radl(radl, ident)
     else:
         payload = tosca_payload(content.decode("utf-8"), values, ident)
     return Compiled(kind, payload, radl, dict(topology.outputs) if topology is not None else {},
                     mask_inputs(values, definitions), hashlib.sha256(content).hexdigest())
+
+
+_DESCRIPTION = re.compile(r"^description\s+\S+\s*\(\s*\n", re.MULTILINE)
+
+
+def mark_radl(radl: str, ident: str) -> str:
+    """The RADL with our deployment's mark, so a record whose submit was cut
+    short can be found on IM again. IM accepts one description block only: the
+    mark joins an existing one, else it becomes the description."""
+    feature = f"{MARK_KEY} = '{ident}'"
+    found = _DESCRIPTION.search(radl)
+    if found is None:
+        return f"description {MARK_KEY} (\n{feature}\n)\n\n{radl}"
+    empty = radl[found.end():].lstrip().startswith(")")
+    return radl[:found.end()] + feature + ("\n" if empty else " and\n") + radl[found.end():]
 
 
 def tosca_payload(text: str, values: dict, ident: str) -> str:

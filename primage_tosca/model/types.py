@@ -78,8 +78,14 @@ class TypeRegistry:
     def __init__(self, base: "TypeRegistry | None" = None):
         self.base = base
         self.by_kind: dict[str, dict[str, TypeDef]] = {kind: {} for kind in KINDS}
+        # Compiling walks the same chains thousands of times: remember them
+        # (emptied whenever a document adds types).
+        self._ancestry: dict[tuple, list[TypeDef]] = {}
+        self._merged: dict[tuple, dict] = {}
 
     def add_document(self, document: Document, namespace_prefix: str | None = None) -> None:
+        self._ancestry.clear()
+        self._merged.clear()
         data = document.data
         if not isinstance(data, dict):
             return
@@ -123,6 +129,14 @@ class TypeRegistry:
 
     def ancestry(self, kind: str, name: str) -> list[TypeDef]:
         """The type and its ancestors, nearest first; stops at a loop or a gap."""
+        if not isinstance(name, str):  # a malformed template: no such type
+            return []
+        key = (kind, name)
+        if key not in self._ancestry:
+            self._ancestry[key] = self._walk_ancestry(kind, name)
+        return list(self._ancestry[key])
+
+    def _walk_ancestry(self, kind: str, name: str) -> list[TypeDef]:
         chain: list[TypeDef] = []
         seen: set[str] = set()
         current = self.find(kind, name)
@@ -139,7 +153,15 @@ class TypeRegistry:
 
     def lookup_in_chain(self, kind: str, name: str, section: str) -> dict:
         """A section (properties, capabilities, requirements...) merged along the
-        ancestry, the nearest definition winning."""
+        ancestry, the nearest definition winning. A fresh dict each call: callers may change it."""
+        if not isinstance(name, str):
+            return {}
+        key = (kind, name, section)
+        if key not in self._merged:
+            self._merged[key] = self._merge_chain(kind, name, section)
+        return dict(self._merged[key])
+
+    def _merge_chain(self, kind: str, name: str, section: str) -> dict:
         merged: dict = {}
         for typedef in reversed(self.ancestry(kind, name)):
             value = typedef.get(section)
