@@ -83,10 +83,18 @@ def close_hint(name: str, known: list[str]) -> str:
     return "declared inputs: " + ", ".join(known) if known else "the template declares no inputs"
 
 
-@check("PT400")
-def undeclared_inputs(template: ServiceTemplate) -> Iterator[Diagnostic]:
+@check("PT400", "PT402")
+def input_use(template: ServiceTemplate) -> Iterator[Diagnostic]:
+    """Reads of undeclared inputs and declared inputs never read: one walk of
+    the topology serves both."""
+    reads = input_reads(template)
+    yield from undeclared_inputs(template, reads)
+    yield from unused_inputs(template, reads)
+
+
+def undeclared_inputs(template: ServiceTemplate, reads: list[InputRead]) -> Iterator[Diagnostic]:
     declared = [str(name) for name in template.inputs]
-    for read in input_reads(template):
+    for read in reads:
         if isinstance(read.name, str) and read.name not in template.inputs:
             yield report(template, "PT400", f"get_input names input {read.name!r}, which is not declared",
                          read.path, hint=close_hint(read.name, declared))
@@ -119,9 +127,8 @@ def supplied_inputs(template: ServiceTemplate) -> Iterator[Diagnostic]:
                          INPUTS_PATH, key=True, hint=close_hint(str(name), declared))
 
 
-@check("PT402")
-def unused_inputs(template: ServiceTemplate) -> Iterator[Diagnostic]:
-    used = {read.name for read in input_reads(template) if isinstance(read.name, str)}
+def unused_inputs(template: ServiceTemplate, reads: list[InputRead]) -> Iterator[Diagnostic]:
+    used = {read.name for read in reads if isinstance(read.name, str)}
     used |= substitution_inputs(template)
     for name in template.inputs:
         if name not in used:
