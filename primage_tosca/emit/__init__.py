@@ -15,7 +15,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ..diagnostics import Diagnostic, Diagnostics, Severity
+from .. import catalog
+from ..diagnostics import Diagnostic, Diagnostics, Location, Severity
 from ..formats import TARGETS
 from ..model.template import LoadOptions, load_template
 from ..topology import Topology, from_template, gc_paused, resolve_options
@@ -106,12 +107,31 @@ def _emit(topology: Topology, target: str, playbooks: PlaybookSource | None, con
         from .ec3 import emit_ec3
 
         return emit_ec3(topology, playbooks, contextualize)
-    emitted = emit_radl(topology, playbooks, contextualize)
+    lock, problem = project_lock()
+    emitted = emit_radl(topology, playbooks, contextualize, lock)
+    if problem is not None:
+        emitted.diagnostics = [*emitted.diagnostics, problem]
     from ..checks.platform import missing_secrets, uses_platform
 
     if uses_platform(topology.template):  # IM needs every secret's value in the RADL
         emitted.diagnostics = [*emitted.diagnostics, *missing_secrets(topology, topology.template.options.inputs)]
     return emitted
+
+
+def project_lock() -> tuple[Any, Diagnostic | None]:
+    """The project's recipes.lock (next to .primage-tosca.yaml, else in the
+    current folder) when there is one: RADL then names the locked versions.
+    A lock that cannot be read stops the compile rather than go unpinned."""
+    from ..galaxy.errors import RecipeError
+    from ..galaxy.lock import load_lock
+    from ..galaxy.operations import default_lock_path
+
+    path = default_lock_path()
+    try:
+        return load_lock(path, required=False), None
+    except RecipeError as exc:
+        return None, catalog.make("PT702", f"recipes.lock cannot be read: {exc}", Location(str(path)),
+                                  hint=getattr(exc, "hint", None))
 
 
 def compile_results(sources: Any, target: str = "radl", *, inputs: Any = None, import_map: Any = None,

@@ -12,6 +12,7 @@ the RADL impossible a PT702 error.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..topology import COMPUTE, Topology
@@ -32,11 +33,13 @@ class Emitted:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def emit_radl(topology: Topology, playbooks: PlaybookSource | None = None, contextualize: bool = True) -> Emitted:
+def emit_radl(topology: Topology, playbooks: PlaybookSource | None = None, contextualize: bool = True,
+              lock: Any = None) -> Emitted:
     """The RADL of a topology, with what could not be mapped."""
     playbooks = playbooks or PlaybookSource(topology.template.options.policy,
                                             topology.template.options.limits.max_bytes)
     em = Emission(topology, playbooks, contextualize)
+    em.lock = lock
     kinds = classify(em)
     _check_names(em, kinds["compute"] + kinds["network"])
     _description(em)

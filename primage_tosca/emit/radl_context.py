@@ -69,6 +69,7 @@ class Emission:
     first_private: Block | None = None  # the private network every VM joins (IM: the first one)
     parsed_playbooks: dict = field(default_factory=dict)
     referenced: dict[str, set[str]] = field(default_factory=dict)  # see referenced_properties
+    lock: Any = None  # the project's recipes.lock (galaxy.lock.Lock), pinning Galaxy recipes
 
     def report(self, rule: str, message: str, path: tuple, hint: str | None = None) -> None:
         location = self.topology.template.locate(path)

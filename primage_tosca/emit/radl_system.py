@@ -240,11 +240,27 @@ def _applications(em: Emission, system: Block, compute: str) -> None:
             if not isinstance(kind, str) or not isinstance(file, str) or not file:
                 continue
             if types.is_derived_from("artifact_types", kind, ROLE):
-                roles[file] = None
+                roles[_pinned(em, file, "role", node)] = None
             elif types.is_derived_from("artifact_types", kind, COLLECTION):
-                collections[file] = None
+                collections[_pinned(em, file, "collection", node)] = None
     for name in [*("ansible.collections." + f for f in collections), *("ansible.roles." + f for f in roles)]:
         system.add(Feature("disk.0.applications", "contains", Features([Feature("name", "=", name)])))
+
+
+def _pinned(em: Emission, spec: str, kind: str, node: str) -> str:
+    """The spec with the version recipes.lock chose, so IM installs exactly
+    what was locked; as written (with a warning) when the lock lacks it."""
+    if em.lock is None:
+        return spec
+    from ..galaxy.errors import RecipeError
+    from ..galaxy.lock import pin_spec
+
+    try:
+        return pin_spec(spec, em.lock, kind)
+    except RecipeError as exc:
+        em.unmapped(f"{kind} {spec!r} of {node!r} is written unpinned: {exc}", em.topology.raw[node].path,
+                    "run `primage-tosca recipes lock BLUEPRINT` to lock it")
+        return spec
 
 
 def _artifacts_of(em: Emission, node: str) -> list[dict]:
