@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from .config import FileConfig, env_import_maps, load_config
 from .model.template import LoadOptions
 from .source.document import PARSE_CACHE, ParseCache
 from .source.imports import ImportMap, ImportPolicy, UrlCache
 from .source.reader import DEFAULT_LIMITS, Limits
-from .validation import Report
-from .validation import validate as _validate
+
+if TYPE_CHECKING:
+    from .validation import Report
 
 PathLike = str | os.PathLike
 
@@ -77,4 +78,6 @@ def validate(paths: PathLike | Sequence[PathLike], *, options: LoadOptions | Non
     ``import_map``, ``online``, ``roots``...). ``only_tosca`` skips named files
     that do not declare tosca_definitions_version. Problems are returned in
     the report, never raised."""
-    return _validate(paths, options or load_options(**kwargs), only_tosca)
+    from .validation import validate as run  # the checks load only when something is validated
+
+    return run(paths, options or load_options(**kwargs), only_tosca)
