@@ -14,11 +14,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The main job on a bundled blueprint (the PRIMAGE elastic Kubernetes cluster;
-# DEMO_BLUEPRINT=blueprints/hello-compute.yaml DEMO_INPUTS= for the smallest):
-# validate, compile, then deploy it on
-# the local IM (Dummy cloud, 127.0.0.1) unless PRIMAGE_TOSCA_IM_URL names
-# another, inspect it, read its outputs and undeploy it.
+# The main job on a bundled blueprint, the PRIMAGE elastic Kubernetes cluster
+# (`make demo DEMO_BLUEPRINT=blueprints/hello-compute.yaml DEMO_INPUTS=` for the
+# smallest): validate, compile, deploy it on the local IM (Dummy cloud,
+# 127.0.0.1) unless PRIMAGE_TOSCA_IM_URL names another, inspect it, read its
+# outputs and undeploy it.
 DEMO_BLUEPRINT ?= blueprints/kubernetes-cluster.yaml
 DEMO_INPUTS ?= -i front_image=ost://cloud.example.org/ubuntu-22.04 -i wn_image=ost://cloud.example.org/ubuntu-22.04
 DEMO_NAME := demo-$(shell date +%Y%m%d-%H%M%S)
