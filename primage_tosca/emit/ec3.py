@@ -23,13 +23,11 @@ from typing import Any
 import yaml
 
 from ..checks.platform import secret_uses
-from ..topology import COMPUTE, Topology
+from ..topology import Topology
 from .playbooks import PlaybookSource
-from .radl import Emitted, _check_names, classify
-from .radl_configure import build_configures
-from .radl_context import Emission, referenced_properties
-from .radl_network import attach_networks, build_network, complete_networks, is_public, ports_by_compute
-from .radl_system import build_system
+from .radl import Emitted, _check_names, build_machines, classify
+from .radl_context import Emission
+from .radl_network import complete_networks
 from .radl_text import Block, Configure, Deploy, RadlValueError, check_identifier
 
 FRONT_END = "primage.nodes.KubernetesFrontEnd"
@@ -52,18 +50,7 @@ def emit_ec3(topology: Topology, playbooks: PlaybookSource | None = None, contex
         return Emitted(None, em.diagnostics.sorted())
     kinds = classify(em)
     _check_names(em, kinds["compute"] + kinds["network"])
-    for name in kinds["network"]:
-        block = em.doc.add_network(build_network(em, name))
-        if em.first_private is None and not is_public(block):
-            em.first_private = block
-    referenced = em.referenced = referenced_properties(topology)
-    ports = ports_by_compute(em)
-    for name in kinds["compute"]:
-        system = build_system(em, name, referenced)
-        attach_networks(em, name, system, ports)
-        em.systems[name] = system
-        em.doc.systems.append(system)
-    build_configures(em, kinds["runs"])
+    build_machines(em, kinds)
     complete_networks(em)
     if em.diagnostics.has_errors():
         return Emitted(None, em.diagnostics.sorted())

@@ -33,21 +33,14 @@ class Emitted:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def emit_radl(topology: Topology, playbooks: PlaybookSource | None = None, contextualize: bool = True,
-              lock: Any = None) -> Emitted:
-    """The RADL of a topology, with what could not be mapped."""
-    playbooks = playbooks or PlaybookSource(topology.template.options.policy,
-                                            topology.template.options.limits.max_bytes)
-    em = Emission(topology, playbooks, contextualize)
-    em.lock = lock
-    kinds = classify(em)
-    _check_names(em, kinds["compute"] + kinds["network"])
-    _description(em)
+def build_machines(em: Emission, kinds: dict) -> dict:
+    """Networks, systems (with their interfaces) and configures, shared by the
+    RADL and EC3 targets. Returns the properties operations read."""
     for name in kinds["network"]:
         block = em.doc.add_network(build_network(em, name))
         if em.first_private is None and not is_public(block):
             em.first_private = block
-    referenced = em.referenced = referenced_properties(topology)
+    referenced = em.referenced = referenced_properties(em.topology)
     ports = ports_by_compute(em)
     for name in kinds["compute"]:
         system = build_system(em, name, referenced)
@@ -55,6 +48,19 @@ def emit_radl(topology: Topology, playbooks: PlaybookSource | None = None, conte
         em.systems[name] = system
         em.doc.systems.append(system)
     build_configures(em, kinds["runs"])
+    return referenced
+
+
+def emit_radl(topology: Topology, playbooks: PlaybookSource | None = None, contextualize: bool = True,
+              lock: Any = None) -> Emitted:
+    """The RADL of a topology, with what could not be mapped."""
+    playbooks = playbooks or PlaybookSource(topology.template.options.policy,
+                                            topology.template.options.limits.max_bytes)
+    em = Emission(topology, playbooks, contextualize, lock=lock)
+    kinds = classify(em)
+    _check_names(em, kinds["compute"] + kinds["network"])
+    _description(em)
+    referenced = build_machines(em, kinds)
     report_unmapped(em, kinds["runs"], referenced)
     deployed = build_deploys(em, kinds["compute"])
     deployed_set = set(deployed)
