@@ -196,10 +196,10 @@ def deploy(blueprint: str | os.PathLike, *, name: str | None = None, inputs: Any
         ident = new_id()
         compiled = compile_blueprint(blueprint, ident=ident, kind=kind, inputs=inputs, import_map=import_map,
                                      contextualize=contextualize, options=options, **kwargs)
-        record = store.create(id=ident, name=name or Path(blueprint).stem, im_url=target.client.url, kind=kind,
-                              payload=compiled.payload, blueprint=str(Path(blueprint).resolve()),
-                              blueprint_hash=compiled.blueprint_hash, inputs=compiled.inputs,
-                              auth_path=target.client.auth.path, outputs=compiled.outputs)
+        store.create(id=ident, name=name or Path(blueprint).stem, im_url=target.client.url, kind=kind,
+                        payload=compiled.payload, blueprint=str(Path(blueprint).resolve()),
+                        blueprint_hash=compiled.blueprint_hash, inputs=compiled.inputs,
+                        auth_path=target.client.auth.path, outputs=compiled.outputs)
         try:
             infra = target.client.create(compiled.payload, kind, wait=wait)  # synchronous: IM answers once the VMs exist
         except IMError as exc:
@@ -215,6 +215,14 @@ def deploy(blueprint: str | os.PathLike, *, name: str | None = None, inputs: Any
 
 
 # -- reading -------------------------------------------------------------------------------
+
+def reached(record: Record, client: IMClient, store: Store) -> Record:
+    """The record reconciled with IM; an error when it never got there."""
+    record = reconcile(record, client, store)
+    if not record.infra_id:
+        raise LifecycleError(f"deployment {record.id} never reached IM ({record.state})")
+    return record
+
 
 def _open(store: Store | None) -> tuple[Store, bool]:
     return (store, False) if store is not None else (Store(), True)
@@ -319,9 +327,7 @@ def logs(reference: str, *, auth: Any = None, insecure: bool = False, store: Sto
     try:
         record = store.find(reference)
         client = client_for(record, auth, insecure=insecure)
-        record = reconcile(record, client, store)
-        if not record.infra_id:
-            raise LifecycleError(f"deployment {record.id} never reached IM ({record.state})")
+        record = reached(record, client, store)
         return client.contmsg(record.infra_id)
     finally:
         if own:
@@ -376,9 +382,7 @@ def outputs(reference: str, *, auth: Any = None, insecure: bool = False, store: 
     try:
         record = store.find(reference)
         client = client_for(record, auth, insecure=insecure)
-        record = reconcile(record, client, store)
-        if not record.infra_id:
-            raise LifecycleError(f"deployment {record.id} never reached IM ({record.state})")
+        record = reached(record, client, store)
         if record.kind == "tosca":
             return client.outputs(record.infra_id)
         state = client.state(record.infra_id)
@@ -398,9 +402,7 @@ def wait_deployment(reference: str, *, auth: Any = None, insecure: bool = False,
     try:
         record = store.find(reference)
         client = client or client_for(record, auth, insecure=insecure)
-        record = reconcile(record, client, store)
-        if not record.infra_id:
-            raise LifecycleError(f"deployment {record.id} never reached IM ({record.state})")
+        record = reached(record, client, store)
         last = {"state": record.state}
 
         def seen(state: dict) -> None:
@@ -455,9 +457,7 @@ def reconfigure(reference: str, blueprint: str | os.PathLike | None = None, *, i
                                      contextualize=contextualize, options=options, **kwargs)
         old_radl = record.payload if record.kind == "radl" else ""
         client = client_for(record, auth, insecure=insecure)
-        record = reconcile(record, client, store)
-        if not record.infra_id:
-            raise LifecycleError(f"deployment {record.id} never reached IM ({record.state})")
+        record = reached(record, client, store)
         if record.kind == "tosca":
             old_radl = str(client.radl(record.infra_id))
         plan = diff(old_radl, compiled.payload)
