@@ -73,6 +73,15 @@ def _as_list(value, key: str, path: Path) -> list:
     raise ConfigError(f"{path}: '{key}' must be a path or a list of paths")
 
 
+def project_root() -> Path:
+    """The folder of the project's config file (``.primage-tosca.yaml``) when
+    there is one, else the current directory."""
+    found = find_config_file()
+    if found is not None and found.is_file() and found.name == ".primage-tosca.yaml":
+        return found.parent.resolve()
+    return Path.cwd()
+
+
 def load_config(path: Path | None = None) -> FileConfig:
     path = path or find_config_file()
     if path is None:

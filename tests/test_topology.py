@@ -195,3 +195,45 @@ def test_indigo_example_through_the_import_map():
     attach = edge(topology, "db_server", 0)
     assert attach["kind"] == "AttachesTo" and attach["properties"] == {"location": "/mnt/disk", "device": "hdb"}
     assert CORPUS.is_dir()
+
+
+# -- gc_paused --------------------------------------------------------------------------------
+
+
+class Cyclic:
+    def __init__(self):
+        self.me = self
+
+
+def test_gc_paused_files_what_it_built_as_old_and_still_collects_its_cycles():
+    import gc
+    import weakref
+
+    from primage_tosca.topology import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        kept = [[i] for i in range(1000)]
+        garbage = weakref.ref(Cyclic())  # unreachable at once, but a cycle: only the collector frees it
+    assert gc.isenabled()
+    assert gc.get_count()[0] < 100  # the young generation no longer holds what was built
+    assert any(item is kept[0] for item in gc.get_objects(generation=2))
+    assert garbage() is not None
+    gc.collect()
+    assert garbage() is None
+
+
+def test_gc_paused_leaves_a_host_programs_frozen_objects_frozen():
+    import gc
+
+    from primage_tosca.topology import gc_paused
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with gc_paused():
+            [[i] for i in range(100)]
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

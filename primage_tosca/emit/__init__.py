@@ -123,8 +123,7 @@ def project_lock() -> tuple[Any, Diagnostic | None]:
     current folder) when there is one: RADL then names the locked versions.
     A lock that cannot be read stops the compile rather than go unpinned."""
     from ..galaxy.errors import RecipeError
-    from ..galaxy.lock import load_lock
-    from ..galaxy.operations import default_lock_path
+    from ..galaxy.lock import default_lock_path, load_lock
 
     path = default_lock_path()
     try:

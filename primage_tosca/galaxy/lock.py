@@ -33,11 +33,17 @@ from typing import Any, Iterable
 
 import yaml
 
+from ..config import project_root
 from ..model.recipe_specs import COLLECTION, GALAXY, GIT, KINDS, ROLE, URL, RecipeSpec, derived_name, parse_spec
 from ..source.document import load_document
 from .errors import LockError, SpecError, StaleLock
 
 LOCK_NAME = "recipes.lock"
+
+
+def default_lock_path() -> Path:
+    """The project's lock: next to ``.primage-tosca.yaml``, else in the current folder."""
+    return project_root() / LOCK_NAME
 LOCK_VERSION = 1
 SOURCES = (GALAXY, GIT, URL)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")

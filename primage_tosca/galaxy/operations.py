@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from ..config import find_config_file
+from ..config import project_root
 from ..model.recipe_specs import GIT
 from ..model.template import LoadOptions
 from .archive import inspect_archive
@@ -26,7 +26,7 @@ from .client import Http
 from .collect import Collected, Finding, collect
 from .errors import (ArchiveError, ChecksumMismatch, LockError, RecipeError, RecipeInputError, StaleLock,
                      raise_all)
-from .lock import LOCK_NAME, Lock, LockEntry, entry_for, load_lock, write_lock
+from .lock import LOCK_NAME, Lock, LockEntry, default_lock_path, entry_for, load_lock, write_lock
 from .requirements import FETCH_HINT, requirements_text
 from .resolve import MAX_JOBS, Resolution, Resolver, ResolveSettings
 
@@ -34,19 +34,6 @@ Key = tuple[str, str]
 
 
 # -- where things are -----------------------------------------------------------------------
-
-
-def project_root() -> Path:
-    """The folder of the project's config file (``.primage-tosca.yaml``) when
-    there is one, else the current directory."""
-    found = find_config_file()
-    if found is not None and found.is_file() and found.name == ".primage-tosca.yaml":
-        return found.parent.resolve()
-    return Path.cwd()
-
-
-def default_lock_path() -> Path:
-    return project_root() / LOCK_NAME
 
 
 def default_recipes_dir() -> Path:

@@ -7,6 +7,7 @@ tosca-parser's own definition file, so both tools agree on what they are.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -59,9 +60,11 @@ class TypeDef:
 
 
 def normative_definition_path() -> str:
-    import toscaparser.elements
-
-    return os.path.join(os.path.dirname(toscaparser.elements.__file__), "TOSCA_definition.yaml")
+    # find_spec locates the package without running its __init__ (which loads pbr: 10 ms)
+    spec = importlib.util.find_spec("toscaparser")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("tosca-parser is not installed: its normative types are needed")
+    return os.path.join(spec.submodule_search_locations[0], "elements", "TOSCA_definition.yaml")
 
 
 @lru_cache(maxsize=1)

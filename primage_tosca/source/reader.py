@@ -107,6 +107,7 @@ class _Builder:
         self.have_root = False
         self.skip_depth = 0  # >0 while skipping a collection used as a key
         self._constructor = yaml.constructor.SafeConstructor()
+        self.plain: dict[str, Any] = {}  # plain scalar text -> its value
 
     # -- problems -------------------------------------------------------
     def problem(self, rule, message, pos, path=(), hint=None):
@@ -115,8 +116,24 @@ class _Builder:
     # -- scalars --------------------------------------------------------
     def scalar_value(self, loader, event, pos):
         tag = event.tag
-        if tag is None or tag == "!":
+        if tag is None:
+            if not event.implicit[0]:  # quoted without a tag: always a string
+                return event.value
+            # Plain scalars repeat a lot (keys, type names, numbers): resolve and
+            # construct each text once. Every scalar constructor returns an immutable value.
+            known = self.plain.get(event.value, _NO_KEY)
+            if known is not _NO_KEY:
+                return known
+            problems = len(self.result.problems)
+            value = self.construct(loader, event, pos, loader.resolve(ScalarNode, event.value, event.implicit))
+            if len(self.result.problems) == problems:
+                self.plain[event.value] = value
+            return value
+        if tag == "!":
             tag = loader.resolve(ScalarNode, event.value, event.implicit)
+        return self.construct(loader, event, pos, tag)
+
+    def construct(self, loader, event, pos, tag):
         if tag == _STR_TAG:
             return event.value
         construct = self._constructor.yaml_constructors.get(tag)
@@ -150,16 +167,17 @@ class _Builder:
             return top.path + (top.key,)
         return top.path + (len(top.obj),)
 
-    def attach(self, value, size, pos, path):
-        """Put a finished value into its parent (or make it the root)."""
+    def attach(self, value, size, pos):
+        """Put a finished value into its parent (or make it the root), and
+        note its position under its path."""
         if not self.stack:
             self.root, self.have_root = value, True
             return
         top = self.stack[-1]
         top.size += size
         if not top.is_map:
+            self.result.values[top.path + (len(top.obj),)] = pos
             top.obj.append(value)
-            self.result.values[path] = pos
             return
         key = top.key
         top.key = _NO_KEY
@@ -169,7 +187,7 @@ class _Builder:
             top.merges.append((value, pos))
             return
         top.obj[key] = value
-        self.result.values[path] = pos
+        self.result.values[top.path + (key,)] = pos
 
     def take_key(self, key, pos):
         top = self.stack[-1]
@@ -209,12 +227,11 @@ class _Builder:
                 self.define_anchor(event.anchor, key, 1, pos)
             self.take_key(key, pos)
             return
-        path = self.child_path() if self.stack else ()
         value = self.scalar_value(loader, event, pos)
         self.count(1, pos)
         if event.anchor:
             self.define_anchor(event.anchor, value, 1, pos)
-        self.attach(value, 1, pos, path)
+        self.attach(value, 1, pos)
 
     def define_anchor(self, anchor, value, size, pos):
         """PyYAML refuses a file that defines an anchor twice; we keep the
@@ -262,7 +279,7 @@ class _Builder:
                 frame.obj[frame.key] = None
         if frame.anchor:
             self.define_anchor(frame.anchor, frame.obj, frame.size, frame.start)
-        self.attach(frame.obj, frame.size, frame.start, frame.path)
+        self.attach(frame.obj, frame.size, frame.start)
 
     def apply_merges(self, frame):
         """YAML 1.1 merge keys: explicit keys win, earlier merges win over later.
@@ -304,8 +321,7 @@ class _Builder:
                 self.take_key(value, pos)
             return
         self.count(size, pos)
-        path = self.child_path() if self.stack else ()
-        self.attach(value, size, pos, path)
+        self.attach(value, size, pos)
 
     def skip(self, event):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
