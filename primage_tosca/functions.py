@@ -18,7 +18,7 @@ the one-way flow of stages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Protocol
 
 from . import catalog
@@ -80,7 +80,8 @@ class Context:
     path: tuple = ()
 
     def at(self, *more: Any) -> "Context":
-        return replace(self, path=self.path + tuple(more))
+        # the constructor, not dataclasses.replace: this runs for every nested value
+        return Context(self.node, self.source, self.target, self.relationship, self.path + more)
 
 
 class Scope(Protocol):
@@ -139,10 +140,13 @@ class Evaluator:
         name = function_name(value)
         if name is not None:
             return self._call(name, value[name], context.at(name))
+        # plain values are most of a template: they need neither a context nor a call
         if isinstance(value, dict):
-            return {k: self.evaluate(v, context.at(k)) for k, v in value.items()}
+            return {k: self.evaluate(v, context.at(k)) if isinstance(v, (dict, list)) else v
+                    for k, v in value.items()}
         if isinstance(value, list):
-            return [self.evaluate(v, context.at(i)) for i, v in enumerate(value)]
+            return [self.evaluate(v, context.at(i)) if isinstance(v, (dict, list)) else v
+                    for i, v in enumerate(value)]
         return value
 
     def _call(self, name: str, args: Any, context: Context) -> Any:

@@ -237,3 +237,31 @@ def test_gc_paused_leaves_a_host_programs_frozen_objects_frozen():
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+# -- the order of an acyclic graph, without components ----------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from primage_tosca.topology.order import scc_components  # noqa: E402
+
+
+@st.composite
+def requirement_graphs(draw):
+    size = draw(st.integers(1, 12))
+    names = [f"n{i}" for i in range(size)]
+    edges = draw(st.lists(st.tuples(st.sampled_from(names), st.sampled_from(names)), max_size=30))
+    if draw(st.booleans()):  # half the graphs acyclic: edges only to earlier or later nodes at random
+        shuffled = draw(st.permutations(names))
+        rank = {name: i for i, name in enumerate(shuffled)}
+        edges = [(a, b) for a, b in edges if rank[a] > rank[b]]
+    return names, edges
+
+
+@settings(max_examples=300, deadline=None)
+@given(requirement_graphs())
+def test_components_take_the_fast_path_to_the_same_answer(graph_data):
+    names, edges = graph_data
+    graph = dependency_graph(names, edges)
+    index = {name: i for i, name in enumerate(names)}.__getitem__
+    assert components(graph, index) == scc_components(graph, index)

@@ -10,6 +10,7 @@ from typing import Iterator
 import networkx as nx
 
 from ..diagnostics import Diagnostic
+from ..graphs import dependencies_first
 from ..model.requirements import relationship_of, requirement_definitions
 from ..model.template import ServiceTemplate
 from .base import check, report
@@ -88,8 +89,7 @@ def value_at(data, path: tuple):
     return data
 
 
-def orders_deployment(template: ServiceTemplate, target: RequirementTarget) -> bool:
-    name = relationship_type(template, target)
+def relationship_orders(template: ServiceTemplate, name: str | None) -> bool:
     typedef = find_type(template, "relationship_types", name) if name else None
     if typedef is None:  # unknown or unstated: assume it orders, as DependsOn would
         return True
@@ -100,12 +100,21 @@ def orders_deployment(template: ServiceTemplate, target: RequirementTarget) -> b
 def dependency_graph(template: ServiceTemplate) -> nx.DiGraph:
     """Node templates and an edge for each requirement that orders the
     deployment; an edge keeps the first requirement that made it, for placing a report."""
-    graph = nx.DiGraph()
-    graph.add_nodes_from(template.node_templates)
+    nodes = template.node_templates
+    edges: dict[tuple, RequirementTarget] = {}
+    orders: dict[str | None, bool] = {}  # relationship type -> whether it orders: a template uses few
     for target in requirement_targets(template):
-        if target.target in template.node_templates and not graph.has_edge(target.source, target.target) \
-                and orders_deployment(template, target):
-            graph.add_edge(target.source, target.target, requirement=target)
+        edge = (target.source, target.target)
+        if target.target not in nodes or edge in edges:
+            continue
+        relationship = relationship_type(template, target)
+        if relationship not in orders:
+            orders[relationship] = relationship_orders(template, relationship)
+        if orders[relationship]:
+            edges[edge] = target
+    graph = nx.DiGraph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from((source, target, {"requirement": found}) for (source, target), found in edges.items())
     return graph
 
 
@@ -117,6 +126,10 @@ def rotate(cycle: list, order: dict) -> list:
 
 
 def cycles(graph: nx.DiGraph, order: dict) -> list[list]:
+    _, cyclic = dependencies_first(graph, order.__getitem__)
+    if not cyclic:  # the usual case, found in linear time
+        return []
+    graph = graph.subgraph(cyclic)  # every cycle lies among the nodes left unordered
     found: list[list] = []
     for component in nx.strongly_connected_components(graph):
         members = sorted(component, key=order.__getitem__)

@@ -37,16 +37,21 @@ def get_input_name(value: Any, path: tuple) -> InputRead | None:
     return InputRead(argument, path + ("get_input",))
 
 
-def walk(value: Any, path: tuple) -> Iterator[tuple[Any, tuple]]:
-    """Every value nested in ``value`` (itself included), with its path."""
+def maps_in(value: Any, path: tuple) -> Iterator[tuple[dict, tuple]]:
+    """Every map nested in ``value`` (itself included), with its path, in
+    document order. Only a map can be a function call; scalars, most of a
+    template, are not even visited."""
     stack = [(value, path)]
     while stack:  # iterative: a deep template must not exhaust the recursion limit
         current, where = stack.pop()
-        yield current, where
         if isinstance(current, dict):
-            stack.extend((v, where + (k,)) for k, v in reversed(list(current.items())))
+            yield current, where
+            items: Any = current.items()
         elif isinstance(current, list):
-            stack.extend((v, where + (i,)) for i, v in reversed(list(enumerate(current))))
+            items = enumerate(current)
+        else:
+            continue
+        stack.extend([(v, where + (k,)) for k, v in items if isinstance(v, (dict, list))][::-1])
 
 
 def input_reads(template: ServiceTemplate) -> list[InputRead]:
@@ -55,7 +60,7 @@ def input_reads(template: ServiceTemplate) -> list[InputRead]:
     for section, content in template.topology.items():
         if section == "inputs":
             continue
-        for value, path in walk(content, ("topology_template", section)):
+        for value, path in maps_in(content, ("topology_template", section)):
             read = get_input_name(value, path)
             if read is not None:
                 found.append(read)

@@ -49,6 +49,7 @@ NAMED_BASES = {
 PORTSPEC_KEYS = frozenset({"protocol", "source", "target", "source_range", "target_range", "remote_cidr"})
 PORT_PROTOCOLS = ("tcp", "udp", "icmp")
 FUNCTION_NAMES = frozenset({"concat", "token", "join"})
+CHECKED_KINDS = frozenset({*SCALAR_UNITS, "PortDef", "PortSpec"})  # what ValueChecker.typed looks into
 MAX_TYPE_DEPTH = 64
 MAX_VALUE_DEPTH = 64  # nested data types deeper than this are not followed
 
@@ -185,6 +186,21 @@ class ValueChecker:
         self.template = template
         self.registry = template.types
         self.supplied = template.options.inputs
+        self._kinds: dict[str, str | None] = {}
+
+    def kind(self, type_name: Any) -> str | None:
+        """:func:`base_kind`, once per type name."""
+        if not isinstance(type_name, str):
+            return None
+        if type_name not in self._kinds:
+            self._kinds[type_name] = base_kind(self.registry, type_name)
+        return self._kinds[type_name]
+
+    def has_checks(self, type_name: Any, schema: Any) -> bool:
+        """Whether a value of this type can be wrong in a way the rules here
+        see: most values are strings and numbers, which they cannot."""
+        kind = self.kind(type_name)
+        return kind is None or kind in CHECKED_KINDS or (kind in ("list", "map") and schema is not None)
 
     def problem(self, rule: str, place: Place, text: str) -> Diagnostic:
         return report(self.template, rule, f"{place.label}: {text}{place.suffix()}", place.path, key=place.key)
@@ -216,7 +232,7 @@ class ValueChecker:
     def value(self, value: Any, type_name: Any, schema: Any, place: Place) -> Iterator[Diagnostic]:
         if len(place.path) > MAX_VALUE_DEPTH:
             return
-        kind = base_kind(self.registry, type_name)
+        kind = self.kind(type_name)
         for concrete, where in self.concrete(value, kind, place, type_name):
             yield from self.typed(concrete, type_name, kind, schema, where)
 
@@ -256,7 +272,7 @@ class ValueChecker:
         for name, value in values.items():
             definition = definitions.get(name)
             type_name = definition.get("type") if isinstance(definition, dict) else None
-            if type_name is not None:
+            if type_name is not None and self.has_checks(type_name, definition.get("entry_schema")):
                 yield from self.value(value, type_name, definition.get("entry_schema"), place.child(name))
             # IM-style ranges are plain strings: checked by name when not typed otherwise.
             if isinstance(name, str) and name.endswith("port_range") and type_name in (None, "string"):

@@ -71,22 +71,24 @@ class Builder:
 
     def property_value(self, node: str, name: str) -> Any:
         raw = self.nodes[node]
-        if name not in raw.properties:
-            return MISSING
+        value = raw.properties.get(name, MISSING)
+        if not isinstance(value, (dict, list)):  # no function inside: nothing to evaluate
+            return value
         key = (node, name)
         if key not in self._properties:
             context = Context(node, path=raw.path + ("properties", name))
-            self._properties[key] = self._guarded(key, raw.properties[name], context)
+            self._properties[key] = self._guarded(key, value, context)
         return self._properties[key]
 
     def capability_value(self, node: str, capability: str, name: str) -> Any:
         found = self.nodes[node].capabilities.get(capability)
-        if found is None or name not in found.properties:
-            return MISSING
+        value = MISSING if found is None else found.properties.get(name, MISSING)
+        if not isinstance(value, (dict, list)):  # no function inside: nothing to evaluate
+            return value
         key = (node, capability, name)
         if key not in self._capability_values:
             context = Context(node, path=found.path + ("properties", name))
-            self._capability_values[key] = self._guarded(key, found.properties[name], context)
+            self._capability_values[key] = self._guarded(key, value, context)
         return self._capability_values[key]
 
     def _guarded(self, key: tuple, value: Any, context: Context) -> Any:

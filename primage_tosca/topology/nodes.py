@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .typeview import TypeView as TypeRegistry
+from .typeview import TypeView
 
 NODE_TEMPLATES = ("topology_template", "node_templates")
 
@@ -73,7 +73,7 @@ class RawNode:
         return base in self.ancestry
 
 
-def read_node(name: str, index: int, template: Any, types: TypeRegistry, root_document: Any) -> RawNode:
+def read_node(name: str, index: int, template: Any, types: TypeView, root_document: Any) -> RawNode:
     """Merge a node template with its type's definitions."""
     template = template if isinstance(template, dict) else {}
     path = NODE_TEMPLATES + (name,)
@@ -85,7 +85,8 @@ def read_node(name: str, index: int, template: Any, types: TypeRegistry, root_do
     else:
         ancestry = [type_name] if type_name else []
     property_defs = _chain(types, type_name, "properties") if typedef else {}
-    properties, written = _assigned(property_defs, template.get("properties"))
+    defaults = types.memo(("property defaults", type_name), lambda: _defaults(property_defs))
+    properties, written = _assigned(defaults, template.get("properties"))
     # a fragment's node template was written in its own file: relative paths start there
     owner = root_document.owner(path) if hasattr(root_document, "owner") else root_document
     return RawNode(
@@ -99,13 +100,18 @@ def read_node(name: str, index: int, template: Any, types: TypeRegistry, root_do
     )
 
 
-def _chain(types: TypeRegistry, type_name: str | None, section: str, kind: str = "node_types") -> dict:
+def _chain(types: TypeView, type_name: str | None, section: str, kind: str = "node_types") -> dict:
     return types.lookup_in_chain(kind, type_name, section) if type_name else {}
 
 
-def _assigned(definitions: dict, values: Any) -> tuple[dict, set]:
-    """Defaults of the definitions, then the assigned values on top."""
-    merged = {name: d["default"] for name, d in definitions.items() if isinstance(d, dict) and "default" in d}
+def _defaults(definitions: dict) -> dict:
+    """The default values of property definitions."""
+    return {name: d["default"] for name, d in definitions.items() if isinstance(d, dict) and "default" in d}
+
+
+def _assigned(defaults: dict, values: Any) -> tuple[dict, set]:
+    """The defaults, then the assigned values on top; and the names assigned."""
+    merged = dict(defaults)
     written: set = set()
     if isinstance(values, dict):
         merged.update(values)
@@ -113,19 +119,28 @@ def _assigned(definitions: dict, values: Any) -> tuple[dict, set]:
     return merged, written
 
 
-def _capabilities(types: TypeRegistry, type_name: str | None, written: Any, path: tuple) -> dict[str, Capability]:
-    definitions = _chain(types, type_name, "capabilities")
-    written = written if isinstance(written, dict) else {}
-    found: dict[str, Capability] = {}
-    for name in [*definitions, *(n for n in written if n not in definitions)]:
-        definition = definitions.get(name)
+def _declared_capabilities(types: TypeView, type_name: str | None) -> dict[str, tuple[str | None, dict]]:
+    """Capability name -> (capability type, default property values), as
+    the node type declares them."""
+    declared = {}
+    for name, definition in _chain(types, type_name, "capabilities").items():
         cap_type = definition if isinstance(definition, str) else (
             definition.get("type") if isinstance(definition, dict) else None)
         captype = types.find("capability_types", cap_type)
         cap_type = captype.name if captype else cap_type
-        defaults = _chain(types, cap_type, "properties", "capability_types") if captype else {}
+        definitions = _chain(types, cap_type, "properties", "capability_types") if captype else {}
         if isinstance(definition, dict) and isinstance(definition.get("properties"), dict):
-            defaults = {**defaults, **definition["properties"]}
+            definitions = {**definitions, **definition["properties"]}
+        declared[name] = (cap_type, _defaults(definitions))
+    return declared
+
+
+def _capabilities(types: TypeView, type_name: str | None, written: Any, path: tuple) -> dict[str, Capability]:
+    declared = types.memo(("capabilities", type_name), lambda: _declared_capabilities(types, type_name))
+    written = written if isinstance(written, dict) else {}
+    found: dict[str, Capability] = {}
+    for name in [*declared, *(n for n in written if n not in declared)]:
+        cap_type, defaults = declared.get(name, (None, {}))
         assignment = written.get(name)
         values = assignment.get("properties") if isinstance(assignment, dict) else None
         properties, assigned = _assigned(defaults, values)
@@ -151,7 +166,7 @@ def _artifact_items(section: Any):
                 yield from item.items()
 
 
-def _artifacts(types: TypeRegistry, type_name: str | None, written: Any) -> dict[str, dict]:
+def _artifacts(types: TypeView, type_name: str | None, written: Any) -> dict[str, dict]:
     found: dict[str, dict] = {}
     chain = types.ancestry("node_types", type_name) if type_name else []
     for typedef in reversed(chain):
@@ -218,7 +233,7 @@ def merge_interfaces(found: dict, section: Any, path: tuple, origin: Any) -> Non
             table[op_name] = merge_operation(table.get(op_name), op, op_path, origin, shared)
 
 
-def _interfaces(types: TypeRegistry, type_name: str | None, written: Any, path: tuple,
+def _interfaces(types: TypeView, type_name: str | None, written: Any, path: tuple,
                 root_document: Any) -> dict[str, dict[str, Operation]]:
     found: dict[str, dict[str, Operation]] = {}
     chain = types.ancestry("node_types", type_name) if type_name else []

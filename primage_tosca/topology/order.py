@@ -9,6 +9,8 @@ from typing import Callable, Iterable
 
 import networkx as nx
 
+from ..graphs import dependencies_first
+
 
 def dependency_graph(names: Iterable[str], edges: Iterable[tuple[str, str]]) -> nx.DiGraph:
     """Source -> target for every requirement: the target comes first."""
@@ -22,6 +24,14 @@ def components(graph: nx.DiGraph, index: Callable[[str], int]) -> tuple[list[lis
     """Strongly connected components with members in template order, ordered
     so that every component comes after the ones it depends on; and the
     component of each node."""
+    ordered, cyclic = dependencies_first(graph, index)
+    if not cyclic:  # the usual case: every component is one node, and this is their order
+        return [[name] for name in ordered], {name: i for i, name in enumerate(ordered)}
+    return scc_components(graph, index)
+
+
+def scc_components(graph: nx.DiGraph, index: Callable[[str], int]) -> tuple[list[list[str]], dict[str, int]]:
+    """:func:`components` of any graph, cycles included."""
     found = [sorted(c, key=index) for c in nx.strongly_connected_components(graph)]
     member_of = {name: i for i, members in enumerate(found) for name in members}
     condensed = nx.DiGraph()

@@ -4,7 +4,7 @@ handful of types)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..model.template import ServiceTemplate
 from ..model.types import TypeDef, TypeRegistry, normative_types
@@ -37,6 +37,14 @@ class TypeView:
         self._ancestry: dict = {}
         self._chain: dict = {}
         self._derived: dict = {}
+        self._memo: dict = {}
+
+    def memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per key: for facts about a type that every
+        node of the type would otherwise work out again."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def find(self, kind: str, name: Any) -> TypeDef | None:
         if not isinstance(name, str):
