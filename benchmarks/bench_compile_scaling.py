@@ -200,6 +200,7 @@ def prepare_ours(payload: dict):
 
     silence_logging()
     checks = checks_without_toscaparser()
+    import primage_tosca.emit.radl  # noqa: F401 - imports stay outside the clock, as tosca-parser's do
 
     def work() -> dict:
         options = load_options(roots=[payload["root"]], use_config=False)

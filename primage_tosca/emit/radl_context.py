@@ -82,7 +82,14 @@ class Emission:
         self.report("PT702", message, path, hint)
 
     def is_a(self, name: str, *bases: str) -> bool:
-        return any(self.topology.is_a(name, base) for base in bases)
+        """Whether the node's type is, or derives from, any of ``bases``."""
+        raw = self.topology.raw.get(name)
+        if raw is None:
+            return False
+        for base in bases:  # a loop, not any(): asked for every node, several times
+            if base in raw.ancestry:
+                return True
+        return False
 
     @cached_property
     def requirement_targets(self) -> dict[tuple[str, str], str]:
@@ -132,16 +139,17 @@ def referenced_properties(topology: Topology) -> dict[str, set[str]]:
 def _references(values: Any, entities: dict[str, list]) -> Iterator[tuple[str, str]]:
     """(node, name) pairs of the get_property calls in ``values``;
     ``entities`` says which nodes SELF, HOST, SOURCE and TARGET stand for."""
-    name = function_name(values)
-    if name == "get_property" and isinstance(values[name], list) and len(values[name]) >= 2:
-        entity, prop = values[name][0], values[name][1]
-        if isinstance(prop, str) and isinstance(entity, str):
-            for node in entities.get(entity, [entity]):
-                yield (node, prop)
-        return
-    if isinstance(values, dict):
-        for value in values.values():
-            yield from _references(value, entities)
-    elif isinstance(values, list):
-        for value in values:
-            yield from _references(value, entities)
+    stack = [values]
+    while stack:  # only maps and lists are visited: most values are plain
+        value = stack.pop()
+        if isinstance(value, dict):
+            arguments = value.get("get_property") if len(value) == 1 else None
+            if isinstance(arguments, list) and len(arguments) >= 2:
+                entity, prop = arguments[0], arguments[1]
+                if isinstance(prop, str) and isinstance(entity, str):
+                    for node in entities.get(entity, [entity]):
+                        yield (node, prop)
+                continue
+            stack.extend(item for item in value.values() if isinstance(item, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend(item for item in value if isinstance(item, (dict, list)))

@@ -218,9 +218,10 @@ class _Builder:
             raise _Abort
 
     def on_scalar(self, loader, event, pos):
-        if self.stack and self.stack[-1].is_map and self.stack[-1].key is _NO_KEY:
+        top = self.stack[-1] if self.stack else None
+        if top is not None and top.is_map and top.key is _NO_KEY:
             if event.tag is None and event.value == "<<" and event.implicit[0]:
-                self.stack[-1].key = _MERGE_TAG
+                top.key = _MERGE_TAG
                 return
             key = self.scalar_value(loader, event, pos)
             if event.anchor:  # an anchored key may be aliased later, as a key or a value
@@ -228,7 +229,9 @@ class _Builder:
             self.take_key(key, pos)
             return
         value = self.scalar_value(loader, event, pos)
-        self.count(1, pos)
+        self.total += 1  # count(1, pos), inline: this runs for every value of the file
+        if self.total > self.limits.max_nodes:
+            self.count(0, pos)
         if event.anchor:
             self.define_anchor(event.anchor, value, 1, pos)
         self.attach(value, 1, pos)
@@ -336,9 +339,11 @@ def _pos(mark) -> Position:
 
 def _walk(loader, builder: _Builder) -> None:
     documents = 0
+    next_event = loader.get_event
     while True:
-        event = loader.get_event()
-        pos = _pos(event.start_mark)
+        event = next_event()
+        mark = event.start_mark
+        pos = (mark.line + 1, mark.column + 1)  # _pos, inline: once per event
         if builder.skip_depth:
             builder.skip(event)
             if builder.skip_depth == 0 and builder.stack:

@@ -83,13 +83,27 @@ class Topology:
 
     def edges_from(self, name: str) -> list[tuple[str, dict]]:
         """(target, edge attributes) of a node's requirements, in template order."""
-        return [(t, data) for _, t, data in sorted(self.graph.out_edges(name, data=True),
-                                                   key=lambda e: e[2]["index"])]
+        return self._edges[0].get(name, [])
 
     def edges_to(self, name: str) -> list[tuple[str, dict]]:
-        """(source, edge attributes) of the requirements that target a node."""
-        found = [(s, data) for s, _, data in self.graph.in_edges(name, data=True)]
-        return sorted(found, key=lambda e: (self.raw[e[0]].index, e[1]["index"]))
+        """(source, edge attributes) of the requirements that target a node,
+        in template order of their sources."""
+        return self._edges[1].get(name, [])
+
+    @cached_property
+    def _edges(self) -> tuple[dict[str, list], dict[str, list]]:
+        """Every node's edges out and in, sorted once: the emitters ask for
+        them node by node, and a view of the graph per question costs more."""
+        out: dict[str, list] = {}
+        into: dict[str, list] = {}
+        for source, target, data in self.graph.edges(data=True):
+            out.setdefault(source, []).append((target, data))
+            into.setdefault(target, []).append((source, data))
+        for edges in out.values():
+            edges.sort(key=lambda e: e[1]["index"])
+        for edges in into.values():
+            edges.sort(key=lambda e: (self.raw[e[0]].index, e[1]["index"]))
+        return out, into
 
     # -- hosting ------------------------------------------------------------------------
 
