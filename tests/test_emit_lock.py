@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 
 import pytest
 
 from primage_tosca.emit import compile_results
+
+from conftest import ROOT
 
 TEMPLATE = textwrap.dedent("""\
     tosca_definitions_version: tosca_simple_yaml_1_0
@@ -78,3 +83,15 @@ def test_a_broken_lock_stops_the_compile(project):
     result = compiled(project)
     assert not result.ok
     assert any(d.rule == "PT702" and "recipes.lock" in d.message for d in result.errors)
+
+
+def test_compiling_loads_no_http_code(tmp_path):
+    """Reading recipes.lock must not pull in the Galaxy client (requests) nor
+    tosca-parser's package: a tenth of a second of every compile."""
+    script = ("import sys; from primage_tosca import compile; "
+              f"compile({str(ROOT / 'blueprints' / 'hello-compute.yaml')!r}, roots=[{str(ROOT)!r}], validate=False); "
+              "print(sorted(m for m in ('requests', 'urllib3', 'pbr', 'toscaparser') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "PRIMAGE_TOSCA_CONFIG": os.devnull}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -217,8 +217,7 @@ def test_gc_paused_files_what_it_built_as_old_and_still_collects_its_cycles():
         kept = [[i] for i in range(1000)]
         garbage = weakref.ref(Cyclic())  # unreachable at once, but a cycle: only the collector frees it
     assert gc.isenabled()
-    assert gc.get_count()[0] < 100  # the young generation no longer holds what was built
-    assert any(item is kept[0] for item in gc.get_objects(generation=2))
+    assert any(item is kept[0] for item in gc.get_objects(generation=2))  # filed as old, unscanned
     assert garbage() is not None
     gc.collect()
     assert garbage() is None

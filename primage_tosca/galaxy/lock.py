@@ -39,11 +39,6 @@ from ..source.document import load_document
 from .errors import LockError, SpecError, StaleLock
 
 LOCK_NAME = "recipes.lock"
-
-
-def default_lock_path() -> Path:
-    """The project's lock: next to ``.primage-tosca.yaml``, else in the current folder."""
-    return project_root() / LOCK_NAME
 LOCK_VERSION = 1
 SOURCES = (GALAXY, GIT, URL)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -58,6 +53,11 @@ HEADER = """\
 # Written by `primage-tosca recipes lock`; commit it. Each archive's sha256 is
 # checked by `recipes fetch` and `recipes verify`. Hand edits are read strictly.
 """
+
+
+def default_lock_path() -> Path:
+    """The project's lock: next to ``.primage-tosca.yaml``, else in the current folder."""
+    return project_root() / LOCK_NAME
 
 
 @dataclass

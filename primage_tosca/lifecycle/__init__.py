@@ -17,9 +17,10 @@ import dataclasses
 import hashlib
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import yaml
 
@@ -175,6 +176,19 @@ def _marked(text: str, ident: str) -> bool:
     return bool(re.search(rf"deployment\s*=\s*'{re.escape(ident)}'|{MARK_KEY}:\s*['\"]?{re.escape(ident)}\b", text))
 
 
+@contextmanager
+def _using(store: Store | None) -> Iterator[Store]:
+    """The caller's store, or one opened for this call and closed after it."""
+    if store is not None:
+        yield store
+        return
+    opened = Store()
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
 # -- deploy ----------------------------------------------------------------------------------
 
 def deploy(blueprint: str | os.PathLike, *, name: str | None = None, inputs: Any = None, im_url: str | None = None,
@@ -188,9 +202,7 @@ def deploy(blueprint: str | os.PathLike, *, name: str | None = None, inputs: Any
     target = connect(im_url, auth, insecure=insecure)
     if target.note and notify:
         notify(target.note)
-    own_store = store is None
-    store = store or Store()
-    try:
+    with _using(store) as store:
         from .store import new_id
 
         ident = new_id()
@@ -209,9 +221,6 @@ def deploy(blueprint: str | os.PathLike, *, name: str | None = None, inputs: Any
         if wait:
             wait_deployment(ident, client=target.client, store=store, timeout=timeout, progress=progress)
         return store.get(ident)
-    finally:
-        if own_store:
-            store.close()
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -224,19 +233,11 @@ def reached(record: Record, client: IMClient, store: Store) -> Record:
     return record
 
 
-def _open(store: Store | None) -> tuple[Store, bool]:
-    return (store, False) if store is not None else (Store(), True)
-
-
 def list_deployments(*, limit: int = 50, offset: int = 0, state: str | None = None,
                      store: Store | None = None) -> list[Record]:
     """One page of the store, newest first (no IM call)."""
-    store, own = _open(store)
-    try:
+    with _using(store) as store:
         return store.list(limit=limit, offset=offset, state=state)
-    finally:
-        if own:
-            store.close()
 
 
 def reconcile(record: Record, client: IMClient, store: Store) -> Record:
@@ -296,8 +297,7 @@ def inspect(reference: str, *, auth: Any = None, insecure: bool = False, store: 
     """The record and IM's view: state, per-VM states and addresses, the
     last lines of the contextualization messages. A record left
     "submitting" is reconciled first; a gone infrastructure is marked deleted."""
-    store, own = _open(store)
-    try:
+    with _using(store) as store:
         record = store.find(reference)
         client = client_for(record, auth, insecure=insecure)
         if record.state == "deleted":
@@ -317,21 +317,14 @@ def inspect(reference: str, *, auth: Any = None, insecure: bool = False, store: 
         messages = client.contmsg(record.infra_id).splitlines()
         return {"deployment": record.as_dict(), "state": state["state"], "vms": vms,
                 "contmsg": messages[-contmsg_lines:] if contmsg_lines else messages}
-    finally:
-        if own:
-            store.close()
 
 
 def logs(reference: str, *, auth: Any = None, insecure: bool = False, store: Store | None = None) -> str:
-    store, own = _open(store)
-    try:
+    with _using(store) as store:
         record = store.find(reference)
         client = client_for(record, auth, insecure=insecure)
         record = reached(record, client, store)
         return client.contmsg(record.infra_id)
-    finally:
-        if own:
-            store.close()
 
 
 def resolve_outputs(definitions: dict, vms: list[dict], infra: str | None) -> dict:
@@ -378,8 +371,7 @@ def resolve_outputs(definitions: dict, vms: list[dict], infra: str | None) -> di
 def outputs(reference: str, *, auth: Any = None, insecure: bool = False, store: Store | None = None) -> dict:
     """TOSCA outputs: IM's for a TOSCA deployment; for a RADL one, the
     outputs the compiler kept, resolved from the VMs' info."""
-    store, own = _open(store)
-    try:
+    with _using(store) as store:
         record = store.find(reference)
         client = client_for(record, auth, insecure=insecure)
         record = reached(record, client, store)
@@ -388,9 +380,6 @@ def outputs(reference: str, *, auth: Any = None, insecure: bool = False, store: 
         state = client.state(record.infra_id)
         return resolve_outputs(record.outputs, vm_details(client, record.infra_id, state["vm_states"]),
                                record.infra_id)
-    finally:
-        if own:
-            store.close()
 
 
 def wait_deployment(reference: str, *, auth: Any = None, insecure: bool = False, client: IMClient | None = None,
@@ -398,8 +387,7 @@ def wait_deployment(reference: str, *, auth: Any = None, insecure: bool = False,
                     progress: Callable[[dict], None] | None = None) -> dict:
     """Poll IM (with backoff) until configured or failed; each state change
     goes to the record's history. Raises WaitTimeout."""
-    store, own = _open(store)
-    try:
+    with _using(store) as store:
         record = store.find(reference)
         client = client or client_for(record, auth, insecure=insecure)
         record = reached(record, client, store)
@@ -417,9 +405,6 @@ def wait_deployment(reference: str, *, auth: Any = None, insecure: bool = False,
         except IMNotFound:
             store.update(record.id, state="deleted", detail="gone from IM while waiting")
             raise
-    finally:
-        if own:
-            store.close()
 
 
 # -- changing ------------------------------------------------------------------------------
@@ -441,8 +426,7 @@ def reconfigure(reference: str, blueprint: str | os.PathLike | None = None, *, i
     diff against what was deployed and apply the plan: scale by adding
     resources or removing VMs, everything else by IM's reconfigure with the
     new RADL. ``dry_run`` only plans."""
-    store, own = _open(store)
-    try:
+    with _using(store) as store:
         record = store.find(reference)
         source = blueprint or record.blueprint
         if not source:
@@ -470,9 +454,6 @@ def reconfigure(reference: str, blueprint: str | os.PathLike | None = None, *, i
         if wait:
             wait_deployment(record.id, client=client, store=store, timeout=timeout, progress=progress)
         return Reconfiguration(store.get(record.id), plan, True, actions)
-    finally:
-        if own:
-            store.close()
 
 
 def _read_inputs(inputs: Any) -> dict | None:
@@ -511,8 +492,7 @@ def apply_plan(client: IMClient, infra: str, plan: Plan, new_radl: str) -> list[
 
 def undeploy(reference: str, *, auth: Any = None, insecure: bool = False, store: Store | None = None) -> Record:
     """Destroy the infrastructure; undeploying what is already gone is not an error."""
-    store, own = _open(store)
-    try:
+    with _using(store) as store:
         record = store.find(reference)
         if record.state == "deleted":
             return record
@@ -528,9 +508,6 @@ def undeploy(reference: str, *, auth: Any = None, insecure: bool = False, store:
             detail = "never reached IM"
         store.update(record.id, state="deleted", detail=detail)
         return store.get(record.id)
-    finally:
-        if own:
-            store.close()
 
 
 def mask_vm_info(info: list[dict]) -> list[dict]:
