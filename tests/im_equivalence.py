@@ -18,8 +18,10 @@ What is compared, per template that IM accepts:
 Normalised first, as they are no difference: the order of everything, string
 quoting (both texts are parsed), sizes in other units (``1G`` is
 ``1000000000B``), the order and spelling of ``outports`` entries
-(``80/tcp`` is ``80/tcp-80/tcp``), and the local paths IM saw in place of
-``https://raw.githubusercontent.com/`` URLs (mapped back).
+(``80/tcp`` is ``80/tcp-80/tcp``), the local paths IM saw in place of
+``https://raw.githubusercontent.com/`` URLs (mapped back), and the suffix IM
+gives the system of a container application (the start of the infrastructure
+id, fixed by tools/im_convert.py and removed).
 
 Both converters see the same inputs: the defaults, plus a placeholder value
 for each input without a default (given to ours as ``inputs=`` and written as
@@ -72,6 +74,9 @@ URL_PREFIX = "https://raw.githubusercontent.com/"
 # this repository (Tosca.ARTIFACTS_REMOTE_REPO).
 IM_ARTIFACTS_REPO = "grycap/tosca/main/artifacts"
 
+# The suffix IM gives a container application's system (see INFRASTRUCTURE_ID
+# in tools/im_convert.py); our systems are named after the node alone.
+IM_POD_SUFFIX = "-imconvrt"
 PER_TEMPLATE_TIMEOUT = 60.0
 CATEGORIES = ("IM bug", "deliberate improvement", "not done yet")
 KINDS = ("ours-rejects", "system", "network", "configure", "deploy", "feature", "application",
@@ -586,7 +591,7 @@ def compare_corpus(paths: Sequence[Path] | None = None, ours: Compiler | str | N
             if "error" in got:
                 r.im_error = mirror.restore(f"{got.get('error_type', 'Error')}: {got['error']}")
             else:
-                r.im_radl = mirror.restore(got["radl"])
+                r.im_radl = mirror.restore(got["radl"]).replace(IM_POD_SUFFIX, "")
     if ours == "im":
         by_path = {r.path: r.im_radl for r in results}
         compiler: Compiler = lambda path, inputs, import_map: by_path[path]  # noqa: E731

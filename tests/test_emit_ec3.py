@@ -100,3 +100,20 @@ def test_real_ec3_launch_dry_run(tmp_path: Path) -> None:
     # EC3 resolved our ec3_xpath: CLUES gets the auth EC3 holds, not a secret we wrote
     assert "clues_auth: 'id = ost" in merged
     assert not list((tmp_path / ".ec3" / "clusters").glob("*")) if (tmp_path / ".ec3" / "clusters").exists() else True
+
+
+def test_container_applications_are_left_to_the_k8s_target(tmp_path: Path) -> None:
+    text = CLUSTER.read_text(encoding="utf-8").replace("../types/", f"{REPO}/types/")
+    text = text.replace("  node_templates:\n", "  node_templates:\n"
+                        "    viewer:\n"
+                        "      type: tosca.nodes.Container.Application.Docker\n"
+                        "      artifacts:\n"
+                        "        image: { file: nginx, type: tosca.artifacts.Deployment.Image.Container.Docker }\n", 1)
+    path = tmp_path / "cluster.yaml"
+    path.write_text(text, encoding="utf-8")
+    options = load_options(inputs=IMAGES, roots=[str(REPO), str(tmp_path)], use_config=False)
+    [result] = compile_results(str(path), "ec3", options=options, validate=False)
+    assert result.ok, [d.message for d in result.errors]
+    assert "viewer" not in result.text and "docker://" not in result.text
+    assert [(d.rule, d.hint) for d in result.diagnostics if "viewer" in d.message] == [
+        ("PT700", "compile it with --to k8s")]

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -244,6 +245,121 @@ def test_scaling_and_placement():
     assert radl.description.getValue("name") == "primage-cluster"
     assert [d.message for d in compiled.diagnostics if d.rule == "PT700"] == [
         "policy 'watch' of type 'tosca.policies.Monitoring' has no RADL equivalent; ignored"]
+
+
+# -- container applications (IM's Kubernetes pods) -----------------------------------------------
+
+def test_container_applications_become_pods_as_im_writes_them():
+    compiled = result("containers.yaml")
+    assert compiled.ok, compiled.diagnostics
+    radl = parsed(compiled.text)
+    assert features(radl, "web-app") == {
+        "disk.0.image.url": "= docker://registry.example.org/lab/web:1.2",
+        "disk.1.content": "= [web]\nport = 8080\n", "disk.1.mount_path": "= /etc/web/settings.ini",
+        "command": "= python -m http.server 8080", "environment.variables": '= MODE=production,HOSTS="a,b"',
+        "cpu.count": "= 2", "memory.size": "= 1073741824B", "net_interface.0.connection": "= web-app_pub",
+        "disk.2.size": "= 5000000000B", "disk.2.mount_path": "= /srv/data", "disk.3.mount_path": "= /var/cache",
+    }
+    published = radl.get_network_by_id("web-app_pub")
+    assert published.isPublic() and published.getValue("outports") == "30080/tcp-8080/tcp"
+    exposed = radl.get_network_by_id("worker_priv")
+    assert not exposed.isPublic() and exposed.getValue("outports") == "0/tcp-9000/tcp"
+    assert [(c.name, c.recipes) for c in radl.configures] == [("web-app", None), ("worker", None)]
+    steps = {item.system: item.num for item in radl.contextualize.items.values()}
+    assert steps == {"worker": 2, "web-app": 3}  # after its runtime, and the worker it depends on
+    assert [(d.id, d.vm_number) for d in radl.deploys] == [("web-app", 1), ("worker", 1)]
+
+
+def test_what_a_pod_cannot_carry_is_reported_where_it_is_written():
+    compiled = result("containers.yaml")
+    assert [(d.rule, d.line, d.message.split(" has ")[0].split(":")[0]) for d in compiled.diagnostics] == [
+        ("PT700", 68, "property 'disk_size' of the host capability of 'web_runtime'"),
+        ("PT700", 73, "volume 'cache"),
+        ("PT700", 83, "property 'labels' of container application 'worker'"),
+    ]  # and no "BlockStorage 'data' is attached to no Compute": the pod mounts it
+
+
+def pod_template(tmp_path, nodes: str, policies: str = "") -> str:
+    """A template of the given node templates (and policies), YAML at any indent."""
+    text = "tosca_definitions_version: tosca_simple_yaml_1_0\ntopology_template:\n  node_templates:\n"
+    text += textwrap.indent(textwrap.dedent(nodes), "    ")
+    if policies:
+        text += "  policies:\n" + textwrap.indent(textwrap.dedent(policies), "    ")
+    path = tmp_path / "app.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def pod_result(path: str, tmp_path):
+    return compile_results(path, roots=[str(tmp_path)], use_config=False, validate=False)[0]
+
+
+NGINX = "{ file: nginx, type: tosca.artifacts.Deployment.Image.Container.Docker }"
+
+
+def test_a_container_without_an_image_is_a_compile_error(tmp_path):
+    path = pod_template(tmp_path, """\
+        app:
+          type: tosca.nodes.Container.Application.Docker
+        """)
+    compiled = pod_result(path, tmp_path)
+    assert not compiled.ok
+    assert [(d.rule, d.line) for d in compiled.diagnostics] == [("PT702", 5)]  # the node's body
+    assert "names no image" in compiled.diagnostics[0].message
+
+
+@pytest.mark.parametrize("count, deployed", [(0, []), (1, [("my-app", 1)]), (3, None)])
+def test_a_pod_runs_once_or_not_at_all(tmp_path, count, deployed):
+    path = pod_template(tmp_path, f"""\
+        my_app:
+          type: tosca.nodes.Container.Application.Docker
+          artifacts:
+            image: {NGINX}
+        """, f"""\
+        - scale:
+            type: tosca.policies.Scaling
+            targets: [ my_app ]
+            properties: {{ count: {count} }}
+        """)
+    compiled = pod_result(path, tmp_path)
+    if deployed is None:
+        assert [(d.rule, "0 or 1" in d.message) for d in compiled.diagnostics] == [("PT702", True)]
+        return
+    assert compiled.ok, compiled.diagnostics
+    assert [(d.id, d.vm_number) for d in parsed(compiled.text).deploys] == deployed
+
+
+def test_a_pod_name_taken_by_another_system_is_a_compile_error(tmp_path):
+    path = pod_template(tmp_path, f"""\
+        my-app:
+          type: tosca.nodes.Compute
+        my_app:
+          type: tosca.nodes.Container.Application.Docker
+          artifacts:
+            image: {NGINX}
+        """)
+    compiled = pod_result(path, tmp_path)
+    assert [d.rule for d in compiled.diagnostics] == ["PT702"]
+    assert "another system has that name" in compiled.diagnostics[0].message
+
+
+@pytest.mark.parametrize("also_missing", [False, True])
+def test_a_configuration_file_is_read_like_a_playbook(tmp_path, also_missing):
+    (tmp_path / "app.conf").write_text("level = debug\n", encoding="utf-8")
+    missing = "\n            gone: { file: gone.conf, type: tosca.artifacts.File, deploy_path: /etc/gone.conf }"
+    path = pod_template(tmp_path, f"""\
+        app:
+          type: tosca.nodes.Container.Application.Docker
+          artifacts:
+            image: {NGINX}
+            conf: {{ file: app.conf, type: tosca.artifacts.File, deploy_path: /etc/app.conf }}""" +
+                        (missing if also_missing else "") + "\n")
+    compiled = pod_result(path, tmp_path)
+    if also_missing:
+        assert [(d.rule, "'gone.conf'" in d.message) for d in compiled.diagnostics] == [("PT702", True)]
+        return
+    assert compiled.ok, compiled.diagnostics
+    assert features(parsed(compiled.text), "app")["disk.1.content"] == "= level = debug\n"
 
 
 # -- refusals ---------------------------------------------------------------------------------------

@@ -106,6 +106,20 @@ def test_missing_target_is_pt320(tmp_path):
     assert topology.graph.number_of_edges() == 0
 
 
+def test_a_requirement_a_derived_type_writes_again_keeps_what_it_leaves_out(tmp_path):
+    """Container.Application.Docker writes `host` again with a capability only:
+    the relationship stays the HostedOn of Container.Application."""
+    path = tmp_path / "t.yaml"
+    path.write_text("tosca_definitions_version: tosca_simple_yaml_1_0\ntopology_template:\n  node_templates:\n"
+                    "    app:\n      type: tosca.nodes.Container.Application.Docker\n      requirements:\n"
+                    "        - host: runtime\n"
+                    "    runtime:\n      type: tosca.nodes.Container.Runtime\n")
+    topology = load(path, use_config=False)
+    (requirement,) = topology.requirements["app"]
+    assert (requirement.relationship, requirement.kind) == ("tosca.relationships.HostedOn", "HostedOn")
+    assert topology.hosting_chain("app") == ["runtime"]
+
+
 # -- hosting, order, depth --------------------------------------------------------------------
 
 def test_hosting(relationships):

@@ -47,6 +47,11 @@ import tempfile
 import time
 
 
+# IM names the system of a container application `<node>-<first 8 characters
+# of the infrastructure id>`; the id is a fresh uuid1 unless fixed, as here.
+INFRASTRUCTURE_ID = "imconvrt-0000-0000-0000-000000000000"
+
+
 def _refuse_network() -> None:
     """Refuse every IPv4/IPv6 connection that is not to a loopback address."""
     real_connect = socket.socket.connect
@@ -124,6 +129,7 @@ def _convert_once(tosca_class, path: str, timeout: float) -> dict:
         signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         tosca = tosca_class(text)
+        tosca.id = INFRASTRUCTURE_ID  # IM names pods after it; a fixed one makes the RADL repeatable
         _, radl = tosca.to_radl()
         result = {"radl": str(radl)}
     except _Timeout as exc:

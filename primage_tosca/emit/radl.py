@@ -18,6 +18,7 @@ from ..diagnostics import Diagnostic
 from ..topology import COMPUTE, Topology
 from .playbooks import PlaybookSource
 from .radl_configure import build_configures
+from .radl_container import CONTAINER, build_container, volume_names
 from .radl_context import BLOCK_STORAGE, NETWORK, PORT, UNMAPPED_NODES, Emission, referenced_properties
 from .radl_deploy import build_deploys
 from .radl_network import (
@@ -47,8 +48,26 @@ def build_machines(em: Emission, kinds: dict) -> dict:
         attach_networks(em, name, system, ports)
         em.systems[name] = system
         em.doc.systems.append(system)
+    _build_pods(em, kinds.get("container", []), referenced)
     build_configures(em, kinds["runs"])
     return referenced
+
+
+def _build_pods(em: Emission, containers: list[str], referenced: dict[str, set[str]]) -> None:
+    """The systems of container applications (``em.pods``: node -> system name)."""
+    for name in containers:
+        system = build_container(em, name, referenced)
+        if system is None:
+            continue
+        problem = check_identifier(system.name)
+        if problem or system.name in em.systems:
+            em.error(f"container application {name!r} cannot be a RADL system named {system.name!r}: "
+                     f"{problem or 'another system has that name'}", em.topology.raw[name].path,
+                     "rename the node template")
+            continue
+        em.systems[system.name] = system
+        em.doc.systems.append(system)
+        em.pods[name] = system.name
 
 
 def emit_radl(topology: Topology, playbooks: PlaybookSource | None = None, contextualize: bool = True,
@@ -62,7 +81,7 @@ def emit_radl(topology: Topology, playbooks: PlaybookSource | None = None, conte
     _description(em)
     referenced = build_machines(em, kinds)
     report_unmapped(em, kinds["runs"], referenced)
-    deployed = build_deploys(em, kinds["compute"])
+    deployed = build_deploys(em, kinds["compute"], list(em.pods))
     deployed_set = set(deployed)
     split_private_networks(em, [n for n in kinds["compute"] if n in deployed_set])
     complete_networks(em)
@@ -71,20 +90,27 @@ def emit_radl(topology: Topology, playbooks: PlaybookSource | None = None, conte
 
 def classify(em: Emission) -> dict[str, list[str]]:
     """Node names by what they become, each list in template order."""
-    kinds: dict[str, list[str]] = {"network": [], "compute": [], "runs": []}
+    kinds: dict[str, list[str]] = {"network": [], "compute": [], "runs": [], "container": []}
+    storage: list[str] = []
     for name in em.topology.nodes:
         if em.is_a(name, NETWORK):
             kinds["network"].append(name)
+        elif em.is_a(name, CONTAINER):
+            kinds["container"].append(name)
         elif em.is_a(name, PORT):
             continue  # read with the Compute it binds
         elif em.is_a(name, *BLOCK_STORAGE):
-            _attached_somewhere(em, name)
+            storage.append(name)
         elif _unmapped_kind(em, name):
             continue
         else:
             if em.is_a(name, COMPUTE):
                 kinds["compute"].append(name)
             kinds["runs"].append(name)
+    mounted = volume_names(em, kinds["container"])
+    for name in storage:
+        if name not in mounted:
+            _attached_somewhere(em, name)
     return kinds
 
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from ..functions import function_name, is_symbolic, text
-from .radl_context import Emission
+from .radl_context import Emission, repository_url
 from .radl_jinja import ansible_value
 from .radl_steps import STEPS, Step, node_steps
 from .radl_text import Configure, ContextItem
@@ -168,15 +168,8 @@ def _artifacts_of(em: Emission, node: str) -> dict[str, dict]:
 
 def _artifact_uri(em: Emission, artifact: dict) -> str:
     file = text(artifact.get("file"))
-    repository = artifact.get("repository")
-    data = em.topology.template.data
-    repositories = data.get("repositories") if isinstance(data, dict) else None
-    if isinstance(repository, str) and isinstance(repositories, dict) and repository in repositories:
-        definition = repositories[repository]
-        url = definition.get("url") if isinstance(definition, dict) else definition
-        if isinstance(url, str):
-            return url.strip().rstrip("/") + "/" + file
-    return file
+    url = repository_url(em, artifact.get("repository"))
+    return url.rstrip("/") + "/" + file if url is not None else file
 
 
 def _origin(em: Emission, step: Step) -> tuple[str | None, str | None]:
@@ -278,11 +271,16 @@ def _add_script(play: Play, step: Step, fetched, variables: dict) -> None:
 # -- all configures and the contextualize order ---------------------------------------------------------
 
 def build_configures(em: Emission, software: list[str]) -> None:
-    """Configures in template order (a Compute's own with it), and the
-    contextualize items at each node's depth."""
+    """Configures in template order (a Compute's own with it; a pod's empty
+    one, as IM writes it), and the contextualize items at each node's depth."""
     items: list[ContextItem] = []
     levels = em.topology.levels
-    for node in software:
+    nodes = sorted([*software, *em.pods], key=lambda n: em.topology.raw[n].index)
+    for node in nodes:
+        if node in em.pods:
+            em.doc.configures.append(Configure(em.pods[node], None))
+            items.append(ContextItem(em.pods[node], em.pods[node], levels.get(node, 1)))
+            continue
         compute = em.topology.compute_of(node)
         steps = node_steps(em, node)
         if not steps:

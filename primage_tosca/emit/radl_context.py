@@ -20,7 +20,6 @@ NETWORK = "tosca.nodes.network.Network"
 PORT = "tosca.nodes.network.Port"
 # Node kinds IM maps to something other than a VM; this compiler leaves them out.
 UNMAPPED_NODES = {
-    "tosca.nodes.Container.Application": "a container application (IM deploys it as a Kubernetes pod)",
     "tosca.nodes.aisprint.FaaS.Function": "an OSCAR/Lambda function",
     "tosca.nodes.im.AnsibleHost": "an Ansible host (IM's ansible block)",
     "tosca.nodes.ObjectStorage": "object storage",
@@ -42,6 +41,17 @@ def size_in_bytes(value: Any) -> int | None:
     if not match or match.group(2).lower() not in SIZE_UNITS:
         return None
     return int(round(float(match.group(1)) * SIZE_UNITS[match.group(2).lower()]))
+
+
+def repository_url(em: "Emission", repository: Any) -> str | None:
+    """The URL of a repository the template declares (``repositories``), by name."""
+    data = em.topology.template.data
+    repositories = data.get("repositories") if isinstance(data, dict) else None
+    if not isinstance(repository, str) or not isinstance(repositories, dict) or repository not in repositories:
+        return None
+    definition = repositories[repository]
+    url = definition.get("url") if isinstance(definition, dict) else definition
+    return url.strip() if isinstance(url, str) else None
 
 
 def as_int(value: Any) -> int | None:
@@ -70,6 +80,7 @@ class Emission:
     parsed_playbooks: dict = field(default_factory=dict)
     referenced: dict[str, set[str]] = field(default_factory=dict)  # see referenced_properties
     lock: Any = None  # the project's recipes.lock (galaxy.lock.Lock), pinning Galaxy recipes
+    pods: dict[str, str] = field(default_factory=dict)  # container application -> its system (a pod)
 
     def report(self, rule: str, message: str, path: tuple, hint: str | None = None) -> None:
         location = self.topology.template.locate(path)

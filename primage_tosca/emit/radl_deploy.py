@@ -109,19 +109,25 @@ def instance_count(em: Emission, name: str, policy_values: dict) -> int | None:
     return count
 
 
-def build_deploys(em: Emission, computes: list[str]) -> list[str]:
+def build_deploys(em: Emission, computes: list[str], containers: list[str] = ()) -> list[str]:
     """The deploy lines, public systems first (front ends before nodes whose
     name says ``wn``, as IM orders them). Returns the deployed systems."""
-    scaling, placement = read_policies(em, computes)
+    nodes = [*computes, *containers]
+    scaling, placement = read_policies(em, nodes)
     deploys: list[Deploy] = []
-    for name in computes:
+    for name in nodes:
+        system = em.pods.get(name, name)
         where = placement.get(name, Placement())
         if where.availability_zone is not None:
-            em.systems[name].set("availability_zone", str(where.availability_zone))
+            em.systems[system].set("availability_zone", str(where.availability_zone))
         count = instance_count(em, name, scaling.get(name, {}))
+        if name in em.pods and count is not None and count > 1:
+            em.error(f"container application {name!r} runs as one Kubernetes pod: its instance count must be "
+                     f"0 or 1, not {count}", em.topology.raw[name].path)
+            continue
         if not count:
             continue
-        deploys.append(Deploy(name, count, _cloud(em, where)))
+        deploys.append(Deploy(system, count, _cloud(em, where)))
     em.doc.deploys = _ordered(em, deploys)
     return [d.system for d in em.doc.deploys]
 

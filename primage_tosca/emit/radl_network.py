@@ -296,12 +296,14 @@ def _port_features(em: Emission, system: Block, order: int, link: str, values: d
 
 # -- outports ------------------------------------------------------------------------------------------
 
-def format_outports(em: Emission, ports: list[dict], path: tuple) -> str:
+def format_outports(em: Emission, ports: list[dict], path: tuple, mirror: bool = True) -> str:
     """PortSpecs as RADL outports: ``80/tcp-80/tcp`` (remote-local), ranges
-    ``5000:5010/udp``, a ``remote_cidr`` in front."""
+    ``5000:5010/udp``, a ``remote_cidr`` in front. A port given on one side
+    only is the same on the other, unless ``mirror`` is false (then 0, as IM
+    writes a pod's ports: the node port or the container port left open)."""
     written = []
     for port in ports:
-        text = _outport(port)
+        text = _outport(port, mirror)
         if text is None:
             em.unmapped(f"port {port!r} needs a source or target port number (and a tcp, udp or icmp "
                         "protocol, an IPv4 remote_cidr); left out", path)
@@ -310,7 +312,7 @@ def format_outports(em: Emission, ports: list[dict], path: tuple) -> str:
     return ",".join(written)
 
 
-def _outport(port: dict) -> str | None:
+def _outport(port: dict, mirror: bool = True) -> str | None:
     protocol = str(port.get("protocol") or "tcp").lower()
     if protocol not in ("tcp", "udp", "icmp"):
         return None
@@ -329,9 +331,10 @@ def _outport(port: dict) -> str | None:
         if not isinstance(bounds, list) or len(bounds) != 2 or any(as_int(b) is None for b in bounds):
             return None
         return f"{prefix}{as_int(bounds[0])}:{as_int(bounds[1])}/{protocol}"
-    remote, local = as_int(port.get("source")), as_int(port.get("target"))
-    remote, local = remote or local, local or remote
-    if not remote:
+    remote, local = as_int(port.get("source")) or 0, as_int(port.get("target")) or 0
+    if mirror:
+        remote, local = remote or local, local or remote
+    if not remote and not local:
         return None
     return f"{prefix}{remote}/{protocol}-{local}/{protocol}"
 

@@ -134,9 +134,11 @@ class Block:
 @dataclass
 class Configure:
     name: str
-    recipe: str
+    recipe: str | None  # None: an empty configure, as IM writes for a pod
 
     def render(self) -> str:
+        if self.recipe is None:
+            return f"configure {self.name} ()"
         recipe = self.recipe if self.recipe.endswith("\n") else self.recipe + "\n"
         return f"configure {self.name} (\n@begin\n{recipe}@end\n)"
 

@@ -51,6 +51,11 @@ class ServiceTemplate:
     def locate(self, path: tuple = (), key: bool = False) -> Location:
         return self.document.locate(tuple(path), key)
 
+    def document_of(self, path: tuple) -> Any:
+        """The document ``path`` is written in: a fragment's own file (relative
+        file names start there), else the template's."""
+        return self.document.owner(path) if hasattr(self.document, "owner") else self.document
+
     def section(self, *path: str) -> dict:
         node: Any = self.data
         for key in path:

@@ -59,6 +59,16 @@ class TypeDef:
         return self.definition.get(key, default) if isinstance(self.definition, dict) else default
 
 
+def _refined(inherited: Any, definition: Any) -> Any:
+    """A requirement definition a derived type writes again refines its
+    parent's: what it leaves out (often the relationship) is inherited, as
+    tosca-parser and IM read it (Container.Application.Docker's ``host``
+    names a capability only, and stays a HostedOn)."""
+    if isinstance(inherited, dict) and isinstance(definition, dict):
+        return {**inherited, **definition}
+    return definition
+
+
 def normative_definition_path() -> str:
     # find_spec locates the package without running its __init__ (which loads pbr: 10 ms)
     spec = importlib.util.find_spec("toscaparser")
@@ -173,7 +183,8 @@ class TypeRegistry:
             elif isinstance(value, list):  # requirements are a list of one-key maps
                 for item in value:
                     if isinstance(item, dict):
-                        merged.update(item)
+                        for requirement, definition in item.items():
+                            merged[requirement] = _refined(merged.get(requirement), definition)
         return merged
 
     def all(self, kind: str) -> Iterator[TypeDef]:

@@ -156,9 +156,7 @@ class RequirementReader:
         for typedef in reversed(self.types.ancestry("relationship_types", type_name)):
             merge_interfaces(found, typedef.get("interfaces"), (), typedef.document)
         if written is not None:
-            owner = self.template.document
-            owner = owner.owner(path) if hasattr(owner, "owner") else owner
-            merge_interfaces(found, written, path + ("interfaces",) if path else (), owner)
+            merge_interfaces(found, written, path + ("interfaces",) if path else (), self.template.document_of(path))
         return found
 
     def _capability(self, target: RawNode, wanted: Any) -> str | None:
