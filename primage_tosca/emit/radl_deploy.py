@@ -5,7 +5,7 @@ placement policy's ``cloud_id``); and the policies RADL cannot express."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from ..topology import Policy
 from .radl_context import Emission, as_int
@@ -109,7 +109,7 @@ def instance_count(em: Emission, name: str, policy_values: dict) -> int | None:
     return count
 
 
-def build_deploys(em: Emission, computes: list[str], containers: list[str] = ()) -> list[str]:
+def build_deploys(em: Emission, computes: list[str], containers: Sequence[str] = ()) -> list[str]:
     """The deploy lines, public systems first (front ends before nodes whose
     name says ``wn``, as IM orders them). Returns the deployed systems."""
     nodes = [*computes, *containers]

@@ -61,9 +61,9 @@ class TypeDef:
 
 def _refined(inherited: Any, definition: Any) -> Any:
     """A requirement definition a derived type writes again refines its
-    parent's: what it leaves out (often the relationship) is inherited, as
-    tosca-parser and IM read it (Container.Application.Docker's ``host``
-    names a capability only, and stays a HostedOn)."""
+    parent's (TOSCA's refinement): what it leaves out, often the
+    relationship, is inherited. Container.Application.Docker's ``host`` names
+    a capability only, and stays the HostedOn of Container.Application."""
     if isinstance(inherited, dict) and isinstance(definition, dict):
         return {**inherited, **definition}
     return definition
