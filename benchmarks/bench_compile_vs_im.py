@@ -44,7 +44,7 @@ from pathlib import Path
 
 from .bench_compile_scaling import Bound, JointResult
 from .isolate import worker_env
-from .paths import IMPORT_MAP, INDIGO_EXAMPLES, ROOT
+from .paths import IMPORT_MAP, INDIGO_EXAMPLES, ROOT, load_test_helper
 from .record import Config, Result
 
 NAME = "compile-vs-im"
@@ -215,16 +215,8 @@ class Side:
 
 
 def equivalence_module():
-    """tests/im_equivalence.py (the mirror, the inputs, where IM is), loaded by path."""
-    import importlib.util
-
-    if "im_equivalence" in sys.modules:
-        return sys.modules["im_equivalence"]
-    spec = importlib.util.spec_from_file_location("im_equivalence", ROOT / "tests" / "im_equivalence.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["im_equivalence"] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
+    """tests/im_equivalence.py (the mirror, the inputs, where IM is)."""
+    return load_test_helper("im_equivalence")
 
 
 @dataclass

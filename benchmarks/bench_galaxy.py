@@ -8,7 +8,6 @@ Target (issue 6): our lock takes at most a third of ansible-galaxy's time
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -18,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from .isolate import time_pair
-from .paths import CORPUS, IMPORT_MAP, ROOT
+from .paths import CORPUS, IMPORT_MAP, ROOT, load_test_helper
 from .record import Config, Result, median
 
 NAME = "recipes-lock-indigo"
@@ -37,14 +36,8 @@ PEER = "`ansible-galaxy role install -r requirements.yml -p DIR` of the same 38 
 
 
 def _server_module():
-    """The test suite's fake Galaxy (tests/galaxy_server.py), loaded by path."""
-    if "galaxy_server" in sys.modules:
-        return sys.modules["galaxy_server"]
-    spec = importlib.util.spec_from_file_location("galaxy_server", ROOT / "tests" / "galaxy_server.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["galaxy_server"] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
+    """The test suite's fake Galaxy (tests/galaxy_server.py)."""
+    return load_test_helper("galaxy_server")
 
 
 def indigo_roles() -> list[tuple[str, str | None]]:

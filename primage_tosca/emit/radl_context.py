@@ -94,11 +94,8 @@ class Emission:
 
     def is_a(self, name: str, *bases: str) -> bool:
         """Whether the node's type is, or derives from, any of ``bases``."""
-        raw = self.topology.raw.get(name)
-        if raw is None:
-            return False
         for base in bases:  # a loop, not any(): asked for every node, several times
-            if base in raw.ancestry:
+            if self.topology.is_a(name, base):
                 return True
         return False
 

@@ -236,14 +236,8 @@ def verify_recipes(lock: Lock, *, cache: RecipeCache | None = None, collected: C
                 result.items.append(VerifyItem(entry, "ok"))
     if collected is not None:
         result.findings = list(collected.findings)
-        _require_clean(collected)
-        needed: set[Key] = set()
-        for request in collected.requests:
-            try:
-                needed.add(entry_for(request.spec, lock).key)
-            except StaleLock as exc:
-                exc.origin = request.origin
-                result.stale.append(exc)
+        needed, stale = _locked_keys(lock, collected)
+        result.stale.extend(stale)
         covered = lock.closure(needed)
         result.unused = [entry for entry in lock.ordered() if entry.key not in covered]
     return result
@@ -254,17 +248,24 @@ def verify_recipes(lock: Lock, *, cache: RecipeCache | None = None, collected: C
 
 def keys_for(lock: Lock, collected: Collected) -> set[Key]:
     """The lock entries the collected requests need (StaleLock when one is not covered)."""
+    keys, stale = _locked_keys(lock, collected)
+    raise_all(stale, "requests are not covered by the lock")
+    return keys
+
+
+def _locked_keys(lock: Lock, collected: Collected) -> tuple[set[Key], list[StaleLock]]:
+    """The lock entries the collected requests need, and a StaleLock (saying
+    where it was asked for) for each request the lock does not cover."""
     _require_clean(collected)
-    stale: list[RecipeError] = []
     keys: set[Key] = set()
+    stale: list[StaleLock] = []
     for request in collected.requests:
         try:
             keys.add(entry_for(request.spec, lock).key)
         except StaleLock as exc:
             exc.origin = request.origin
             stale.append(exc)
-    raise_all(stale, "requests are not covered by the lock")
-    return keys
+    return keys, stale
 
 
 def write_requirements(lock: Lock, *, keys: Iterable[Key] | None = None, from_cache: bool = False,

@@ -15,7 +15,7 @@ from ..diagnostics import Diagnostic, Diagnostics, Location
 from ..functions import MISSING, Context, Evaluator, Unresolved
 from ..model.template import ServiceTemplate
 from .model import Policy, Topology
-from .nodes import Operation, RawNode, read_node
+from .nodes import NODE_TEMPLATES, Operation, RawNode, read_node
 from .requirements import Requirement, RequirementReader
 from .typeview import TypeView, registry_for
 
@@ -43,10 +43,10 @@ class Builder:
     # -- reading -------------------------------------------------------------------------
 
     def read(self) -> None:
-        document = self.template.document
         for index, (name, definition) in enumerate(self.template.node_templates.items()):
             if isinstance(name, str):
-                self.nodes[name] = read_node(name, index, definition, self.types, document)
+                owner = self.template.document_of(NODE_TEMPLATES + (name,))
+                self.nodes[name] = read_node(name, index, definition, self.types, owner)
         reader = RequirementReader(self.template, self.nodes, self.types)
         for name, node in self.nodes.items():
             self.requirements[name] = reader.read(node)

@@ -73,8 +73,10 @@ class RawNode:
         return base in self.ancestry
 
 
-def read_node(name: str, index: int, template: Any, types: TypeView, root_document: Any) -> RawNode:
-    """Merge a node template with its type's definitions."""
+def read_node(name: str, index: int, template: Any, types: TypeView, owner: Any) -> RawNode:
+    """Merge a node template with its type's definitions. ``owner`` is the
+    document the node template is written in (a fragment's own file):
+    relative implementation paths start there."""
     template = template if isinstance(template, dict) else {}
     path = NODE_TEMPLATES + (name,)
     written_type = template.get("type")
@@ -87,8 +89,6 @@ def read_node(name: str, index: int, template: Any, types: TypeView, root_docume
     property_defs = _chain(types, type_name, "properties") if typedef else {}
     defaults = types.memo(("property defaults", type_name), lambda: _defaults(property_defs))
     properties, written = _assigned(defaults, template.get("properties"))
-    # a fragment's node template was written in its own file: relative paths start there
-    owner = root_document.owner(path) if hasattr(root_document, "owner") else root_document
     return RawNode(
         name=name, index=index, path=path, type=type_name, ancestry=ancestry, template=template,
         property_defs=property_defs, properties=properties, written=written,
@@ -234,10 +234,10 @@ def merge_interfaces(found: dict, section: Any, path: tuple, origin: Any) -> Non
 
 
 def _interfaces(types: TypeView, type_name: str | None, written: Any, path: tuple,
-                root_document: Any) -> dict[str, dict[str, Operation]]:
+                owner: Any) -> dict[str, dict[str, Operation]]:
     found: dict[str, dict[str, Operation]] = {}
     chain = types.ancestry("node_types", type_name) if type_name else []
     for typedef in reversed(chain):
         merge_interfaces(found, typedef.get("interfaces"), (), typedef.document)
-    merge_interfaces(found, written, path + ("interfaces",), root_document)
+    merge_interfaces(found, written, path + ("interfaces",), owner)
     return found
