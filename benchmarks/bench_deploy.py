@@ -43,10 +43,10 @@ topology_template:
 # has them once cli.py wires cli_lifecycle in; this works either way).
 OURS = """
 import argparse, sys
-from primage_tosca import cli, cli_lifecycle
+from primage_tosca import cli_lifecycle
 parser = argparse.ArgumentParser()
 commands = parser.add_subparsers(dest="command")
-cli_lifecycle.add_commands(commands, cli.add_loader_options, cli.add_inputs_options)
+cli_lifecycle.add_commands(commands)
 args = parser.parse_args(sys.argv[1:])
 sys.exit(args.handler(args))
 """

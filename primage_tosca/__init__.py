@@ -28,7 +28,7 @@ _EXPORTS = {
     "Location": "diagnostics",
     "Severity": "diagnostics",
     "Report": "validation",
-    "load_options": "api",
+    "load_options": "options",
     "validate": "api",
     "compile": "emit",
     "Topology": "topology",
@@ -38,7 +38,8 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ does it
-    from .api import load_options, validate  # noqa: F401
+    from .api import validate  # noqa: F401
+    from .options import load_options  # noqa: F401
     from .diagnostics import Diagnostic, Location, Severity  # noqa: F401
     from .emit import compile  # noqa: F401,A004
     from .topology import Topology, load  # noqa: F401

@@ -1,73 +1,103 @@
-"""The public API behind ``import primage_tosca``; the CLI is a thin layer over it."""
+"""The public API: what ``import primage_tosca`` offers and what the command
+line calls. The CLI modules import this module and nothing else of the library.
+
+The functions defined here are the entry points of the compiler
+(:func:`validate`, :func:`load`, :func:`compile`); the rest are re-exported
+from the phase that owns them, imported on first use so that a command such as
+``list`` never loads the validator.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
-
-from .config import FileConfig, env_import_maps, load_config
-from .model.template import LoadOptions
-from .source.document import PARSE_CACHE, ParseCache
-from .source.imports import ImportMap, ImportPolicy, UrlCache
-from .source.reader import DEFAULT_LIMITS, Limits
+from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
+    from .model.template import LoadOptions
     from .validation import Report
 
 PathLike = str | os.PathLike
 
+# public name -> "module:attribute" (attribute defaults to the name)
+_EXPORTS = {
+    # loading
+    "build_import_map": "options",
+    "load_options": "options",
+    # templates
+    "LoadOptions": "model.template",
+    "InputsError": "model.inputs",
+    "collect_inputs": "model.inputs",
+    "load_inputs_file": "model.inputs",
+    "ConfigError": "config",
+    "ImportMapError": "source.imports",
+    "Fetcher": "source.imports",
+    "FetchError": "source.imports",
+    "UrlCache": "source.imports",
+    "RULES": "catalog",
+    "Report": "validation",
+    "render": "report",
+    "rules_markdown": "report",
+    "Topology": "topology",
+    "load": "topology",
+    # compiling
+    "TARGETS": "formats",
+    "GRAPH_FORMATS": "formats",
+    "GRAPH_IMAGE_FORMATS": "formats",
+    "CompileError": "emit",
+    "CompileResult": "emit",
+    "compile": "emit",
+    "compile_results": "emit",
+    "launch_command": "emit.ec3",
+    "GraphvizMissing": "emit.graph",
+    "render_graph": "emit.graph",
+    # recipes
+    "ARCHIVE_LIMITS": "galaxy.archive:DEFAULT_LIMITS",
+    "ArchiveLimits": "galaxy.archive",
+    "RecipeCache": "galaxy.cache",
+    "HttpSettings": "galaxy.client",
+    "LockError": "galaxy.errors",
+    "RecipeError": "galaxy.errors",
+    "entry_for": "galaxy.lock",
+    "load_lock": "galaxy.lock",
+    "collect_recipes": "galaxy.operations",
+    "default_lock_path": "galaxy.operations",
+    "default_recipes_dir": "galaxy.operations",
+    "fetch_recipes": "galaxy.operations",
+    "keys_for": "galaxy.operations",
+    "lock_recipes": "galaxy.operations",
+    "read_lock": "galaxy.operations",
+    "verify_recipes": "galaxy.operations",
+    "write_requirements": "galaxy.operations",
+    "ResolveSettings": "galaxy.resolve",
+    # deployments
+    "AuthError": "im",
+    "IMError": "im",
+    "LocalIM": "im.local",
+    "LocalIMError": "im.local",
+    "LifecycleError": "lifecycle",
+    "Progress": "lifecycle",
+    "StoreError": "lifecycle",
+    "WaitTimeout": "lifecycle",
+    "deploy": "lifecycle",
+    "inspect": "lifecycle",
+    "list_deployments": "lifecycle",
+    "logs": "lifecycle",
+    "outputs": "lifecycle",
+    "reconfigure": "lifecycle",
+    "undeploy": "lifecycle",
+    "wait_deployment": "lifecycle",
+}
 
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    if isinstance(value, (str, os.PathLike, ImportMap)):
-        return [value]
-    return list(value)
 
-
-def build_import_map(explicit: Iterable[PathLike | ImportMap], config: FileConfig) -> ImportMap:
-    """Explicit maps first, then the environment's, then the config file's;
-    on equal prefixes the earlier wins."""
-    combined = ImportMap()
-    for source in [*explicit, *env_import_maps(), *config.import_maps]:
-        loaded = source if isinstance(source, ImportMap) else ImportMap.from_file(source)
-        combined = combined.merged(loaded)
-    return combined
-
-
-def load_options(
-    *,
-    inputs: dict[str, Any] | None = None,
-    import_map: PathLike | ImportMap | Sequence[PathLike | ImportMap] | None = None,
-    online: bool | None = None,
-    roots: Sequence[PathLike] | None = None,
-    allow_outside_roots: bool = False,
-    allow_file_urls: bool = False,
-    allow_http: bool = False,
-    max_file_size: int | None = None,
-    cache_dir: PathLike | None = None,
-    parse_cache: ParseCache | None = None,
-    use_config: bool = True,
-) -> LoadOptions:
-    """Options for loading templates. Arguments win over the environment
-    (``PRIMAGE_TOSCA_IMPORT_MAP``) and the config file (``.primage-tosca.yaml``).
-
-    Raises :class:`~primage_tosca.source.imports.ImportMapError` or
-    :class:`~primage_tosca.config.ConfigError` for a malformed map or config."""
-    config = load_config() if use_config else FileConfig()
-    all_roots = [str(Path(r).resolve()) for r in [*_as_list(roots), *config.roots]]
-    policy = ImportPolicy(
-        import_map=build_import_map(_as_list(import_map), config),
-        cache=UrlCache(Path(cache_dir)) if cache_dir else None,
-        online=bool(online if online is not None else config.online),
-        roots=all_roots,
-        allow_outside_roots=allow_outside_roots,
-        allow_file_urls=allow_file_urls,
-        allow_http=allow_http,
-    )
-    limits = DEFAULT_LIMITS if max_file_size is None else Limits(max_bytes=max_file_size)
-    return LoadOptions(policy=policy, limits=limits, cache=parse_cache or PARSE_CACHE, inputs=inputs)
+def __getattr__(name: str) -> Any:
+    target = _EXPORTS.get(name)
+    if target is None:
+        raise AttributeError(f"module 'primage_tosca.api' has no attribute {name!r}")
+    module, _, attribute = target.partition(":")
+    value = getattr(importlib.import_module(f"..{module}", __name__), attribute or name)
+    globals()[name] = value  # later lookups skip this function
+    return value
 
 
 def validate(paths: PathLike | Sequence[PathLike], *, options: LoadOptions | None = None,
@@ -78,6 +108,10 @@ def validate(paths: PathLike | Sequence[PathLike], *, options: LoadOptions | Non
     ``import_map``, ``online``, ``roots``...). ``only_tosca`` skips named files
     that do not declare tosca_definitions_version. Problems are returned in
     the report, never raised."""
+    from .options import load_options
     from .validation import validate as run  # the checks load only when something is validated
 
     return run(paths, options or load_options(**kwargs), only_tosca)
+
+
+__all__ = ["validate", *sorted(_EXPORTS)]

@@ -8,98 +8,18 @@ inputs file or import map).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 from typing import Sequence
 
 from . import __version__
-from .catalog import RULES
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad arguments or unreadable inputs: exit 2 with the message."""
-
-
-# -- shared option groups -------------------------------------------------------
-
-def add_loader_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("loading and imports")
-    group.add_argument("--import-map", action="append", default=[], metavar="FILE",
-                       help="YAML/JSON map from URL prefix to local file or folder (repeatable; "
-                            "also $PRIMAGE_TOSCA_IMPORT_MAP and the config file)")
-    group.add_argument("--online", action="store_true", default=None,
-                       help="allow fetching URL imports that are neither mapped nor cached (https only)")
-    group.add_argument("--root", action="append", default=[], metavar="DIR",
-                       help="folder local imports may read from (repeatable; default: the template's folder)")
-    group.add_argument("--allow-outside-roots", action="store_true", help="let local imports leave the roots")
-    group.add_argument("--allow-file-urls", action="store_true", help="allow file:// imports")
-    group.add_argument("--allow-http", action="store_true", help="allow plain http:// fetches")
-    group.add_argument("--max-file-size", type=parse_size, default=None, metavar="SIZE",
-                       help="largest file read, e.g. 20MB (default 10MB)")
-
-
-def add_inputs_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("inputs")
-    group.add_argument("--inputs", action="append", default=[], metavar="FILE",
-                       help="YAML file of input values (repeatable; later files win)")
-    group.add_argument("-i", "--input", action="append", default=[], metavar="KEY=VALUE", dest="assignments",
-                       help="one input value, read as YAML (repeatable; wins over --inputs)")
-
-
-def parse_size(text: str) -> int:
-    units = {"": 1, "b": 1, "kb": 1000, "k": 1000, "mb": 10**6, "m": 10**6, "gb": 10**9, "g": 10**9,
-             "kib": 1024, "mib": 1024**2, "gib": 1024**3}
-    number = text.strip().lower().rstrip()
-    digits = number.rstrip("abcdefghijklmnopqrstuvwxyz").strip()
-    unit = number[len(digits):].strip()
-    try:
-        value = float(digits)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 20MB)") from None
-    if unit not in units or value <= 0:
-        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 20MB)")
-    return int(value * units[unit])
-
-
-def options_from_args(args: argparse.Namespace):
-    """LoadOptions from the shared flags; malformed inputs or maps are usage errors."""
-    from .api import load_options
-    from .config import ConfigError
-    from .model.inputs import InputsError, collect_inputs
-    from .source.imports import ImportMapError
-
-    try:
-        inputs = collect_inputs(getattr(args, "inputs", []), getattr(args, "assignments", []))
-        return load_options(
-            inputs=inputs, import_map=args.import_map, online=args.online, roots=args.root,
-            allow_outside_roots=args.allow_outside_roots, allow_file_urls=args.allow_file_urls,
-            allow_http=args.allow_http, max_file_size=args.max_file_size)
-    except (InputsError, ImportMapError, ConfigError) as exc:
-        raise UsageError(str(exc)) from None
-
-
-def use_color(stream, choice: str) -> bool:
-    if choice != "auto":
-        return choice == "always"
-    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-
-
-def write_output(text: str, destination: str | None) -> None:
-    if destination:
-        with open(destination, "w", encoding="utf-8") as handle:
-            handle.write(text if text.endswith("\n") or not text else text + "\n")
-    else:
-        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
-
+from .cli_common import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_inputs_options,  # noqa: F401
+                         add_loader_options, options_from_args, parse_size, use_color, write_output)
 
 # -- commands -----------------------------------------------------------------------
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .api import validate
-    from .report import render
+    from .api import render, validate
 
     options = options_from_args(args)
     if not args.paths:
@@ -111,7 +31,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_types(args: argparse.Namespace) -> int:
-    from .source.imports import Fetcher, FetchError, UrlCache
+    from .api import Fetcher, FetchError, UrlCache
 
     cache = UrlCache()
     if args.types_command == "list":
@@ -133,10 +53,12 @@ def cmd_types(args: argparse.Namespace) -> int:
 
 def cmd_rules(args: argparse.Namespace) -> int:
     if args.markdown:
-        from .report import rules_markdown
+        from .api import rules_markdown
 
         sys.stdout.write(rules_markdown())
         return EXIT_OK
+    from .api import RULES
+
     for rule in RULES.values():
         print(f"{rule.id}  {rule.severity.value:<7}  {rule.name:<28} {rule.summary}")
     return EXIT_OK
@@ -199,9 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_lifecycle import add_commands as add_lifecycle_commands
     from .cli_recipes import add_commands as add_recipes_commands
 
-    add_compile_commands(commands, add_loader_options, add_inputs_options)
-    add_lifecycle_commands(commands, add_loader_options, add_inputs_options)
-    add_recipes_commands(commands, add_loader_options, add_inputs_options)
+    add_compile_commands(commands)
+    add_lifecycle_commands(commands)
+    add_recipes_commands(commands)
     return parser
 
 

@@ -12,21 +12,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
 
-from .formats import GRAPH_FORMATS as FORMATS
-from .formats import GRAPH_IMAGE_FORMATS as IMAGE_FORMATS
-from .formats import TARGETS
-
-if TYPE_CHECKING:
-    from .emit import CompileResult
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-AddOptions = Callable[[argparse.ArgumentParser], None]
+from .api import GRAPH_FORMATS as FORMATS
+from .api import GRAPH_IMAGE_FORMATS as IMAGE_FORMATS
+from .api import TARGETS
+from .cli_common import (EXIT_FAILED, EXIT_OK, UsageError, add_inputs_options, add_loader_options, options_from_args,
+                         print_diagnostics)
 
 
-def add_commands(subparsers, add_loader_options: AddOptions, add_inputs_options: AddOptions) -> None:
+def add_commands(subparsers) -> None:
     """Add ``compile`` and ``graph`` to the CLI's subcommands."""
     compile_parser = subparsers.add_parser(
         "compile", help="compile templates to RADL for the Infrastructure Manager",
@@ -67,8 +61,7 @@ def add_commands(subparsers, add_loader_options: AddOptions, add_inputs_options:
 # -- compile ----------------------------------------------------------------------------------
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    from .cli import UsageError, options_from_args
-    from .emit import compile_results
+    from .api import compile_results
 
     options = options_from_args(args)
     destinations = output_paths(args.blueprints, args.output, SUFFIXES.get(args.to, ".radl"))  # usage errors first
@@ -81,7 +74,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_FAILED
     if args.to == "ec3":
-        from .emit.ec3 import launch_command
+        from .api import launch_command
 
         for result, destination in zip(results, destinations or [None] * len(results)):
             print(launch_command(result, destination), file=sys.stderr)
@@ -102,7 +95,6 @@ SUFFIXES = {"radl": ".radl", "k8s": ".yaml", "ec3": ".radl"}
 
 def output_paths(blueprints: list[str], output: str | None, suffix: str = ".radl") -> list[Path] | None:
     """Where each RADL goes; None for stdout (one blueprint, no -o)."""
-    from .cli import UsageError
 
     if output is None:
         if len(blueprints) > 1:
@@ -124,29 +116,15 @@ def output_paths(blueprints: list[str], output: str | None, suffix: str = ".radl
     return paths
 
 
-def print_diagnostics(results: list[CompileResult], color_choice: str) -> None:
-    from .cli import use_color
-    from .report import render
-    from .validation import Report
-
-    diagnostics = [d for r in results for d in r.diagnostics]
-    if not diagnostics:
-        return
-    report = Report([r.file for r in results], diagnostics)
-    text = render(report, "text", color=use_color(sys.stderr, color_choice))
-    sys.stderr.write(text if text.endswith("\n") else text + "\n")
-
-
 # -- graph ------------------------------------------------------------------------------------
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from .cli import UsageError, options_from_args
-    from .emit.graph import GraphvizMissing, render_graph
-    from .topology import load
+    from .api import GraphvizMissing, render_graph
+    from .api import load
 
     options = options_from_args(args)
     topology = load(args.blueprint, options=options)
-    from .emit import CompileResult
+    from .api import CompileResult
 
     print_diagnostics([CompileResult(topology.file, None, topology.diagnostics)], "auto")  # cycles, say
     if not topology.template.sources.root.ok:
@@ -173,4 +151,4 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-__all__ = ["add_commands", "cmd_compile", "cmd_graph", "output_paths"]
+__all__ = ["add_commands", "cmd_compile", "cmd_graph", "output_paths", "print_diagnostics"]

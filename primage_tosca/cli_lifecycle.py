@@ -12,8 +12,8 @@ import sys
 import time
 from typing import Callable
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-AddOptions = Callable[[argparse.ArgumentParser], None]
+from .cli_common import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_inputs_options, add_loader_options,
+                         options_from_args, print_diagnostics)
 
 
 def _connection(parser: argparse.ArgumentParser, url: bool = False) -> None:
@@ -26,7 +26,7 @@ def _connection(parser: argparse.ArgumentParser, url: bool = False) -> None:
     group.add_argument("--insecure", action="store_true", help="do not verify IM's TLS certificate")
 
 
-def add_commands(subparsers, add_loader_options: AddOptions, add_inputs_options: AddOptions) -> None:
+def add_commands(subparsers) -> None:
     deploy = subparsers.add_parser("deploy", help="compile a blueprint and deploy it through IM",
                                    description="Compile, record, submit to IM and (by default) wait until configured.")
     deploy.add_argument("blueprint", metavar="BLUEPRINT")
@@ -98,8 +98,8 @@ def _fail(command: str, exc: Exception) -> int:
 
 
 def _guard(command: str, action: Callable[[], int]) -> int:
-    from .im import AuthError, IMError
-    from .lifecycle import LifecycleError, StoreError, WaitTimeout
+    from .api import AuthError, IMError
+    from .api import LifecycleError, StoreError, WaitTimeout
 
     try:
         return action()
@@ -108,8 +108,7 @@ def _guard(command: str, action: Callable[[], int]) -> int:
         return EXIT_USAGE
     except LifecycleError as exc:
         if exc.diagnostics:
-            from .cli_compile import print_diagnostics
-            from .emit import CompileResult
+            from .api import CompileResult
 
             print_diagnostics([CompileResult(exc.diagnostics[0].file, None, exc.diagnostics)], "auto")
         return _fail(command, exc)
@@ -120,7 +119,7 @@ def _guard(command: str, action: Callable[[], int]) -> int:
 def _progress(args) -> Callable[[dict], None] | None:
     if getattr(args, "json", False):
         return None
-    from .lifecycle import Progress
+    from .api import Progress
 
     return Progress(sys.stderr).update
 
@@ -134,8 +133,7 @@ def _when(stamp: float) -> str:
 
 
 def _inputs(args):
-    from .cli import UsageError
-    from .model.inputs import InputsError, collect_inputs
+    from .api import InputsError, collect_inputs
 
     try:
         return collect_inputs(args.inputs, args.assignments)
@@ -146,8 +144,7 @@ def _inputs(args):
 # -- commands ------------------------------------------------------------------------------------
 
 def cmd_deploy(args: argparse.Namespace) -> int:
-    from .cli import options_from_args
-    from .lifecycle import deploy
+    from .api import deploy
 
     options = options_from_args(args)
 
@@ -165,7 +162,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .lifecycle import list_deployments
+    from .api import list_deployments
 
     def run() -> int:
         records = list_deployments(limit=args.limit, offset=(max(args.page, 1) - 1) * args.limit, state=args.state)
@@ -181,7 +178,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from .lifecycle import inspect
+    from .api import inspect
 
     def run() -> int:
         data = inspect(args.reference, auth=args.auth, insecure=args.insecure)
@@ -210,7 +207,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_outputs(args: argparse.Namespace) -> int:
-    from .lifecycle import outputs
+    from .api import outputs
 
     def run() -> int:
         data = outputs(args.reference, auth=args.auth, insecure=args.insecure)
@@ -224,7 +221,7 @@ def cmd_outputs(args: argparse.Namespace) -> int:
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
-    from .lifecycle import logs
+    from .api import logs
 
     def run() -> int:
         text = logs(args.reference, auth=args.auth, insecure=args.insecure)
@@ -234,7 +231,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 
 def cmd_wait(args: argparse.Namespace) -> int:
-    from .lifecycle import wait_deployment
+    from .api import wait_deployment
 
     def run() -> int:
         state = wait_deployment(args.reference, auth=args.auth, insecure=args.insecure, timeout=args.timeout,
@@ -248,8 +245,7 @@ def cmd_wait(args: argparse.Namespace) -> int:
 
 
 def cmd_reconfigure(args: argparse.Namespace) -> int:
-    from .cli import options_from_args
-    from .lifecycle import reconfigure
+    from .api import reconfigure
 
     options = options_from_args(args)
 
@@ -275,7 +271,7 @@ def cmd_reconfigure(args: argparse.Namespace) -> int:
 
 
 def cmd_undeploy(args: argparse.Namespace) -> int:
-    from .lifecycle import undeploy
+    from .api import undeploy
 
     def run() -> int:
         record = undeploy(args.reference, auth=args.auth, insecure=args.insecure)
@@ -288,7 +284,7 @@ def cmd_undeploy(args: argparse.Namespace) -> int:
 
 
 def cmd_local_im(args: argparse.Namespace) -> int:
-    from .im.local import LocalIM, LocalIMError
+    from .api import LocalIM, LocalIMError
 
     server = LocalIM(python=args.python)
     try:

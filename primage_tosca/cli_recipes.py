@@ -19,18 +19,17 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-EXIT_OK, EXIT_FAILED = 0, 1
+from .cli_common import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_inputs_options, add_loader_options,
+                         options_from_args, parse_size)
 
 
 def _size(text: str) -> int:
-    from .cli import parse_size
-
     return parse_size(text)
 
 
-def add_commands(subparsers, add_loader_options: Callable, add_inputs_options: Callable) -> argparse.ArgumentParser:
+def add_commands(subparsers) -> argparse.ArgumentParser:
     """Add ``recipes`` and its subcommands to the top-level subparsers."""
     recipes = subparsers.add_parser(
         "recipes", help="lock, cache and export Ansible Galaxy recipes",
@@ -101,17 +100,15 @@ def add_commands(subparsers, add_loader_options: Callable, add_inputs_options: C
 
 
 def _cache(args):
-    from .galaxy.cache import RecipeCache
+    from .api import RecipeCache
 
     return RecipeCache(args.cache_dir) if args.cache_dir else RecipeCache()
 
 
 def _settings(args):
-    from .galaxy.archive import DEFAULT_LIMITS, ArchiveLimits
-    from .galaxy.client import HttpSettings
-    from .galaxy.resolve import ResolveSettings
-
-    from .cli import UsageError
+    from .api import ARCHIVE_LIMITS as DEFAULT_LIMITS, ArchiveLimits
+    from .api import HttpSettings
+    from .api import ResolveSettings
 
     jobs = getattr(args, "jobs", 16)
     if jobs < 1 or jobs > 64:
@@ -126,20 +123,19 @@ def _settings(args):
 
 
 def _recipes_dir(args) -> Path:
-    from .galaxy.operations import default_recipes_dir
+    from .api import default_recipes_dir
 
     return Path(args.recipes_dir) if args.recipes_dir else default_recipes_dir()
 
 
 def _lock_path(args) -> Path:
-    from .galaxy.operations import default_lock_path
+    from .api import default_lock_path
 
     return Path(args.lock) if args.lock else default_lock_path()
 
 
 def _collect(args):
-    from .cli import options_from_args
-    from .galaxy.operations import collect_recipes
+    from .api import collect_recipes
 
     return collect_recipes(args.blueprints, options_from_args(args), _recipes_dir(args))
 
@@ -159,8 +155,8 @@ def _key_text(key) -> str:
 
 
 def cmd_list(args) -> int:
-    from .galaxy.errors import LockError
-    from .galaxy.lock import entry_for, load_lock
+    from .api import LockError
+    from .api import entry_for, load_lock
 
     collected = _collect(args)
     lock, lock_problem = None, None
@@ -201,8 +197,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_lock(args) -> int:
-    from .cli import options_from_args
-    from .galaxy.operations import lock_recipes
+    from .api import lock_recipes
 
     update: Any = True if args.update else (args.update_recipe or False)
     result = lock_recipes(args.blueprints, options_from_args(args), lock_path=_lock_path(args),
@@ -234,14 +229,14 @@ def cmd_lock(args) -> int:
 def _selected_keys(args, lock):
     if not args.blueprints:
         return None, None
-    from .galaxy.operations import keys_for
+    from .api import keys_for
 
     collected = _collect(args)
     return keys_for(lock, collected), collected
 
 
 def cmd_fetch(args) -> int:
-    from .galaxy.operations import fetch_recipes, read_lock
+    from .api import fetch_recipes, read_lock
 
     lock = read_lock(_lock_path(args))
     keys, _ = _selected_keys(args, lock)
@@ -256,8 +251,7 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from .cli import options_from_args
-    from .galaxy.operations import collect_recipes, read_lock, verify_recipes
+    from .api import collect_recipes, read_lock, verify_recipes
 
     lock = read_lock(_lock_path(args))
     collected = collect_recipes(args.blueprints, options_from_args(args), _recipes_dir(args)) \
@@ -283,7 +277,7 @@ def cmd_verify(args) -> int:
 
 
 def cmd_requirements(args) -> int:
-    from .galaxy.operations import read_lock, write_requirements
+    from .api import read_lock, write_requirements
 
     lock = read_lock(_lock_path(args))
     keys, _ = _selected_keys(args, lock)
@@ -310,7 +304,7 @@ HANDLERS = {"list": cmd_list, "lock": cmd_lock, "fetch": cmd_fetch, "verify": cm
 def handle(args) -> int:
     """Run one ``recipes`` subcommand; a RecipeError is printed (with its
     fix) and exits 1, as JSON too with --json."""
-    from .galaxy.errors import RecipeError
+    from .api import RecipeError
 
     try:
         return HANDLERS[args.recipes_command](args)
@@ -324,10 +318,8 @@ def handle(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     """``python -m primage_tosca.cli_recipes recipes ...``: the same commands
     before (or without) the top-level CLI wiring them in."""
-    from .cli import EXIT_USAGE, UsageError, add_inputs_options, add_loader_options
-
     parser = argparse.ArgumentParser(prog="primage-tosca")
-    add_commands(parser.add_subparsers(dest="command", required=True), add_loader_options, add_inputs_options)
+    add_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     try:
         return args.handler(args)

@@ -516,7 +516,7 @@ def test_indigo_web_mysql_as_im_maps_it():
 
 def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
     parser = argparse.ArgumentParser(prog="primage-tosca")
-    add_commands(parser.add_subparsers(dest="command"), cli.add_loader_options, cli.add_inputs_options)
+    add_commands(parser.add_subparsers(dest="command"))
     args = parser.parse_args(argv)
     try:
         code = args.handler(args)

@@ -34,7 +34,7 @@ def project(tmp_path, monkeypatch, galaxy):
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="primage-tosca")
     commands = top.add_subparsers(dest="command")
-    cli_recipes.add_commands(commands, cli.add_loader_options, cli.add_inputs_options)
+    cli_recipes.add_commands(commands)
     return top
 
 

@@ -55,7 +55,7 @@ def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
 
     parser = argparse.ArgumentParser(prog="primage-tosca")
     commands = parser.add_subparsers(dest="command")
-    cli_lifecycle.add_commands(commands, cli.add_loader_options, cli.add_inputs_options)
+    cli_lifecycle.add_commands(commands)
     args = parser.parse_args(argv)
     code = args.handler(args)
     out, err = capsys.readouterr()

@@ -170,7 +170,7 @@ def compile(sources: Any, target: str = "radl", *, inputs: Any = None, import_ma
     list of them gives a list of texts.
 
     ``inputs`` (a dict, or a YAML file of values), ``import_map`` and the
-    other keyword arguments are those of :func:`primage_tosca.api.load_options`.
+    other keyword arguments are those of :func:`primage_tosca.options.load_options`.
     ``contextualize=False`` writes an empty ``contextualize ()`` (IM then
     runs no Ansible). ``validate=False`` skips the template checks (the
     compiler's own errors still stop it). Raises :class:`CompileError` when

@@ -14,7 +14,6 @@ from typing import Any
 
 from ..formats import GRAPH_FORMATS as FORMATS
 from ..formats import GRAPH_IMAGE_FORMATS as IMAGE_FORMATS
-from ..formats import GRAPH_TEXT_FORMATS as TEXT_FORMATS
 from ..topology import COMPUTE, Topology
 
 

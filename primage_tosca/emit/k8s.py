@@ -37,7 +37,7 @@ import yaml
 
 from .. import catalog
 from ..checks.platform import (
-    APPLICATION, HTC_JOB, NOTEBOOK, REGISTRY, SPACE, image_registry, missing_secrets, requirement_target,
+    APPLICATION, HTC_JOB, NOTEBOOK, REGISTRY, SPACE, missing_secrets, requirement_target,
     secret_input, select_inputs)
 from ..diagnostics import Diagnostic, Diagnostics
 from ..functions import is_symbolic

@@ -25,11 +25,11 @@ def from_template(template: ServiceTemplate) -> Topology:
 
 
 def resolve_options(options: LoadOptions | None, inputs: Any, import_map: Any, kwargs: dict) -> LoadOptions:
-    """LoadOptions from the keyword arguments of :func:`primage_tosca.api.load_options`;
+    """LoadOptions from the keyword arguments of :func:`primage_tosca.options.load_options`;
     ``inputs`` may be a dict or the path of a YAML inputs file."""
     if options is not None:
         return options
-    from ..api import load_options  # imported late: the API module sits above this stage
+    from ..options import load_options
     from ..model.inputs import load_inputs_file
 
     if isinstance(inputs, (str, os.PathLike)):
@@ -52,7 +52,7 @@ def load(path, *, inputs=None, import_map=None, options=None, **kwargs):
 
     ``inputs`` is a dict of input values (or a YAML file of them);
     ``import_map`` and the other keyword arguments are those of
-    :func:`primage_tosca.api.load_options`, or pass ready ``options``. A list
+    :func:`primage_tosca.options.load_options`, or pass ready ``options``. A list
     of paths shares one parse cache and one set of options, and gives a list.
     Problems in the template are in ``topology.diagnostics``, never raised."""
     resolved = resolve_options(options, inputs, import_map, kwargs)
