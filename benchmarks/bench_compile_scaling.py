@@ -166,7 +166,7 @@ def compile_with_checks(path: str, options, checks: list):
     from primage_tosca.diagnostics import Severity
     from primage_tosca.emit import CompileResult, compile_topology, merge_diagnostics
     from primage_tosca.emit.playbooks import PlaybookSource
-    from primage_tosca.model.template import load_template
+    from primage_tosca.imports.template import load_template
     from primage_tosca.topology import from_template, gc_paused
 
     with gc_paused():

@@ -51,7 +51,7 @@ def local_definitions(files: list[str]) -> dict[str, str]:
     """tosca-parser's ``local_defs``: every URL the files import, directly or
     through an imported library, mapped to its local copy with the same
     import map our side uses. Worked out before any timing starts."""
-    from primage_tosca.source.imports import ImportMap
+    from primage_tosca.imports.policy import ImportMap
 
     import_map = ImportMap.from_file(IMPORT_MAP)
     served: dict[str, str] = {}
@@ -73,9 +73,9 @@ def silence_logging() -> None:
 
 
 def prepare_ours(payload: dict):
-    from primage_tosca.model.template import LoadOptions
+    from primage_tosca.imports.template import LoadOptions
     from primage_tosca.source.document import ParseCache
-    from primage_tosca.source.imports import ImportMap, ImportPolicy
+    from primage_tosca.imports.policy import ImportMap, ImportPolicy
     from primage_tosca.validation import validate
 
     silence_logging()

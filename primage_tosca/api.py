@@ -14,7 +14,7 @@ import os
 from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
-    from .model.template import LoadOptions
+    from .imports.template import LoadOptions
     from .validation import Report
 
 PathLike = str | os.PathLike
@@ -25,15 +25,15 @@ _EXPORTS = {
     "build_import_map": "options",
     "load_options": "options",
     # templates
-    "LoadOptions": "model.template",
-    "InputsError": "model.inputs",
-    "collect_inputs": "model.inputs",
-    "load_inputs_file": "model.inputs",
+    "LoadOptions": "imports.template",
+    "InputsError": "source.inputs",
+    "collect_inputs": "source.inputs",
+    "load_inputs_file": "source.inputs",
     "ConfigError": "config",
-    "ImportMapError": "source.imports",
-    "Fetcher": "source.imports",
-    "FetchError": "source.imports",
-    "UrlCache": "source.imports",
+    "ImportMapError": "imports.policy",
+    "Fetcher": "imports.policy",
+    "FetchError": "imports.policy",
+    "UrlCache": "imports.policy",
     "RULES": "catalog",
     "Report": "validation",
     "render": "report",

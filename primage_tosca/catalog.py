@@ -108,3 +108,22 @@ def make(
         path=tuple(path),
         hint=hint,
     )
+
+
+class Reporter:
+    """Reports findings of catalogued rules at places in documents, into one
+    collector. Phases hold one and never build a Location themselves."""
+
+    def __init__(self, collector) -> None:
+        self.collector = collector
+
+    def __call__(self, rule_id: str, message: str, document, path: TemplatePath = (), *, key: bool = False,
+                 hint: str | None = None, severity: Severity | None = None) -> None:
+        self.collector.add(self.place(rule_id, message, document, path, key=key, hint=hint, severity=severity))
+
+    @staticmethod
+    def place(rule_id: str, message: str, document, path: TemplatePath = (), *, key: bool = False,
+              hint: str | None = None, severity: Severity | None = None) -> Diagnostic:
+        """The finding, placed where ``path`` is written in ``document``."""
+        where = document.locate(tuple(path), key) if document is not None else Location("<unknown>")
+        return make(rule_id, message, where, path, hint, severity)

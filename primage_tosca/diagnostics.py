@@ -81,18 +81,26 @@ def format_path(path: Sequence) -> str:
     return "".join(out)
 
 
-@dataclass
-class Diagnostics:
-    """An ordered, de-duplicated collection of diagnostics."""
+# A more specific rule supersedes a general one reported at the same place:
+# a secret input left without a value is PT411, not also PT401.
+SUPERSEDES = {"PT411": frozenset({"PT401"})}
 
-    items: list[Diagnostic] = field(default_factory=list)
-    _seen: set = field(default_factory=set, repr=False)
+
+class Collector:
+    """The one problem collector of a run: every phase reports here. It keeps
+    findings in the order they came, once each (the same rule, place and
+    message), and drops one that a more specific finding at the same place
+    supersedes. The user's rule settings (ignore, only, suppressions, folding
+    of library findings) are applied by :func:`primage_tosca.rulesettings.apply`
+    when the run ends, so phases never need to know them."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple, Diagnostic] = {}
 
     def add(self, diagnostic: Diagnostic) -> None:
         key = (diagnostic.rule, diagnostic.location, diagnostic.message)
-        if key not in self._seen:
-            self._seen.add(key)
-            self.items.append(diagnostic)
+        if key not in self._items:
+            self._items[key] = diagnostic
 
     def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
         for diagnostic in diagnostics:
@@ -102,10 +110,20 @@ class Diagnostics:
         return iter(self.items)
 
     def __len__(self) -> int:
-        return len(self.items)
+        return len(self._items)
+
+    @property
+    def items(self) -> list[Diagnostic]:
+        covered = {(rule, d.location) for d in self._items.values() for rule in SUPERSEDES.get(d.rule, ())}
+        if not covered:
+            return list(self._items.values())
+        return [d for d in self._items.values() if (d.rule, d.location) not in covered]
 
     def sorted(self) -> list[Diagnostic]:
         return sorted(self.items, key=Diagnostic.sort_key)
+
+    def has_errors(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self._items.values())
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -115,5 +133,6 @@ class Diagnostics:
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.items if d.severity is Severity.WARNING]
 
-    def has_errors(self) -> bool:
-        return any(d.severity is Severity.ERROR for d in self.items)
+
+# The name the emitters and older callers use.
+Diagnostics = Collector

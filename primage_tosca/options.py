@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from .config import FileConfig, env_import_maps, load_config
-from .model.template import LoadOptions
+from .imports.template import LoadOptions
 from .source.document import PARSE_CACHE, ParseCache
-from .source.imports import ImportMap, ImportPolicy, UrlCache
+from .imports.policy import ImportMap, ImportPolicy, UrlCache
 from .source.reader import DEFAULT_LIMITS, Limits
 
 PathLike = str | os.PathLike
@@ -52,7 +52,7 @@ def load_options(
     """Options for loading templates. Arguments win over the environment
     (``PRIMAGE_TOSCA_IMPORT_MAP``) and the config file (``.primage-tosca.yaml``).
 
-    Raises :class:`~primage_tosca.source.imports.ImportMapError` or
+    Raises :class:`~primage_tosca.imports.policy.ImportMapError` or
     :class:`~primage_tosca.config.ConfigError` for a malformed map or config."""
     config = load_config() if use_config else FileConfig()
     all_roots = [str(Path(r).resolve()) for r in [*_as_list(roots), *config.roots]]

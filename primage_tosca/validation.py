@@ -13,7 +13,7 @@ from . import catalog
 from .checks import run_checks
 from .checks.toscaparser import dedupe
 from .diagnostics import Diagnostic, Diagnostics, Location, Severity
-from .model.template import LoadOptions, ServiceTemplate, load_template
+from .imports.template import LoadOptions, ServiceTemplate, load_template
 
 TOSCA_SUFFIXES = (".yaml", ".yml")
 _TOSCA_MARK = re.compile(rb"^\s*tosca_definitions_version\s*:", re.MULTILINE)

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from primage_tosca import cli
-from primage_tosca.source.imports import UrlCache
+from primage_tosca.imports.policy import UrlCache
 
 from conftest import ROOT
 

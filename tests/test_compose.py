@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
-from primage_tosca.model.compose import MAX_PARENT_DEPTH, MAX_PARENT_LOADS, ComposedDocument
-from primage_tosca.model.template import LoadOptions, load_template
+from primage_tosca.imports.compose import MAX_PARENT_DEPTH, MAX_PARENT_LOADS, ComposedDocument
+from primage_tosca.imports.template import LoadOptions, load_template
 from primage_tosca.source.document import ParseCache
 from primage_tosca.validation import validate
 

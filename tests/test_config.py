@@ -14,7 +14,7 @@ from primage_tosca import config
 from primage_tosca.api import load_options
 from primage_tosca.config import ConfigError, FileConfig, data_dir, find_config_file, load_config
 from primage_tosca.source.document import ParseCache
-from primage_tosca.source.imports import UrlCache
+from primage_tosca.imports.policy import UrlCache
 from primage_tosca.validation import validate
 
 HEADER = "tosca_definitions_version: tosca_simple_yaml_1_0\n"

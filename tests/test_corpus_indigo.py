@@ -14,7 +14,7 @@ import yaml
 from conftest import IMPORT_MAP, INDIGO_EXAMPLES, needs_corpus
 from primage_tosca.api import load_options
 from primage_tosca.source.document import ParseCache
-from primage_tosca.source.imports import is_url
+from primage_tosca.imports.policy import is_url
 from primage_tosca.validation import validate
 
 pytestmark = [needs_corpus(), pytest.mark.corpus]

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from primage_tosca.model.template import LoadOptions
-from primage_tosca.source.imports import ImportMap, ImportPolicy
+from primage_tosca.imports.template import LoadOptions
+from primage_tosca.imports.policy import ImportMap, ImportPolicy
 from primage_tosca.validation import validate
 
 from conftest import CORPUS, needs_corpus

@@ -8,7 +8,7 @@ import pytest
 
 from primage_tosca.galaxy import errors
 from primage_tosca.galaxy.versions import highest_loose, highest_matching, loose_key, satisfies
-from primage_tosca.model.recipe_specs import (COLLECTION, GALAXY, GIT, ROLE, URL, SpecError, parse_application,
+from primage_tosca.recipe_specs import (COLLECTION, GALAXY, GIT, ROLE, URL, SpecError, parse_application,
                                               parse_collection_spec, parse_requirement, parse_role_spec, parse_spec,
                                               remote_http_host)
 

@@ -14,9 +14,9 @@ import pytest
 
 from conftest import FIXTURES
 from primage_tosca.api import load_options
-from primage_tosca.model.template import LoadOptions
+from primage_tosca.imports.template import LoadOptions
 from primage_tosca.source.document import ParseCache
-from primage_tosca.source.imports import (
+from primage_tosca.imports.policy import (
     Fetcher,
     FetchError,
     ImportMap,
@@ -25,7 +25,7 @@ from primage_tosca.source.imports import (
     UrlCache,
     resolve_url,
 )
-from primage_tosca.source.loader import SourceSet, load_sources
+from primage_tosca.imports.loader import SourceSet, load_sources
 from primage_tosca.validation import validate
 
 IMPORTS = FIXTURES / "imports"

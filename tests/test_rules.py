@@ -22,8 +22,8 @@ import yaml
 from primage_tosca import catalog
 from primage_tosca.checks import CHECKS, run_checks
 from primage_tosca.checks.values import port_problem, port_range_text_problem, range_problem, scalar_unit_problem
-from primage_tosca.model.template import LoadOptions, load_template
-from primage_tosca.source.imports import ImportMap, ImportPolicy
+from primage_tosca.imports.template import LoadOptions, load_template
+from primage_tosca.imports.policy import ImportMap, ImportPolicy
 from primage_tosca.validation import validate
 
 from conftest import FIXTURES, IMPORT_MAP, INDIGO_EXAMPLES, needs_corpus

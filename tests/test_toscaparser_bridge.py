@@ -14,8 +14,8 @@ from conftest import CORPUS, IMPORT_MAP, INDIGO_EXAMPLES, needs_corpus
 from primage_tosca import catalog
 from primage_tosca.checks import toscaparser as bridge
 from primage_tosca.diagnostics import Diagnostic, Location, Severity
-from primage_tosca.model.template import LoadOptions, load_template
-from primage_tosca.source.imports import ImportMap, ImportPolicy
+from primage_tosca.imports.template import LoadOptions, load_template
+from primage_tosca.imports.policy import ImportMap, ImportPolicy
 
 HEADER = "tosca_definitions_version: tosca_simple_yaml_1_0\n"
 

@@ -4,7 +4,7 @@ IM turns an artifact of type ``tosca.artifacts.AnsibleGalaxy.role`` (or
 ``.collection``) into an ``ansible.roles.<file>`` application and installs it
 with ``ansible-galaxy`` on the new machines; a malformed ``file`` only shows
 up there, deep in the contextualization log. The spec is read by
-:mod:`..model.recipe_specs`, the parser the recipe commands resolve with, in
+:mod:`..recipe_specs`, the parser the recipe commands resolve with, in
 IM's grammar (``im_grammar=True``): what IM would read differently from
 ``ansible-galaxy`` (a third ``,name``, ``,version`` with ``|name``, a
 collection range with a ``,``) is refused too. So is plain ``http://`` to
@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..diagnostics import Diagnostic
-from ..model.recipe_specs import COLLECTION, ROLE, SpecError, parse_spec, remote_http_host
-from ..model.template import ServiceTemplate
+from ..recipe_specs import COLLECTION, ROLE, SpecError, parse_spec, remote_http_host
+from ..imports.template import ServiceTemplate
 from .base import check, report
 from .types import named_entries
 

@@ -9,7 +9,7 @@ from typing import Callable, Iterable
 
 from .. import catalog
 from ..diagnostics import Diagnostic
-from ..model.template import ServiceTemplate
+from ..imports.template import ServiceTemplate
 
 CheckFunction = Callable[[ServiceTemplate], Iterable[Diagnostic]]
 

@@ -12,7 +12,7 @@ import networkx as nx
 from ..diagnostics import Diagnostic
 from ..graphs import dependencies_first
 from ..model.requirements import relationship_of, requirement_definitions
-from ..model.template import ServiceTemplate
+from ..imports.template import ServiceTemplate
 from .base import check, report
 from .types import find_type, named_entries
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from ..diagnostics import Diagnostic
-from ..model.template import ServiceTemplate
+from ..imports.template import ServiceTemplate
 from .base import check, report
 
 INPUTS_PATH = ("topology_template", "inputs")

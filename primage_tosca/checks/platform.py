@@ -25,7 +25,7 @@ from typing import Any, Iterator
 
 from ..diagnostics import Diagnostic
 from ..functions import is_symbolic
-from ..model.template import ServiceTemplate
+from ..imports.template import ServiceTemplate
 from ..topology import Topology, from_template
 from .base import check, report
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, Iterator
 
 from ..diagnostics import Diagnostic
-from ..model.template import ServiceTemplate
+from ..imports.template import ServiceTemplate
 from ..model.types import KINDS, PREFIXES, PRIMITIVE_DATA_TYPES, TypeDef, TypeRegistry
 from ..source.document import load_document
 from .base import check, report

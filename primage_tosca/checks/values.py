@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from ..diagnostics import Diagnostic
-from ..model.template import ServiceTemplate
+from ..imports.template import ServiceTemplate
 from ..model.types import PRIMITIVE_DATA_TYPES, TypeRegistry
 from .base import check, report
 from .inputs import has_default

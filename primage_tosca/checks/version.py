@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model.template import ServiceTemplate
+from ..imports.template import ServiceTemplate
 from .base import check, report
 
 KNOWN_VERSIONS = (

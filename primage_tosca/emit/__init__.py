@@ -18,7 +18,7 @@ from typing import Any, Sequence
 from .. import catalog
 from ..diagnostics import Diagnostic, Diagnostics, Location, Severity
 from ..formats import TARGETS
-from ..model.template import LoadOptions, load_template
+from ..imports.template import LoadOptions, load_template
 from ..topology import Topology, from_template, gc_paused, resolve_options
 from .playbooks import PlaybookSource
 from .radl import emit_radl

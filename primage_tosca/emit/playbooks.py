@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
-from ..source.imports import ImportPolicy, is_url, resolve_local_path
+from ..imports.policy import ImportPolicy, is_url, resolve_local_path
 
 # IM reads a relative implementation from its own copy of this repository.
 IM_ARTIFACTS_URL = "https://raw.githubusercontent.com/grycap/tosca/main/artifacts/"

@@ -3,7 +3,7 @@ it, cache the archives, and hand pinned requirements to IM and ansible-galaxy.
 
 Modules, in the order data flows through them:
 
-* :mod:`..model.recipe_specs` - the spec grammar (``ns.role,version``, ``url|name``...),
+* :mod:`..recipe_specs` - the spec grammar (``ns.role,version``, ``url|name``...),
   pure; it lives in ``model`` because rule PT600 checks artifacts with it too;
 * :mod:`.collect` - the requests in TOSCA, RADL and local roles, with positions;
 * :mod:`.client` - the Galaxy v1/v3 HTTP client (timeouts, retries, typed errors);
@@ -17,7 +17,7 @@ Only the light parts are imported here, so ``from primage_tosca.galaxy.lock
 import pin_spec`` (the RADL compiler's entry point) does not load HTTP code.
 """
 
-from ..model.recipe_specs import RecipeSpec, parse_spec
+from ..recipe_specs import RecipeSpec, parse_spec
 from .errors import (ArchiveError, BadResponse, ChecksumMismatch, ConflictError, GalaxyError, LockError,
                      MissingFromCache, NotFound, RecipeError, ServerError, SpecError, StaleLock, Timeout,
                      VersionNotFound)

@@ -29,7 +29,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from ..model.recipe_specs import is_loopback_host
+from ..recipe_specs import is_loopback_host
 from .errors import ArchiveError, BadResponse, GalaxyError, NetworkRefused, NotFound, ServerError, Timeout
 
 DEFAULT_SERVER = "https://galaxy.ansible.com"

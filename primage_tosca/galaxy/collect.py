@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..model.recipe_specs import COLLECTION, ROLE, RecipeSpec, parse_application, parse_requirement, parse_spec
-from ..model.template import LoadOptions, ServiceTemplate, load_template
+from ..recipe_specs import COLLECTION, ROLE, RecipeSpec, parse_application, parse_requirement, parse_spec
+from ..imports.template import LoadOptions, ServiceTemplate, load_template
 from ..source.document import Document, load_document
 from .errors import SpecError
 

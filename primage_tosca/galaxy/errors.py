@@ -9,7 +9,7 @@ from __future__ import annotations
 
 # The base error and the spec error live with the spec parser, which rule
 # PT600 uses too; they are re-exported here for the rest of the package.
-from ..model.recipe_specs import RecipeError, SpecError
+from ..recipe_specs import RecipeError, SpecError
 
 __all__ = ["ArchiveError", "BadResponse", "ChecksumMismatch", "ConflictError", "GalaxyError", "LockError",
            "MissingFromCache", "NetworkRefused", "NotFound", "RecipeError", "RecipeErrors", "RecipeInputError",

@@ -34,7 +34,7 @@ from typing import Any, Iterable
 import yaml
 
 from ..config import project_root
-from ..model.recipe_specs import COLLECTION, GALAXY, GIT, KINDS, ROLE, URL, RecipeSpec, derived_name, parse_spec
+from ..recipe_specs import COLLECTION, GALAXY, GIT, KINDS, ROLE, URL, RecipeSpec, derived_name, parse_spec
 from ..source.document import load_document
 from .errors import LockError, SpecError, StaleLock
 

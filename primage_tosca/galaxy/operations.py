@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Iterable
 
 from ..config import project_root
-from ..model.recipe_specs import GIT
-from ..model.template import LoadOptions
+from ..recipe_specs import GIT
+from ..imports.template import LoadOptions
 from .archive import inspect_archive
 from .cache import RecipeCache
 from .client import Http

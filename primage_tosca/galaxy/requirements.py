@@ -14,7 +14,7 @@ from typing import Iterable
 
 import yaml
 
-from ..model.recipe_specs import COLLECTION, GALAXY, GIT, ROLE, URL
+from ..recipe_specs import COLLECTION, GALAXY, GIT, ROLE, URL
 from .archive import extract_archive
 from .cache import RecipeCache
 from .client import DEFAULT_SERVER

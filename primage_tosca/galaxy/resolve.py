@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 from urllib.parse import quote
 
-from ..model.recipe_specs import COLLECTION, GALAXY, GIT, ROLE, URL, RecipeSpec, parse_collection_spec
+from ..recipe_specs import COLLECTION, GALAXY, GIT, ROLE, URL, RecipeSpec, parse_collection_spec
 from .archive import DEFAULT_LIMITS, ArchiveInfo, ArchiveLimits, inspect_archive
 from .cache import RecipeCache
 from .client import GalaxyClient, Http, HttpSettings, server_url

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from ..model.recipe_specs import parse_range
+from ..recipe_specs import parse_range
 
 _PIECES = re.compile(r"\d+|[A-Za-z]+")
 _SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")

@@ -458,7 +458,7 @@ def reconfigure(reference: str, blueprint: str | os.PathLike | None = None, *, i
 
 def _read_inputs(inputs: Any) -> dict | None:
     if isinstance(inputs, (str, os.PathLike)):
-        from ..model.inputs import load_inputs_file
+        from ..source.inputs import load_inputs_file
 
         return load_inputs_file(Path(inputs))
     return inputs

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Sequence, overload
 
-from ..model.template import LoadOptions, ServiceTemplate, load_template
+from ..imports.template import LoadOptions, ServiceTemplate, load_template
 from .build import build, gc_paused
 from .model import COMPUTE, Policy, Topology
 from .requirements import NORMATIVE, Requirement
@@ -30,7 +30,7 @@ def resolve_options(options: LoadOptions | None, inputs: Any, import_map: Any, k
     if options is not None:
         return options
     from ..options import load_options
-    from ..model.inputs import load_inputs_file
+    from ..source.inputs import load_inputs_file
 
     if isinstance(inputs, (str, os.PathLike)):
         inputs = load_inputs_file(Path(inputs))

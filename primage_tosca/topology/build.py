@@ -13,7 +13,7 @@ import networkx as nx
 from .. import catalog
 from ..diagnostics import Diagnostic, Diagnostics, Location
 from ..functions import MISSING, Context, Evaluator, Unresolved
-from ..model.template import ServiceTemplate
+from ..imports.template import ServiceTemplate
 from .model import Policy, Topology
 from .nodes import NODE_TEMPLATES, Operation, RawNode, read_node
 from .requirements import Requirement, RequirementReader

@@ -11,7 +11,7 @@ from typing import Any
 import networkx as nx
 
 from ..diagnostics import Diagnostic
-from ..model.template import ServiceTemplate
+from ..imports.template import ServiceTemplate
 from . import order
 from .nodes import RawNode
 from .requirements import Requirement

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import catalog
 from ..diagnostics import Diagnostic
-from ..model.template import ServiceTemplate
+from ..imports.template import ServiceTemplate
 from .typeview import TypeView
 from .nodes import Operation, RawNode, merge_interfaces
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..model.template import ServiceTemplate
+from ..imports.template import ServiceTemplate
 from ..model.types import TypeDef, TypeRegistry, normative_types
 
 

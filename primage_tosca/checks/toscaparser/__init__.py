@@ -41,7 +41,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ...diagnostics import Diagnostic
-from ...model.template import ServiceTemplate
+from ...imports.template import ServiceTemplate
 from ..base import check
 from .copies import Frozen, FrozenDocument, imported_documents, plain_copy, prepare
 from .findings import (OWN_RULES, RELAXED_HINT, TOSCAPARSER_RULES, clean_message, crash, dedupe,

@@ -11,9 +11,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ...model.template import ServiceTemplate
+from ...imports.template import ServiceTemplate
 from ...source.document import Document
-from ...source.loader import IMPORT_KEYS
+from ...imports.loader import IMPORT_KEYS
 
 # ---------------------------------------------------------------------------
 # Fast copies

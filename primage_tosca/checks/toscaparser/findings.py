@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from ... import catalog
 from ...diagnostics import Diagnostic
 from ...model.requirements import relationship_of, requirement_definitions
-from ...model.template import ServiceTemplate
+from ...imports.template import ServiceTemplate
 from ..base import report
 from .places import Place
 from .runner import NotServed

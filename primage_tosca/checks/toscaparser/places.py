@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from ...model.template import ServiceTemplate
+from ...imports.template import ServiceTemplate
 from ...source.document import Document
 
 _QUOTED = re.compile(r'"([^"]*)"')

@@ -14,9 +14,9 @@ from typing import Any
 
 from .. import catalog
 from ..diagnostics import Diagnostic
-from .document import PARSE_CACHE, Document, ParseCache, load_document
-from .imports import ImportPolicy, Resolution, is_url, resolve_reference, resolve_url
-from .reader import DEFAULT_LIMITS, Limits
+from ..source.document import PARSE_CACHE, Document, ParseCache, load_document
+from .policy import ImportPolicy, Resolution, is_url, resolve_reference, resolve_url
+from ..source.reader import DEFAULT_LIMITS, Limits
 
 IMPORT_KEYS = {"file", "repository", "namespace_prefix", "namespace_uri"}
 

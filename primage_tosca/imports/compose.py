@@ -17,8 +17,8 @@ from typing import Any
 from .. import catalog
 from ..diagnostics import Diagnostic, Location
 from ..source.document import Document
-from ..source.imports import is_within
-from ..source.loader import SourceSet, display_name, load_sources
+from ..imports.policy import is_within
+from ..imports.loader import SourceSet, display_name, load_sources
 
 MERGED_TOPOLOGY_SECTIONS = ("inputs", "node_templates", "outputs", "relationship_templates", "groups")
 MERGED_TOP_SECTIONS = (

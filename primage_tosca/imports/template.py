@@ -1,4 +1,6 @@
-"""The template as data: the composed document, its types and its inputs."""
+"""The imports phase's product: a template with its fragments composed,
+every document it reads, the TOSCA dialect each declares, and the namespace
+prefix each was imported under."""
 
 from __future__ import annotations
 
@@ -6,13 +8,16 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import catalog
 from ..diagnostics import Diagnostic, Location
 from ..source.document import PARSE_CACHE, Document, ParseCache
-from ..source.imports import ImportPolicy
-from ..source.loader import SourceSet, load_sources
 from ..source.reader import DEFAULT_LIMITS, Limits
+from ..versions import Dialect, dialect_of, known_names
 from .compose import ComposedDocument, compose
-from .types import TypeRegistry, normative_types
+from .loader import SourceSet, load_sources
+from .policy import ImportPolicy
+
+VERSION_KEY = ("tosca_definitions_version",)
 
 
 @dataclass
@@ -30,9 +35,10 @@ class ServiceTemplate:
     document: Document | ComposedDocument
     sources: SourceSet
     parent_sources: list[SourceSet]
-    types: TypeRegistry
     options: LoadOptions
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    dialects: dict[int, Dialect] = field(default_factory=dict)  # id(document) -> the dialect it declares
+    prefixes: dict[int, str] = field(default_factory=dict)  # id(document) -> its import's namespace_prefix
 
     @property
     def data(self) -> Any:
@@ -41,6 +47,16 @@ class ServiceTemplate:
     @property
     def file(self) -> str:
         return self.sources.root.file
+
+    @property
+    def dialect(self) -> Dialect | None:
+        """The dialect the template itself declares."""
+        return self.dialects.get(id(self.sources.root))
+
+    @property
+    def readable(self) -> bool:
+        """The template is a mapping in a dialect we know: later phases can read it."""
+        return self.sources.root.ok and isinstance(self.data, dict) and self.dialect is not None
 
     @property
     def complete(self) -> bool:
@@ -85,20 +101,10 @@ class ServiceTemplate:
             found.extend(d for d in parent.documents if d not in found)
         return found
 
-
-def build_types(document, sources: list[SourceSet]) -> TypeRegistry:
-    registry = TypeRegistry(base=normative_types())
-    prefixes: dict[int, str | None] = {}
-    for source in sources:
-        for edge in source.edges:
-            if edge.target is not None:
-                prefixes.setdefault(id(edge.target), edge.namespace_prefix)
-    for source in sources:
-        for imported in source.imported_documents():
-            if imported.ok:
-                registry.add_document(imported, prefixes.get(id(imported)))
-    registry.add_document(document)
-    return registry
+    def imported_documents(self) -> list[Document]:
+        """Every file read but the template itself (and its parents, which are part of it)."""
+        parents = {id(p.root) for p in self.parent_sources}
+        return [d for d in self.all_documents() if d is not self.sources.root and id(d) not in parents and d.ok]
 
 
 def parent_roots(path: str, policy: ImportPolicy) -> list[str] | None:
@@ -123,5 +129,46 @@ def load_template(path: str, options: LoadOptions | None = None, display: str | 
     if sources.root.ok and isinstance(sources.root.data, dict):
         document, parent_sets, problems = compose(sources, load, parent_roots(path, options.policy))
         diagnostics.extend(problems)
-    types = build_types(document, [*parent_sets, sources])
-    return ServiceTemplate(document, sources, parent_sets, types, options, diagnostics)
+    template = ServiceTemplate(document, sources, parent_sets, options, diagnostics)
+    read_dialects(template)
+    read_prefixes(template)
+    return template
+
+
+def read_dialects(template: ServiceTemplate) -> None:
+    """The dialect every document declares, each problem reported once at its file."""
+    root = template.sources.root
+    for document in template.all_documents():
+        if not document.ok:
+            continue
+        dialect = _dialect(document, template.diagnostics, imported=document is not root)
+        if dialect is not None:
+            template.dialects[id(document)] = dialect
+
+
+def _dialect(document: Document, found: list[Diagnostic], imported: bool) -> Dialect | None:
+    data = document.data
+    what = "an imported file" if imported else "a TOSCA template"
+    if not isinstance(data, dict):
+        if not imported:  # an import that is not a map is reported by the loader
+            found.append(catalog.make("PT101", f"{what} is a mapping of TOSCA keynames, not a "
+                                      f"{type(data).__name__}", document.locate(()), ()))
+        return None
+    if "tosca_definitions_version" not in data:
+        found.append(catalog.make("PT300", "tosca_definitions_version is missing", document.locate(()), (),
+                                  "start the file with `tosca_definitions_version: tosca_simple_yaml_1_3`"))
+        return None
+    value = data["tosca_definitions_version"]
+    dialect = dialect_of(value)
+    if dialect is None:
+        found.append(catalog.make("PT301", f"unknown tosca_definitions_version {value!r}",
+                                  document.locate(VERSION_KEY), VERSION_KEY,
+                                  "known versions: " + ", ".join(known_names())))
+    return dialect
+
+
+def read_prefixes(template: ServiceTemplate) -> None:
+    for source in [template.sources, *template.parent_sources]:
+        for edge in source.edges:
+            if edge.target is not None and edge.namespace_prefix:
+                template.prefixes.setdefault(id(edge.target), edge.namespace_prefix)

@@ -1,0 +1,181 @@
+"""The keynames each TOSCA construct may use, per version, as data.
+
+A grammar is a table: construct -> keyname -> :class:`Key` (the YAML shape its
+value must have, the first version that has it, the last one that still has it,
+whether it is required). Checking a mapping against a construct reports
+unknown keynames, keynames of another version, missing required ones and
+values of the wrong shape; what a keyname *means* is checked by the phases
+that read it.
+
+Versions override only what differs: a keyname added in 1.3 carries
+``since=V1_3``; one TOSCA 2.0 dropped carries ``until=V1_3``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..versions import V1_0, Version
+
+# Shapes: what kind of YAML value a keyname holds.
+STR, MAP, LIST, ANY, BOOL, NUM = "string", "map", "list", "any", "boolean", "number"
+STR_OR_MAP, STR_OR_LIST, MAP_OR_LIST, STR_OR_NUM = "string|map", "string|list", "map|list", "string|number"
+
+SHAPES = {
+    STR: (str,),
+    MAP: (dict,),
+    LIST: (list,),
+    BOOL: (bool,),
+    NUM: (int, float),
+    STR_OR_MAP: (str, dict),
+    STR_OR_LIST: (str, list),
+    MAP_OR_LIST: (dict, list),
+    STR_OR_NUM: (str, int, float),
+}
+
+
+@dataclass(frozen=True)
+class Key:
+    shape: str = ANY
+    since: Version = V1_0
+    until: Version | None = None
+    required: bool = False
+
+    def in_version(self, version: Version) -> bool:
+        return self.since <= version and (self.until is None or version <= self.until)
+
+
+def keys(spec: str) -> dict[str, Key]:
+    """A table from a compact spec: ``name:shape[@since][~until][!]`` words;
+    ``!`` marks a required keyname."""
+    table: dict[str, Key] = {}
+    for word in spec.split():
+        required = word.endswith("!")
+        word = word.rstrip("!")
+        until = None
+        if "~" in word:
+            word, last = word.split("~")
+            until = _version(last)
+        since = V1_0
+        if "@" in word:
+            word, first = word.split("@")
+            since = _version(first)
+        name, _, shape = word.partition(":")
+        table[name] = Key(shape or ANY, since, until, required)
+    return table
+
+
+def _version(text: str) -> Version:
+    major, minor = text.split(".")
+    return Version(int(major), int(minor))
+
+
+_ENTITY_TYPE = "derived_from:string version:string|number metadata:map description:string"
+_PROPERTY = ("type:string! description:string required:boolean default:any status:string constraints:list "
+             "key_schema:string|map@1.3 entry_schema:string|map external-schema:string@1.2 metadata:map@1.3")
+
+GRAMMAR_1: dict[str, dict[str, Key]] = {
+    "service_template": keys(
+        "tosca_definitions_version:string! namespace:string@1.2 metadata:map description:string dsl_definitions "
+        "repositories:map imports:list artifact_types:map data_types:map capability_types:map "
+        "interface_types:map relationship_types:map node_types:map group_types:map policy_types:map "
+        "topology_template:map"),
+    "import": keys("file:string! repository:string namespace_uri:string namespace_prefix:string"),
+    "repository": keys("description:string url:string! credential:map"),
+    # -- types -----------------------------------------------------------------------------
+    "artifact_type": keys(_ENTITY_TYPE + " mime_type:string file_ext:list properties:map"),
+    "data_type": keys(_ENTITY_TYPE + " constraints:list properties:map key_schema:string|map@1.3 "
+                      "entry_schema:string|map@1.3"),
+    "capability_type": keys(_ENTITY_TYPE + " properties:map attributes:map valid_source_types:list"),
+    "interface_type": keys(_ENTITY_TYPE + " inputs:map operations:map@1.3 notifications:map@1.3"),
+    "relationship_type": keys(_ENTITY_TYPE + " properties:map attributes:map interfaces:map "
+                              "valid_target_types:list"),
+    "node_type": keys(_ENTITY_TYPE + " properties:map attributes:map requirements:list capabilities:map "
+                      "interfaces:map artifacts:map|list"),
+    "group_type": keys(_ENTITY_TYPE + " properties:map attributes:map members:list requirements:list "
+                       "capabilities:map interfaces:map"),
+    "policy_type": keys(_ENTITY_TYPE + " properties:map targets:list triggers:map"),
+    # -- definitions inside types ---------------------------------------------------------------
+    "property_definition": keys(_PROPERTY),
+    "attribute_definition": keys("type:string! description:string default:any status:string "
+                                 "key_schema:string|map@1.3 entry_schema:string|map metadata:map@1.3"),
+    "parameter_definition": keys(_PROPERTY.replace("type:string!", "type:string") + " value:any"),
+    "schema_definition": keys("type:string! description:string constraints:list "
+                              "key_schema:string|map@1.3 entry_schema:string|map"),
+    "capability_definition": keys("type:string! description:string properties:map attributes:map "
+                                  "valid_source_types:list occurrences:list"),
+    "requirement_definition": keys("capability:string! node:string relationship:string|map occurrences:list "
+                                   "description:string@1.3"),
+    "requirement_relationship": keys("type:string! interfaces:map description:string@1.3"),
+    "interface_definition": keys("type:string description:string@1.3 inputs:map operations:map@1.3 "
+                                 "notifications:map@1.3"),
+    "operation_definition": keys("description:string implementation:string|map inputs:map outputs:map@1.3"),
+    "notification_definition": keys("description:string implementation:string|map outputs:map"),
+    "implementation": keys("primary:string|map dependencies:list timeout:number@1.3 operation_host:string@1.3"),
+    "artifact_definition": keys("type:string! file:string! repository:string description:string "
+                                "deploy_path:string version:string|number@1.3 checksum:string@1.3 "
+                                "checksum_algorithm:string@1.3 properties:map@1.3"),
+    # -- templates ------------------------------------------------------------------------------
+    "topology_template": keys("description:string inputs:map node_templates:map relationship_templates:map "
+                              "groups:map policies:list|map outputs:map substitution_mappings:map "
+                              "workflows:map@1.2"),
+    "node_template": keys("type:string! description:string metadata:map directives:list properties:map "
+                          "attributes:map requirements:list capabilities:map interfaces:map artifacts:map|list "
+                          "node_filter:map copy:string"),
+    "relationship_template": keys("type:string! description:string metadata:map properties:map attributes:map "
+                                  "interfaces:map copy:string"),
+    "group": keys("type:string! description:string metadata:map properties:map members:list interfaces:map"),
+    "policy": keys("type:string! description:string metadata:map properties:map targets:list triggers:map"),
+    "requirement_assignment": keys("capability:string node:string relationship:string|map node_filter:map "
+                                   "occurrences:list@1.3"),
+    "relationship_assignment": keys("type:string properties:map interfaces:map"),
+    "capability_assignment": keys("properties:map attributes:map occurrences:list@1.3"),
+    "interface_assignment": keys("type:string inputs:map operations:map@1.3 notifications:map@1.3"),
+    "operation_assignment": keys("description:string implementation:string|map inputs:map outputs:map@1.3"),
+    "substitution_mappings": keys("node_type:string! substitution_filter:map@1.3 properties:map "
+                                  "capabilities:map requirements:map attributes:map@1.3 interfaces:map"),
+    "node_filter": keys("properties:list capabilities:list"),
+    "trigger": keys("description:string event:string|map event_type:string schedule:map target_filter:map "
+                    "condition:any constraint:any period:any evaluations:number method:string action:any "
+                    "metadata:map"),
+    "workflow": keys("description:string metadata:map inputs:map preconditions:list steps:map "
+                     "implementation:string|map outputs:map"),
+    "workflow_step": keys("target:string! target_relationship:string operation_host:string filter:list "
+                          "activities:list! on_success:string|list on_failure:string|list"),
+}
+
+# Before TOSCA 1.3 an interface definition lists its operations directly among
+# its keynames; from 1.3 they sit under ``operations``. Both are read.
+INTERFACE_KEYWORDS = frozenset({"type", "description", "inputs", "operations", "notifications",
+                                "derived_from", "version", "metadata"})
+
+# Keynames other processors accept, from drafts of the 1.0 specification, that
+# real templates still write: accepted with a warning.
+LEGACY_TOP_LEVEL = frozenset({"template_name", "template_author", "template_version", "tosca_default_namespace"})
+
+
+def shape_ok(shape: str, value: Any) -> bool:
+    allowed = SHAPES.get(shape)
+    if allowed is None:
+        return True
+    if isinstance(value, bool) and shape in (NUM, STR_OR_NUM):
+        return False
+    return isinstance(value, allowed)
+
+
+def grammar_for(version: Version) -> dict[str, dict[str, Key]]:
+    return GRAMMAR_1
+
+
+
+# The functions of TOSCA 1.x, by name; a one-key map with one of these keys is a call.
+FUNCTIONS_1 = frozenset({
+    "get_input", "get_property", "get_attribute", "get_operation_output", "get_nodes_of_type", "get_artifact",
+    "concat", "join", "token",
+})
+
+
+def is_call_1(value: Any) -> bool:
+    """True for a TOSCA 1.x function call such as ``{get_input: name}``."""
+    return type(value) is dict and len(value) == 1 and next(iter(value)) in FUNCTIONS_1

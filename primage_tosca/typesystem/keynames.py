@@ -1,0 +1,70 @@
+"""Checking a mapping against its construct's keynames (see :mod:`.grammar`)."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Callable
+
+from ..diagnostics import Severity
+from .grammar import LEGACY_TOP_LEVEL, grammar_for, shape_ok
+from .primitives import type_word
+from ..versions import V1, V2_0, Version
+
+Report = Callable[..., None]
+_ALL_VERSIONS = (*V1, V2_0)
+
+
+def check_keys(construct: str, mapping: Any, version: Version, document: Any, path: tuple, report: Report,
+               skip: frozenset | set = frozenset()) -> bool:
+    """Report unknown keynames, keynames of another version, missing required
+    ones and values of the wrong shape. ``skip`` names keys read elsewhere
+    (an interface's operations). False when ``mapping`` is not a map."""
+    if not isinstance(mapping, dict):
+        return False
+    table = grammar_for(version)[construct]
+    for key, value in mapping.items():
+        entry = table.get(key)
+        where = path + (key,)
+        if entry is None:
+            if key in skip or not isinstance(key, str):
+                continue
+            _unknown(construct, key, table, version, document, where, report)
+        elif not entry.in_version(version):
+            _other_version(construct, key, entry, version, document, where, report)
+        elif value is not None and not shape_ok(entry.shape, value):
+            report("PT306", f"{key!r} must be a {entry.shape.replace('|', ' or a ')}, not "
+                   f"{type_word(value)}", document, where)
+    for key, entry in table.items():
+        if entry.required and entry.in_version(version) and key not in mapping:
+            report("PT305", f"{construct.replace('_', ' ')} needs {key!r}", document, path, key=True)
+    return True
+
+
+def _unknown(construct: str, key: Any, table: dict, version: Version, document: Any, where: tuple,
+             report: Report) -> None:
+    if construct == "service_template" and key in LEGACY_TOP_LEVEL and version < V2_0:
+        report("PT303", f"{key!r} is a keyname of drafts of TOSCA 1.0; write it under `metadata`", document, where,
+               key=True, severity=Severity.WARNING)
+        return
+    for other in _ALL_VERSIONS:
+        entry = grammar_for(other).get(construct, {}).get(key)
+        if entry is not None and entry.in_version(other):
+            _other_version(construct, key, entry, version, document, where, report)
+            return
+    close = difflib.get_close_matches(str(key), [k for k, e in table.items() if e.in_version(version)], n=1,
+                                      cutoff=0.7)
+    hint = f"did you mean {close[0]!r}?" if close else (
+        "keynames here: " + ", ".join(k for k, e in table.items() if e.in_version(version)))
+    report("PT303", f"unknown keyname {key!r} in a {construct.replace('_', ' ')}", document, where, key=True,
+           hint=hint)
+
+
+def _other_version(construct: str, key: str, entry: Any, version: Version, document: Any, where: tuple,
+                   report: Report) -> None:
+    first = entry.since
+    belongs = f"TOSCA {first}" if entry.until is None else f"TOSCA {first} to {entry.until}"
+    crossing = (version >= V2_0) != (first >= V2_0)
+    report("PT304", f"{key!r} in a {construct.replace('_', ' ')} belongs to {belongs}; this file is TOSCA {version}",
+           document, where, key=True, severity=None if crossing else Severity.WARNING,
+           hint="declare the version that has it in tosca_definitions_version, or drop it")
+

@@ -1,0 +1,155 @@
+"""Values against their types: every property, attribute, input, default and
+field of a complex value is checked where it is written (TOSCA 1.3, 3.3
+and 3.6.3): its YAML shape, its primitive's syntax, the fields of a complex
+data type (unknown ones, required ones missing), the entries of lists and
+maps, and every constraint along the way.
+
+A function call (``{get_input: ...}``) is not a value yet: it is skipped here
+and its result checked once the topology has evaluated it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+from typing import Any, Callable
+
+from .constraints import violation
+from .definitions import Definitions
+from .model import Schema, Type
+from .primitives import SCALAR_UNITS, BadValue, coerce, strictness, type_word
+
+Report = Callable[..., None]
+PORT_DEF = "tosca.datatypes.network.PortDef"
+PORT_SPEC = "tosca.datatypes.network.PortSpec"
+PORT_FIELDS = ("source", "target", "source_range", "target_range")
+MAX_DEPTH = 64
+
+
+class ValueChecker:
+    """Checks values for one template; ``is_call`` tells a function call from
+    a value in the template's TOSCA version."""
+
+    def __init__(self, definitions: Definitions, report: Report, is_call: Callable[[Any], bool]):
+        self.definitions = definitions
+        self.report = report
+        self.is_call = is_call
+
+    def check(self, value: Any, schema: Schema | None, document: Any, path: tuple, label: str,
+              note: str = "") -> bool:
+        """Report every problem of ``value``; True when it has none. ``note``
+        is added to each message (the input a value came from, say)."""
+        return self._check(value, schema, document, path, label, note, None, 0)
+
+    def _check(self, value: Any, schema: Schema | None, document: Any, path: tuple, label: str, note: str,
+               family: str | None, depth: int) -> bool:
+        if schema is None or schema.type is None or depth > MAX_DEPTH or self.is_call(value):
+            return True
+        dtype = schema.type
+        if family is None and dtype.is_a(PORT_SPEC):
+            family = "PT502"
+        primitive = schema.memo.get("primitive") if "primitive" in schema.memo else dtype.root_primitive
+        if primitive is None:
+            return self._complex(value, dtype, document, path, label, note, family, depth)
+        try:
+            comparable = coerce(primitive, value)
+        except BadValue as exc:
+            self.report(self._rule(dtype, primitive, family), f"{label}: {exc}{note}", document, path)
+            return False
+        ok = True
+        lenient = strictness(primitive, value)
+        if lenient is not None:
+            self.report("PT508", f"{label}: {lenient}{note}", document, path)
+        if primitive in ("list", "map") and (schema.entry is not None or schema.key is not None):
+            ok = self._entries(value, schema, document, path, label, note, family, depth) and ok
+        for constraint in schema.constraints:
+            problem = violation(constraint, comparable, value)
+            if problem is not None:
+                rule = "PT501" if dtype.is_a(PORT_DEF) else family or "PT504"
+                self.report(rule, f"{label}: {problem}{note}", document, path)
+                ok = False
+        return ok
+
+    @staticmethod
+    def _rule(dtype: Type, primitive: str, family: str | None) -> str:
+        if dtype.is_a(PORT_DEF):
+            return "PT501"
+        if primitive in SCALAR_UNITS:
+            return "PT500"
+        return family or "PT503"
+
+    def _entries(self, value: Any, schema: Schema, document: Any, path: tuple, label: str, note: str,
+                 family: str | None, depth: int) -> bool:
+        ok = True
+        if isinstance(value, list):
+            for index, entry in enumerate(value):
+                ok = self._check(entry, schema.entry, document, path + (index,), f"{label}[{index}]", note, family,
+                                 depth + 1) and ok
+        elif isinstance(value, dict):
+            for key, entry in value.items():
+                if schema.key is not None:
+                    ok = self._check(key, schema.key, document, path + (key,), f"{label} key {key!r}", note,
+                                     family, depth + 1) and ok
+                ok = self._check(entry, schema.entry, document, path + (key,), f"{label}.{key}", note, family,
+                                 depth + 1) and ok
+        return ok
+
+    def _complex(self, value: Any, dtype: Type, document: Any, path: tuple, label: str, note: str,
+                 family: str | None, depth: int) -> bool:
+        if not isinstance(value, dict):
+            self.report(family or "PT503", f"{label}: expected a map of {dtype.name} fields, not "
+                        f"{type_word(value)}{note}", document, path)
+            return False
+        fields = self.definitions.properties(dtype)
+        ok = self.fields(value, fields, document, path, label, note, family, depth, f"data type {dtype.name}")
+        if family == "PT502":
+            ok = self._port_spec(value, document, path, label, note) and ok
+        return ok
+
+    def fields(self, value: dict, fields: dict, document: Any, path: tuple, label: str, note: str = "",
+               family: str | None = None, depth: int = 0, owner: str = "") -> bool:
+        """The fields of a complex value (or the properties of a template)
+        against their definitions: unknown ones, required ones missing, each value."""
+        ok = True
+        for name, entry in value.items():
+            definition = fields.get(name)
+            if definition is None:
+                self.report(family or "PT506", f"{label}: {owner or 'the type'} has no field {name!r}{note}",
+                            document, path + (name,), key=True, hint=_close(name, fields))
+                ok = False
+                continue
+            ok = self._check(entry, definition.schema, document, path + (name,), f"{label}.{name}", note, family,
+                             depth + 1) and ok
+        for name, definition in fields.items():
+            if definition.required and name not in value and not definition.has_default:
+                self.report(family or "PT505", f"{label}: required field {name!r} of {owner or 'the type'} is "
+                            f"missing{note}", document, path, hint=f"add `{name}:`")
+                ok = False
+        return ok
+
+    def _port_spec(self, value: dict, document: Any, path: tuple, label: str, note: str) -> bool:
+        """What a PortSpec's definition cannot say (TOSCA 1.3, 5.3.4.2): at
+        least one port or range, and an address block that parses."""
+        ok = True
+        if not any(key in value for key in PORT_FIELDS) and value.get("protocol") != "icmp":
+            self.report("PT502", f"{label}: a port specification needs source, target, source_range or "
+                        f"target_range{note}", document, path)
+            ok = False
+        cidr = value.get("remote_cidr")
+        if cidr is not None and not self.is_call(cidr):
+            try:
+                ipaddress.ip_network(cidr, strict=False) if isinstance(cidr, str) else None
+                if not isinstance(cidr, str):
+                    raise ValueError
+            except ValueError:
+                self.report("PT502", f"{label}.remote_cidr: {cidr!r} is not an address block such as "
+                            f"'10.0.0.0/8'{note}", document, path + ("remote_cidr",))
+                ok = False
+        return ok
+
+
+def _close(name: Any, known: dict) -> str:
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.7)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return ("fields: " + ", ".join(sorted(map(str, known)))) if known else "this type has no fields"
