@@ -263,22 +263,17 @@ def test_symlink_in_a_zip(tmp_path):
     assert error.rule == "PT111" and "'passwd' is a symbolic link" in str(error)
 
 
-def test_symlink_in_a_folder(tmp_path):
+@pytest.mark.parametrize("name, make, words", [
+    ("passwd", lambda path: os.symlink("/etc/passwd", path), "'passwd' is a symbolic link"),
+    ("pipe", os.mkfifo, "'pipe' is a device, FIFO"),
+])
+def test_links_and_fifos_in_a_folder(tmp_path, name, make, words):
     folder = tmp_path / "app"
     folder.mkdir()
     (folder / "service.yaml").write_bytes(TEMPLATE)
-    os.symlink("/etc/passwd", folder / "passwd")
+    make(folder / name)
     error = refusal(folder)
-    assert error.rule == "PT111" and "'passwd' is a symbolic link" in str(error)
-
-
-def test_fifo_in_a_folder(tmp_path):
-    folder = tmp_path / "app"
-    folder.mkdir()
-    (folder / "service.yaml").write_bytes(TEMPLATE)
-    os.mkfifo(folder / "pipe")
-    error = refusal(folder)
-    assert error.rule == "PT111" and "'pipe' is a device, FIFO" in str(error)
+    assert error.rule == "PT111" and words in str(error)
 
 
 def test_duplicate_names(tmp_path):
