@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench im-venv ec3-venv local-im clean
+.PHONY: demo test bench im-venv ec3-venv puccini-venv local-im clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ DEMO_NAME := demo-$(shell date +%Y%m%d-%H%M%S)
 IM_ENV := PRIMAGE_TOSCA_IM_PYTHON=$(CURDIR)/.venv-im/bin/python
 
 demo: $(STAMP) im-venv
-	$(PY) -m primage_tosca validate blueprints/
+	$(PY) -m primage_tosca validate $(filter-out %-2.0.yaml,$(wildcard blueprints/*.yaml))
 	$(PY) -m primage_tosca compile $(DEMO_BLUEPRINT) --to radl $(DEMO_INPUTS)
 	$(IM_ENV) $(PY) -m primage_tosca deploy $(DEMO_BLUEPRINT) $(DEMO_INPUTS) --name $(DEMO_NAME) --no-contextualize --wait
 	$(IM_ENV) $(PY) -m primage_tosca inspect $(DEMO_NAME)
@@ -44,6 +44,11 @@ im-venv:
 ec3-venv:
 	bash tools/ec3_venv.sh
 
+# Puccini (a TOSCA processor in Go, shipped as a Python wheel), the TOSCA 2.0
+# peer and oracle, in a venv of its own; tools/puccini_validate.py runs in it.
+puccini-venv:
+	bash tools/puccini_venv.sh
+
 # The whole test suite.
 test: $(STAMP) im-venv ec3-venv
 	$(IM_ENV) PRIMAGE_TOSCA_EC3=$(CURDIR)/.venv-ec3/bin/ec3 $(PY) -m pytest
@@ -53,4 +58,4 @@ bench: $(STAMP) im-venv
 	$(IM_ENV) $(PY) -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) .venv-im .venv-ec3 .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .venv-im .venv-ec3 .venv-puccini .pytest_cache .hypothesis build *.egg-info

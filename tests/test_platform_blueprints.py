@@ -30,15 +30,25 @@ INPUTS = {
 
 
 APPLICATIONS = ("htc-segmentation.yaml", "jupyter-notebook.yaml")
+# TOSCA 2.0 twins of the blueprints above: the 1.x engine does not read 2.0 yet, so
+# they are left out of the validate and compile runs here until the 2.0 grammar lands.
+TOSCA_2_0 = {"hello-compute-2.0.yaml": "hello-compute.yaml"}
 
 
 def test_every_blueprint_is_listed() -> None:
-    assert sorted(p.name for p in BLUEPRINTS.glob("*.yaml")) == sorted(INPUTS)
+    assert sorted(p.name for p in BLUEPRINTS.glob("*.yaml")) == sorted([*INPUTS, *TOSCA_2_0])
+    assert set(TOSCA_2_0.values()) <= set(INPUTS)
+    for name in TOSCA_2_0:
+        assert (BLUEPRINTS / name).read_text("utf-8").startswith("tosca_definitions_version: tosca_2_0\n")
+
+
+def one_x_blueprints() -> list[str]:
+    return [f"blueprints/{name}" for name in sorted(INPUTS)]
 
 
 def test_validate_says_nothing_but_the_summary() -> None:
     run = subprocess.run([sys.executable, "-c", "import primage_tosca.checks.platform, sys; "
-                          "from primage_tosca.cli import main; sys.exit(main(['validate', 'blueprints/']))"],
+                          f"from primage_tosca.cli import main; sys.exit(main(['validate', *{one_x_blueprints()!r}]))"],
                          cwd=REPO, capture_output=True, text=True,
                          env={**os.environ, "PRIMAGE_TOSCA_CONFIG": str(REPO / ".primage-tosca.yaml")})
     assert run.returncode == 0, run.stdout + run.stderr
