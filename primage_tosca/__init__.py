@@ -32,7 +32,8 @@ _EXPORTS = {
     "validate": "api",
     "compile": "emit",
     "Topology": "topology",
-    "load": "topology",
+    "load": "api",
+    "RuleSettings": "rulesettings",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -42,7 +43,9 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ does it
     from .options import load_options  # noqa: F401
     from .diagnostics import Diagnostic, Location, Severity  # noqa: F401
     from .emit import compile  # noqa: F401,A004
-    from .topology import Topology, load  # noqa: F401
+    from .api import load  # noqa: F401
+    from .rulesettings import RuleSettings  # noqa: F401
+    from .topology import Topology  # noqa: F401
     from .validation import Report  # noqa: F401
 
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
     from .imports.template import LoadOptions
+    from .rulesettings import RuleSettings
+    from .topology import Topology
     from .validation import Report
 
 PathLike = str | os.PathLike
@@ -39,7 +41,8 @@ _EXPORTS = {
     "render": "report",
     "rules_markdown": "report",
     "Topology": "topology",
-    "load": "topology",
+    "RuleSettings": "rulesettings",
+    "Compilation": "pipeline",
     # compiling
     "TARGETS": "formats",
     "GRAPH_FORMATS": "formats",
@@ -101,17 +104,45 @@ def __getattr__(name: str) -> Any:
 
 
 def validate(paths: PathLike | Sequence[PathLike], *, options: LoadOptions | None = None,
-             only_tosca: bool = False, **kwargs: Any) -> Report:
+             only_tosca: bool = False, settings: RuleSettings | None = None, **kwargs: Any) -> Report:
     """Validate templates, directories (recursively, TOSCA files only) or globs.
 
     Keyword arguments are those of :func:`load_options` (``inputs``,
     ``import_map``, ``online``, ``roots``...). ``only_tosca`` skips named files
-    that do not declare tosca_definitions_version. Problems are returned in
-    the report, never raised."""
+    that do not declare tosca_definitions_version. ``settings`` says which
+    rules to ignore or keep (``RuleSettings(ignore=frozenset({"PT402"}))``).
+    Problems are returned in the report, never raised."""
     from .options import load_options
     from .validation import validate as run  # the checks load only when something is validated
 
-    return run(paths, options or load_options(**kwargs), only_tosca)
+    return run(paths, options or load_options(**kwargs), only_tosca, settings)
 
 
-__all__ = ["validate", *sorted(_EXPORTS)]
+def load(path: PathLike | Sequence[PathLike], *, inputs: Any = None, import_map: Any = None,
+         options: LoadOptions | None = None, **kwargs: Any) -> Topology | list[Topology]:
+    """Load a template (or a list of them) as a :class:`~primage_tosca.topology.Topology`.
+
+    ``inputs`` is a dict of input values (or a YAML file of them);
+    ``import_map`` and the other keyword arguments are those of
+    :func:`load_options`, or pass ready ``options``. A list of paths shares
+    one parse cache and one set of options, and gives a list. Every finding
+    is in ``topology.diagnostics``, never raised; a template that cannot be
+    read gives an empty topology with the reason."""
+    from .options import resolve_options
+    from .pipeline import run
+    from .topology import gc_paused
+
+    resolved = resolve_options(options, inputs, import_map, kwargs)
+    with gc_paused():
+        if isinstance(path, (str, os.PathLike)):
+            return _topology(run(str(path), resolved, ()))
+        return [_topology(run(str(p), resolved, ())) for p in path]
+
+
+def _topology(result: Any) -> Topology:
+    from .pipeline import empty_topology
+
+    return result.topology if result.topology is not None else empty_topology(result)
+
+
+__all__ = ["load", "validate", *sorted(_EXPORTS)]

@@ -118,11 +118,14 @@ class Scope(Protocol):
 
 
 class Unresolved(Exception):
-    """Raised inside the evaluator only: the function stays symbolic."""
+    """Raised inside the evaluator only: the function stays symbolic.
+    ``rule`` says what it means: PT701 (a compile-time value is missing, left
+    symbolic), PT421 or PT422 (the call names what does not exist: an error),
+    or None (known at run time, or already reported as written)."""
 
-    def __init__(self, message: str, report: bool = True):
+    def __init__(self, message: str, rule: str | None = "PT701"):
         super().__init__(message)
-        self.report = report
+        self.rule = rule
 
 
 class Evaluator:
@@ -154,8 +157,8 @@ class Evaluator:
         try:
             return handler(args, context)
         except Unresolved as problem:
-            if problem.report:
-                self._unresolved(name, str(problem), context)
+            if problem.rule is not None:
+                self._unresolved(name, str(problem), context, problem.rule)
             return {name: self._partial(args, context)}
 
     def _partial(self, args: Any, context: Context) -> Any:
@@ -170,16 +173,16 @@ class Evaluator:
             return value
         return self.evaluate(value, context)
 
-    def _unresolved(self, name: str, message: str, context: Context) -> None:
-        location = self.scope.locate(context.path[:-1] if context.path else ())
-        self.report(catalog.make("PT701", f"{name}: {message}; left symbolic", location,
-                                 context.path[:-1]))
+    def _unresolved(self, name: str, message: str, context: Context, rule: str) -> None:
+        path = context.path[:-1] if context.path else ()
+        text = f"{name}: {message}; left symbolic" if rule == "PT701" else f"{name}: {message}"
+        self.report(catalog.make(rule, text, self.scope.locate(path), path))
 
     def _argument(self, value: Any, context: Context) -> Any:
         """An argument that may itself be a function: it must resolve."""
         result = self.evaluate(value, context)
         if is_symbolic(result):
-            raise Unresolved("an argument is only known at run time", report=False)
+            raise Unresolved("an argument is only known at run time", rule=None)
         return result
 
     # -- get_input -------------------------------------------------------------------
@@ -187,11 +190,11 @@ class Evaluator:
     def _get_input(self, args: Any, context: Context) -> Any:
         parts = args if isinstance(args, list) else [args]
         if not parts or not isinstance(parts[0], str):
-            raise Unresolved("expects an input name")
+            raise Unresolved("expects an input name", rule=None)
         try:
             value = self.scope.input_value(parts[0])
         except KeyError:
-            raise Unresolved(f"input {parts[0]!r} is not declared") from None
+            raise Unresolved(f"input {parts[0]!r} is not declared", rule=None) from None
         if value is MISSING:
             raise Unresolved(f"input {parts[0]!r} has no value and no default")
         if is_symbolic(value):  # a default may call functions too
@@ -208,7 +211,7 @@ class Evaluator:
 
     def _get_property(self, args: Any, context: Context) -> Any:
         if not isinstance(args, list) or len(args) < 2 or not all(isinstance(a, (str, int)) for a in args):
-            raise Unresolved("expects [entity, optional capability or requirement, property, ...]")
+            raise Unresolved("expects [entity, optional capability or requirement, property, ...]", rule=None)
         entity, rest = args[0], list(args[1:])
         if entity == "SELF" and context.relationship is not None and context.node is None:
             return self._relationship_property(rest, context)
@@ -220,20 +223,22 @@ class Evaluator:
     def _entity(self, entity: Any, context: Context) -> str:
         if entity == "SELF":
             if context.node is None:
-                raise Unresolved("SELF is not defined here")
+                raise Unresolved("SELF is not defined here", rule="PT421" if context.relationship is None else None)
             return context.node
         if entity == "HOST":
-            host = next(iter(self.scope.hosts(context.node)), None) if context.node else None
+            if context.node is None:
+                raise Unresolved("HOST is not defined here", rule=None)
+            host = next(iter(self.scope.hosts(context.node)), None)
             if host is None:
-                raise Unresolved("HOST is not defined here (the node is hosted on nothing)")
+                raise Unresolved("HOST is not defined here (the node is hosted on nothing)", rule="PT421")
             return host
         if entity in ("SOURCE", "TARGET"):
             node = context.source if entity == "SOURCE" else context.target
             if node is None:
-                raise Unresolved(f"{entity} is only defined in a relationship")
+                raise Unresolved(f"{entity} is only defined in a relationship", rule=None)
             return node
         if not isinstance(entity, str) or not self.scope.has_node(entity):
-            raise Unresolved(f"node template {entity!r} does not exist")
+            raise Unresolved(f"node template {entity!r} does not exist", rule="PT421")
         return entity
 
     def _node_property(self, node: str, rest: list) -> Any:
@@ -247,7 +252,7 @@ class Evaluator:
                 return descend(self.rebase(found, node), rest[2:], f"property {rest[1]!r} of {first!r}")
         if self.scope.declares_property(node, first):
             raise Unresolved(f"property {first!r} of node {node!r} has no value")
-        raise Unresolved(f"node {node!r} has no property {first!r}")
+        raise Unresolved(f"node {node!r} has no property {first!r}", rule="PT422")
 
     def rebase(self, value: Any, owner: str) -> Any:
         """A symbolic value read from another node's property: its SELF and
@@ -284,7 +289,7 @@ class Evaluator:
 
     def _host_property(self, rest: list, context: Context) -> Any:
         if context.node is None:
-            raise Unresolved("HOST is not defined here")
+            raise Unresolved("HOST is not defined here", rule=None)
         for host in self.scope.hosts(context.node):
             first = rest[0]
             if isinstance(first, str) and self.scope.declares_property(host, first):
@@ -293,12 +298,12 @@ class Evaluator:
                 found = self.scope.capability_value(host, first, rest[1])
                 if found is not MISSING:
                     return descend(found, rest[2:], f"property {rest[1]!r} of {first!r}")
-        raise Unresolved(f"no host of {context.node!r} has property {'.'.join(map(str, rest))!r}")
+        raise Unresolved(f"no host of {context.node!r} has property {'.'.join(map(str, rest))!r}", rule="PT422")
 
     def _relationship_property(self, rest: list, context: Context) -> Any:
         properties = context.relationship or {}
         if rest[0] not in properties:
-            raise Unresolved(f"the relationship has no property {rest[0]!r}")
+            raise Unresolved(f"the relationship has no property {rest[0]!r}", rule="PT422")
         value = self.evaluate(properties[rest[0]], context)
         return descend(value, rest[1:], f"property {rest[0]!r}")
 
@@ -306,21 +311,23 @@ class Evaluator:
 
     def _get_attribute(self, args: Any, context: Context) -> Any:
         if not isinstance(args, list) or len(args) < 2:
-            raise Unresolved("expects [entity, optional capability or requirement, attribute, ...]")
+            raise Unresolved("expects [entity, optional capability or requirement, attribute, ...]", rule=None)
         entity = args[0]
         if entity == "HOST":
-            if context.node is None or not list(self.scope.hosts(context.node)):
-                raise Unresolved("HOST is not defined here (the node is hosted on nothing)")
-            raise Unresolved("known at run time", report=False)
+            if context.node is None:  # reported where it is written, by the render phase
+                raise Unresolved("HOST is not defined here", rule=None)
+            if not list(self.scope.hosts(context.node)):
+                raise Unresolved("HOST is not defined here (the node is hosted on nothing)", rule="PT421")
+            raise Unresolved("known at run time", rule=None)
         if entity == "SELF" and context.node is None and context.relationship is not None:
-            raise Unresolved("known at run time", report=False)
+            raise Unresolved("known at run time", rule=None)
         node = self._entity(entity, context)
         name = args[1]
         if name == "tosca_name":
             return node
         if not self._attribute_known(node, args[1:]):
-            raise Unresolved(f"node {node!r} has no attribute {name!r}")
-        raise Unresolved("known at run time", report=False)
+            raise Unresolved(f"node {node!r} has no attribute {name!r}", rule="PT422")
+        raise Unresolved("known at run time", rule=None)
 
     def _attribute_known(self, node: str, rest: list) -> bool:
         name = rest[0]
@@ -334,20 +341,20 @@ class Evaluator:
         return len(rest) >= 2 and (self.scope.has_capability(node, name) or self.scope.has_requirement(node, name))
 
     def _get_operation_output(self, args: Any, context: Context) -> Any:
-        raise Unresolved("known at run time", report=False)
+        raise Unresolved("known at run time", rule=None)
 
     def _get_nodes_of_type(self, args: Any, context: Context) -> Any:
-        raise Unresolved("known at run time", report=False)
+        raise Unresolved("known at run time", rule=None)
 
     # -- get_artifact -------------------------------------------------------------------
 
     def _get_artifact(self, args: Any, context: Context) -> Any:
         if not isinstance(args, list) or len(args) < 2:
-            raise Unresolved("expects [entity, artifact name, optional location, optional remove]")
+            raise Unresolved("expects [entity, artifact name, optional location, optional remove]", rule=None)
         node = self._entity(args[0], context)
         artifact = self.scope.artifact(node, args[1])
         if artifact is None:
-            raise Unresolved(f"node {node!r} has no artifact {args[1]!r}")
+            raise Unresolved(f"node {node!r} has no artifact {args[1]!r}", rule="PT422")
         if len(args) >= 3 and isinstance(args[2], str) and args[2] != "LOCAL_FILE":
             return args[2]  # the caller says where the artifact will be
         file = artifact.get("file")
@@ -359,18 +366,18 @@ class Evaluator:
 
     def _concat(self, args: Any, context: Context) -> Any:
         if not isinstance(args, list):
-            raise Unresolved("expects a list of values")
+            raise Unresolved("expects a list of values", rule=None)
         parts = [self._argument(a, context.at(i)) for i, a in enumerate(args)]
         return "".join(text(p) for p in parts)
 
     def _join(self, args: Any, context: Context) -> Any:
         """TOSCA 1.3: ``join: [ [values...], delimiter ]``, delimiter optional."""
         if not isinstance(args, list) or not args or len(args) > 2:
-            raise Unresolved("expects [list of values, optional delimiter]")
+            raise Unresolved("expects [list of values, optional delimiter]", rule=None)
         values = self._argument(args[0], context.at(0))
         delimiter = self._argument(args[1], context.at(1)) if len(args) == 2 else ""
         if not isinstance(values, list) or not isinstance(delimiter, str):
-            raise Unresolved("expects [list of values, optional delimiter]")
+            raise Unresolved("expects [list of values, optional delimiter]", rule=None)
         return delimiter.join(text(v) for v in values)
 
     def _token(self, args: Any, context: Context) -> Any:
@@ -378,7 +385,7 @@ class Evaluator:
         a whole string, as IM does (TOSCA's "string of token chars" with one
         character, the common case, means the same)."""
         if not isinstance(args, list) or len(args) != 3:
-            raise Unresolved("expects [string, separator, index]")
+            raise Unresolved("expects [string, separator, index]", rule=None)
         subject = self._argument(args[0], context.at(0))
         separator = self._argument(args[1], context.at(1))
         index = self._argument(args[2], context.at(2))
@@ -397,19 +404,19 @@ def descend(value: Any, keys: list, what: str) -> Any:
     for key in keys:
         if isinstance(value, list):
             if isinstance(key, bool) or not isinstance(key, int) and not (isinstance(key, str) and key.isdigit()):
-                raise Unresolved(f"{what} is a list; {key!r} is not an index")
+                raise Unresolved(f"{what} is a list; {key!r} is not an index", rule="PT422")
             position = int(key)
             if not 0 <= position < len(value):
-                raise Unresolved(f"index {position} is out of range in {what} ({len(value)} items)")
+                raise Unresolved(f"index {position} is out of range in {what} ({len(value)} items)", rule="PT422")
             value = value[position]
         elif isinstance(value, dict):
             if key not in value:
-                raise Unresolved(f"{what} has no key {key!r}")
+                raise Unresolved(f"{what} has no key {key!r}", rule="PT422")
             value = value[key]
         elif is_function(value):
-            raise Unresolved(f"{what} is only known at run time", report=False)
+            raise Unresolved(f"{what} is only known at run time", rule=None)
         else:
-            raise Unresolved(f"{what} is not a list or map; cannot take {key!r}")
+            raise Unresolved(f"{what} is not a list or map; cannot take {key!r}", rule="PT422")
         what = f"{what}[{key!r}]"
     return value
 

@@ -67,3 +67,15 @@ def load_options(
     )
     limits = DEFAULT_LIMITS if max_file_size is None else Limits(max_bytes=max_file_size)
     return LoadOptions(policy=policy, limits=limits, cache=parse_cache or PARSE_CACHE, inputs=inputs)
+
+
+def resolve_options(options: LoadOptions | None, inputs: Any, import_map: Any, kwargs: dict) -> LoadOptions:
+    """LoadOptions from the keyword arguments of :func:`load_options`;
+    ``inputs`` may be a dict or the path of a YAML inputs file."""
+    if options is not None:
+        return options
+    from .source.inputs import load_inputs_file
+
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = load_inputs_file(Path(inputs))
+    return load_options(inputs=inputs, import_map=import_map, **kwargs)

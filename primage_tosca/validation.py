@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from . import catalog
-from .checks import run_checks
-from .checks.toscaparser import dedupe
-from .diagnostics import Diagnostic, Diagnostics, Location, Severity
-from .imports.template import LoadOptions, ServiceTemplate, load_template
+from .diagnostics import Diagnostic, Location, Severity
+from .imports.template import LoadOptions
+from .pipeline import Compilation, run
+from .rulesettings import RuleSettings, apply
 
 TOSCA_SUFFIXES = (".yaml", ".yml")
 _TOSCA_MARK = re.compile(rb"^\s*tosca_definitions_version\s*:", re.MULTILINE)
@@ -78,29 +78,30 @@ def expand_paths(arguments: Iterable[str], only_tosca: bool = False) -> tuple[li
     return unique, problems
 
 
-def check_template(template: ServiceTemplate) -> list[Diagnostic]:
-    """Our checks and tosca-parser's, on a loaded template."""
-    found = list(template.diagnostics)
-    if template.sources.root.ok:
-        found.extend(run_checks(template))
-    return dedupe(found)
+def check_file(path: str, options: LoadOptions, settings: RuleSettings = RuleSettings()) -> Compilation:
+    """Every phase and check on one file; ``result.diagnostics`` are the
+    findings the user's rule settings let through."""
+    result = run(path, options, settings.checks)
+    result.findings = apply(result.collector, settings, result.template)
+    return result
 
 
 def validate(
     paths: str | os.PathLike | Sequence[str | os.PathLike],
     options: LoadOptions | None = None,
     only_tosca: bool = False,
+    settings: RuleSettings | None = None,
 ) -> Report:
     """Validate files, directories (recursively, TOSCA files only) and globs.
 
     Problems are reported, never raised: the returned :class:`Report` lists
     every diagnostic of every file, sorted by place."""
     options = options or LoadOptions()
+    settings = settings or RuleSettings()
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     files, problems = expand_paths((str(p) for p in paths), only_tosca)
-    collected = Diagnostics()
-    collected.extend(problems)
+    found = [d for d in problems if settings.wants(d.rule)]
     for file in files:
-        collected.extend(check_template(load_template(file, options)))
-    return Report(files, collected.sorted())
+        found.extend(check_file(file, options, settings).findings)
+    return Report(files, sorted(found, key=Diagnostic.sort_key))

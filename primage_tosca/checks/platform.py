@@ -26,7 +26,7 @@ from typing import Any, Iterator
 from ..diagnostics import Diagnostic
 from ..functions import is_symbolic
 from ..imports.template import ServiceTemplate
-from ..topology import Topology, from_template
+from ..topology.model import Topology
 from .base import check, report
 
 PREFIX = "primage."
@@ -55,12 +55,6 @@ def uses_platform(template: ServiceTemplate) -> bool:
     if not isinstance(nodes, dict):
         return False
     return any(isinstance(n, dict) and str(n.get("type", "")).startswith(PREFIX) for n in nodes.values())
-
-
-def platform_topology(template: ServiceTemplate) -> Topology | None:
-    if not template.complete or not uses_platform(template):
-        return None
-    return from_template(template)
 
 
 # -- secrets ----------------------------------------------------------------------------------
@@ -112,18 +106,17 @@ def missing_secrets(topology: Topology, supplied: dict | None) -> list[Diagnosti
         definition = template.inputs.get(name)
         if not isinstance(definition, dict) or name in supplied or definition.get("default") is not None:
             continue
-        found.append(report(template, "PT411", f"secret input {name!r} ({use.prop} of {use.node!r}) has no value "
+        found.append(report(topology, "PT411", f"secret input {name!r} ({use.prop} of {use.node!r}) has no value "
                             "and no default", INPUTS_PATH + (name,), key=True,
                             hint=f"supply it at deploy time (-i {name}=... or an --inputs file kept out of the "
                                  "repository)"))
     return found
 
 
-@check("PT410", "PT411", "PT720", "PT721", needs_types=True)
-def platform(template: ServiceTemplate) -> Iterator[Diagnostic]:
-    """Every platform rule, on one topology built once."""
-    topology = platform_topology(template)
-    if topology is None:
+@check("PT410", "PT411", "PT720", "PT721")
+def platform(topology: Topology) -> Iterator[Diagnostic]:
+    """Every platform rule, for templates that use the PRIMAGE types."""
+    if not uses_platform(topology.template):
         return
     yield from secrets(topology)
     yield from registry_credentials(topology)
@@ -136,13 +129,13 @@ def secrets(topology: Topology) -> Iterator[Diagnostic]:
         name = secret_input(use.value)
         if name is None:
             if _written_literal(use.value):
-                yield report(template, "PT410", f"{use.prop} of {use.node!r} is a secret written in the template",
+                yield report(topology, "PT410", f"{use.prop} of {use.node!r} is a secret written in the template",
                              use.path, hint="declare a secret input without a default and read it with "
                                             "{ get_input: NAME }; supply the value at deploy time")
             continue
         definition = template.inputs.get(name)
         if isinstance(definition, dict) and _written_literal(definition.get("default")):
-            yield report(template, "PT410", f"secret input {name!r} ({use.prop} of {use.node!r}) has its value "
+            yield report(topology, "PT410", f"secret input {name!r} ({use.prop} of {use.node!r}) has its value "
                          "written as the default", INPUTS_PATH + (name, "default"),
                          hint="remove the default; supply the value at deploy time")
     if template.options.inputs is not None:
@@ -211,7 +204,7 @@ def registry_credentials(topology: Topology) -> Iterator[Diagnostic]:
         if topology.is_a(name, APPLICATION) and "image" in topology.raw[name].written:
             problem = registry_problem(topology, name)
             if problem:
-                yield report(template, "PT720", problem, topology.raw[name].path + ("properties", "image"),
+                yield report(topology, "PT720", problem, topology.raw[name].path + ("properties", "image"),
                              hint="add `- registry: NODE` with a primage.nodes.ContainerRegistry whose username "
                                   "and password read inputs (the password a secret one)")
 
@@ -252,7 +245,7 @@ def input_selection(topology: Topology) -> Iterator[Diagnostic]:
         selection = select_inputs(topology.node(name)["properties"])
         if selection.files is not None and not selection.files:
             prop = selection.decided_by
-            yield report(template, "PT721", f"the input selection of HTC job {name!r} matches no file, so the job "
+            yield report(topology, "PT721", f"the input selection of HTC job {name!r} matches no file, so the job "
                          "would run nothing", topology.raw[name].path + ("properties", prop),
                          hint="check input_pattern against the listing, or list input_files")
 

@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from .. import catalog
-from ..diagnostics import Diagnostic, Diagnostics, Location, Severity
+from ..diagnostics import Collector, Diagnostic, Location, Severity
 from ..formats import TARGETS
-from ..imports.template import LoadOptions, load_template
-from ..topology import Topology, from_template, gc_paused, resolve_options
+from ..imports.template import LoadOptions
+from ..options import resolve_options
+from ..pipeline import Compilation, run
+from ..rulesettings import RuleSettings, apply
+from ..topology import Topology, gc_paused
 from .playbooks import PlaybookSource
 from .radl import emit_radl
 
@@ -62,7 +65,7 @@ def merge_diagnostics(*groups: Sequence[Diagnostic]) -> list[Diagnostic]:
     """One list, sorted; a finding that two stages both make (the same rule
     at the same place) is kept once, as the earlier stage wrote it."""
     seen: set = set()
-    found = Diagnostics()
+    found = Collector()
     for group in groups:
         keys = set()
         for diagnostic in group:
@@ -74,24 +77,27 @@ def merge_diagnostics(*groups: Sequence[Diagnostic]) -> list[Diagnostic]:
     return found.sorted()
 
 
+# What still stops a compile when the checks are skipped: a template that
+# cannot be read, and requirements that name no node (the graph has a hole).
+UNSKIPPABLE = ("PT1", "PT2", "PT300", "PT301", "PT302", "PT320", "PT321", "PT9")
+
+
 def compile_topology(topology: Topology, target: str = "radl", *, contextualize: bool = True,
                      validate: bool = True, playbooks: PlaybookSource | None = None,
-                     include_secrets: bool = False) -> CompileResult:
+                     include_secrets: bool = False, settings: RuleSettings | None = None) -> CompileResult:
     """Compile one topology; never raises for a problem in the template."""
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
-    checked: list[Diagnostic] = []
-    if validate:
-        from ..validation import check_template  # the checks: an earlier stage, loaded only when asked
-
-        checked = check_template(topology.template)
     found = topology.diagnostics
+    if not validate:
+        found = [d for d in found if d.rule.startswith(UNSKIPPABLE)]
+    found = [*found, *topology.notes]
     if target == "k8s" and not include_secrets:  # Secrets get placeholders: no secret value is needed
         from .k8s import drop_unneeded_secrets
 
-        checked, found = drop_unneeded_secrets(topology, checked), drop_unneeded_secrets(topology, found)
+        found = drop_unneeded_secrets(topology, found)
     emitted = _emit(topology, target, playbooks, contextualize, include_secrets)
-    diagnostics = merge_diagnostics(checked, found, emitted.diagnostics)
+    diagnostics = apply(merge_diagnostics(found, emitted.diagnostics), settings or RuleSettings(), topology.template)
     failed = any(d.severity is Severity.ERROR for d in diagnostics)
     return CompileResult(topology.file, None if failed else emitted.text, diagnostics, topology)
 
@@ -135,32 +141,37 @@ def project_lock() -> tuple[Any, Diagnostic | None]:
 
 def compile_results(sources: Any, target: str = "radl", *, inputs: Any = None, import_map: Any = None,
                     contextualize: bool = True, validate: bool = True, options: LoadOptions | None = None,
-                    include_secrets: bool = False, **kwargs: Any) -> list[CompileResult]:
+                    include_secrets: bool = False, settings: RuleSettings | None = None,
+                    **kwargs: Any) -> list[CompileResult]:
     """Compile paths or topologies (one or a list); one result each. Paths
     share one set of options, parse cache and playbook cache."""
     items = [sources] if isinstance(sources, (str, os.PathLike, Topology)) else list(sources)
-    with gc_paused():
-        return _compile_items(items, target, inputs, import_map, contextualize, validate, options, kwargs,
-                              include_secrets)
-
-
-def _compile_items(items: list, target: str, inputs: Any, import_map: Any, contextualize: bool, validate: bool,
-                   options: LoadOptions | None, kwargs: dict, include_secrets: bool = False) -> list[CompileResult]:
+    settings = settings or RuleSettings()
     resolved: LoadOptions | None = None
     playbooks: PlaybookSource | None = None
     results = []
-    for item in items:
-        if isinstance(item, Topology):
-            topology = item
-        else:
-            resolved = resolved or resolve_options(options, inputs, import_map, kwargs)
-            topology = from_template(load_template(str(item), resolved))
-        options_used = topology.template.options
-        if playbooks is None or playbooks.policy is not options_used.policy:
-            playbooks = PlaybookSource(options_used.policy, options_used.limits.max_bytes)
-        results.append(compile_topology(topology, target, contextualize=contextualize, validate=validate,
-                                        playbooks=playbooks, include_secrets=include_secrets))
+    with gc_paused():
+        for item in items:
+            if isinstance(item, Topology):
+                topology = item
+            else:
+                resolved = resolved or resolve_options(options, inputs, import_map, kwargs)
+                compilation = run(str(item), resolved, settings.checks if validate else None)
+                topology = compilation.topology
+                if topology is None:
+                    results.append(_stopped(compilation, settings))
+                    continue
+            options_used = topology.template.options
+            if playbooks is None or playbooks.policy is not options_used.policy:
+                playbooks = PlaybookSource(options_used.policy, options_used.limits.max_bytes)
+            results.append(compile_topology(topology, target, contextualize=contextualize, validate=validate,
+                                            playbooks=playbooks, include_secrets=include_secrets, settings=settings))
     return results
+
+
+def _stopped(compilation: Compilation, settings: RuleSettings) -> CompileResult:
+    """A template whose reading stopped before its topology: its findings, no text."""
+    return CompileResult(compilation.file, None, apply(compilation.collector, settings, compilation.template))
 
 
 def compile(sources: Any, target: str = "radl", *, inputs: Any = None, import_map: Any = None,

@@ -1,6 +1,7 @@
-"""Building a Topology from a loaded template: read every node, resolve every
-requirement, then evaluate the compile-time functions (each property once,
-memoized, so a chain of get_property costs its length, not its square)."""
+"""Building a Topology from a rendered template: resolve every requirement,
+then evaluate the compile-time functions (each property once, memoized, so a
+chain of get_property costs its length, not its square), then check the
+values functions gave against their definitions."""
 
 from __future__ import annotations
 
@@ -8,63 +9,62 @@ import gc
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
-import networkx as nx
-
-from .. import catalog
-from ..diagnostics import Diagnostic, Diagnostics, Location
-from ..functions import MISSING, Context, Evaluator, Unresolved
-from ..imports.template import ServiceTemplate
+from ..catalog import Reporter
+from ..diagnostics import Diagnostic, Location, Severity
+from ..functions import MISSING, Context, Evaluator, Unresolved, is_symbolic
+from ..render import MISSING as NO_INPUT
+from ..render import NodeTemplate, Operation, Rendered
 from .model import Policy, Topology
-from .nodes import NODE_TEMPLATES, Operation, RawNode, read_node
-from .requirements import Requirement, RequirementReader
-from .typeview import TypeView, registry_for
+from .requirements import HOSTING, Requirement, RequirementResolver
 
 TOPOLOGY = ("topology_template",)
+COMPILER_RULES = frozenset({"PT700", "PT701"})
 
 
 class Builder:
-    """Implements :class:`primage_tosca.functions.Scope` over the raw nodes."""
+    """Implements :class:`primage_tosca.functions.Scope` over the rendered nodes."""
 
-    def __init__(self, template: ServiceTemplate):
-        self.template = template
-        self.diagnostics = Diagnostics()
-        self.nodes: dict[str, RawNode] = {}
+    def __init__(self, rendered: Rendered, report: Reporter):
+        self.rendered = rendered
+        self.template = rendered.template
+        self.types = rendered.types
+        self.report = report
+        self.notes: list[Diagnostic] = []
+        self.nodes = rendered.nodes
         self.requirements: dict[str, list[Requirement]] = {}
-        self._by_requirement: dict[tuple[str, str], str] = {}
+        self._by_requirement: dict[tuple[str, str], str | None] = {}
         self._properties: dict[tuple[str, str], Any] = {}
         self._capability_values: dict[tuple[str, str, str], Any] = {}
         self._busy: set = set()
-        self.evaluator = Evaluator(self, self.diagnostics.add)
-        self.types = TypeView(registry_for(template))
-        self.input_defs = template.inputs
-        supplied = template.options.inputs
-        self.supplied = supplied if isinstance(supplied, dict) else {}
+        self.evaluator = Evaluator(self, self._finding)
 
-    # -- reading -------------------------------------------------------------------------
+    def _finding(self, diagnostic: Diagnostic) -> None:
+        if diagnostic.rule in COMPILER_RULES:
+            self.notes.append(diagnostic)
+        else:
+            self.report.collector.add(diagnostic)
 
-    def read(self) -> None:
-        for index, (name, definition) in enumerate(self.template.node_templates.items()):
-            if isinstance(name, str):
-                owner = self.template.document_of(NODE_TEMPLATES + (name,))
-                self.nodes[name] = read_node(name, index, definition, self.types, owner)
-        reader = RequirementReader(self.template, self.nodes, self.types)
+    # -- resolving -------------------------------------------------------------------------
+
+    def resolve(self) -> None:
+        resolver = RequirementResolver(self.nodes, self.rendered.relationships, self.types, self.report,
+                                       self.template.document_of)
         for name, node in self.nodes.items():
-            self.requirements[name] = reader.read(node)
+            self.requirements[name] = resolver.resolve(node)
             for requirement in self.requirements[name]:
                 self._by_requirement.setdefault((name, requirement.name), requirement.target)
-        self.diagnostics.extend(reader.diagnostics)
+        for node, requirement, path, why in resolver.unresolved:
+            self.notes.append(self.report.place("PT700", f"requirement {requirement!r} of {node!r} {why}",
+                                                self.template.document_of(path), path,
+                                                hint="name the node template that fulfils it with `node:`"))
 
     # -- the Scope protocol ---------------------------------------------------------------
 
     def input_value(self, name: str) -> Any:
-        if name not in self.input_defs:
+        parameter = self.rendered.inputs.get(name)
+        if parameter is None:
             raise KeyError(name)
-        if name in self.supplied:
-            return self.supplied[name]
-        definition = self.input_defs[name]
-        if isinstance(definition, dict) and "default" in definition:
-            return definition["default"]
-        return MISSING
+        return MISSING if parameter.value is NO_INPUT else parameter.value
 
     def has_node(self, name: str) -> bool:
         return name in self.nodes
@@ -94,7 +94,7 @@ class Builder:
     def _guarded(self, key: tuple, value: Any, context: Context) -> Any:
         """Evaluate once; a property that reaches itself is a cycle, not a hang."""
         if key in self._busy:
-            raise Unresolved(f"{'.'.join(key)} refers back to itself")
+            raise Unresolved(f"{'.'.join(key)} refers back to itself", rule="PT422")
         self._busy.add(key)
         try:
             return self.evaluator.evaluate(value, context)
@@ -105,7 +105,7 @@ class Builder:
         return capability in self.nodes[node].capabilities
 
     def has_requirement(self, node: str, requirement: str) -> bool:
-        return (node, requirement) in self._by_requirement
+        return (node, requirement) in self._by_requirement or requirement in self.nodes[node].requirement_defs
 
     def requirement_target(self, node: str, requirement: str) -> str | None:
         return self._by_requirement.get((node, requirement))
@@ -115,7 +115,7 @@ class Builder:
         current = node
         while True:
             current = next((r.target for r in self.requirements.get(current, ())
-                            if r.kind in ("HostedOn", "BindsTo") and r.target), None)
+                            if r.kind in HOSTING and r.target), None)
             if current is None or current in seen:
                 return
             seen.add(current)
@@ -139,8 +139,9 @@ class Builder:
     def evaluate(self, value: Any, context: Context) -> Any:
         return self.evaluator.evaluate(value, context)
 
-    def node_attributes(self, raw: RawNode) -> dict:
+    def node_attributes(self, raw: NodeTemplate) -> dict:
         properties = {name: self.property_value(raw.name, name) for name in raw.properties}
+        self._check_results(raw, properties)
         capabilities = {
             name: {"type": cap.type,
                    "properties": {p: self.capability_value(raw.name, name, p) for p in cap.properties}}
@@ -154,6 +155,23 @@ class Builder:
         return {"type": raw.type, "types": list(raw.ancestry), "properties": properties,
                 "capabilities": capabilities, "artifacts": artifacts, "interfaces": interfaces,
                 "index": raw.index, "path": raw.path}
+
+    def _check_results(self, raw: NodeTemplate, properties: dict) -> None:
+        """A written property whose value functions gave, checked once that
+        value is known. A warning, not an error: tosca-parser and IM take such
+        values as they come (a number where a string is wanted is written as text)."""
+        for name in raw.written:
+            written = raw.properties.get(name)
+            if not isinstance(written, (dict, list)) or not is_symbolic(written):
+                continue  # a literal: checked where it is written
+            value = properties.get(name)
+            definition = raw.property_defs.get(name)
+            if definition is None or value is MISSING or is_symbolic(value):
+                continue
+            path = raw.path + ("properties", name)
+            self.types.values.check(value, definition.schema, self.template.document_of(path), path,
+                                    f"node template {raw.name!r}: property {name!r}", " (the value its function gave)",
+                                    Severity.WARNING)
 
     def operation(self, operation: Operation, context: Context) -> dict:
         inputs = {name: self.evaluate(value, context.at("inputs", name) if operation.path else context)
@@ -183,18 +201,16 @@ class Builder:
 
     # -- the whole topology -----------------------------------------------------------------
 
-    def graph(self) -> nx.MultiDiGraph:
-        graph = nx.MultiDiGraph()
-        for name, raw in self.nodes.items():
-            graph.add_node(name, **self.node_attributes(raw))
-        for name, requirements in self.requirements.items():
-            for requirement in requirements:
-                graph.add_edge(name, requirement.target, key=requirement.index, **self.edge_attributes(requirement))
-        return graph
+    def vertices(self) -> dict[str, dict]:
+        return {name: self.node_attributes(raw) for name, raw in self.nodes.items()}
+
+    def edges(self) -> list[tuple[str, str, dict]]:
+        return [(name, requirement.target, self.edge_attributes(requirement))
+                for name, requirements in self.requirements.items() for requirement in requirements]
 
     def inputs(self) -> dict[str, Any]:
         found = {}
-        for name in self.input_defs:
+        for name in self.rendered.inputs:
             value = self.input_value(name)
             if value is not MISSING:
                 found[name] = self.evaluate(value, Context(path=TOPOLOGY + ("inputs", name)))
@@ -202,9 +218,7 @@ class Builder:
 
     def outputs(self) -> dict[str, dict]:
         found = {}
-        for name, definition in self.template.outputs.items():
-            if not isinstance(definition, dict):
-                continue
+        for name, definition in self.rendered.outputs.items():
             entry = dict(definition)
             if "value" in definition:
                 entry["value"] = self.evaluate(definition["value"], Context(path=TOPOLOGY + ("outputs", name, "value")))
@@ -212,59 +226,29 @@ class Builder:
         return found
 
     def groups(self) -> dict[str, list[str]]:
-        found = {}
-        for name, definition in self.template.section("topology_template", "groups").items():
-            members = definition.get("members") if isinstance(definition, dict) else None
-            found[name] = [m for m in members if isinstance(m, str)] if isinstance(members, list) else []
-        return found
+        return {name: list(group.members) for name, group in self.rendered.groups.items()}
 
     def policies(self, groups: dict[str, list[str]]) -> list[Policy]:
-        section = self.template.topology.get("policies")
-        items = _policy_items(section)
         found = []
-        types = self.types
-        for name, definition, path in items:
-            typedef = types.find("policy_types", definition.get("type"))
-            type_name = typedef.name if typedef else definition.get("type")
-            targets = []
-            for target in definition.get("targets") or []:
+        for policy in self.rendered.policies:
+            targets: list[str] = []
+            for target in policy.targets:
                 targets.extend(groups.get(target, [target]) if target not in self.nodes else [target])
-            written = definition.get("properties") if isinstance(definition.get("properties"), dict) else {}
-            defaults = types.lookup_in_chain("policy_types", type_name, "properties") if typedef else {}
-            raw = {n: d["default"] for n, d in defaults.items() if isinstance(d, dict) and "default" in d}
-            raw.update(written)
-            properties = {k: self.evaluate(v, Context(path=path + ("properties", k))) for k, v in raw.items()}
-            ancestry = [t.name for t in types.ancestry("policy_types", type_name)] if typedef else [type_name]
-            found.append(Policy(name, type_name, ancestry, list(dict.fromkeys(targets)), properties,
-                                set(written), path))
+            properties = {k: self.evaluate(v, Context(path=policy.path + ("properties", k)))
+                          for k, v in policy.properties.items()}
+            ancestry = [t.name for t in policy.type_def.ancestry] if policy.type_def else [policy.type]
+            found.append(Policy(policy.name, policy.type, ancestry, list(dict.fromkeys(targets)), properties,
+                                set(policy.written), policy.path))
         return found
 
     def check_cycles(self, topology: Topology) -> None:
         for cycle in topology.cycles:
-            # placed where the first member names the second, as the graph check places it
+            # placed where the first member names the second
             following = cycle[1] if len(cycle) > 1 else cycle[0]
             path = next(r.target_path for r in self.requirements[cycle[0]] if r.target == following)
             members = " -> ".join([*cycle, cycle[0]])
-            self.diagnostics.add(catalog.make(
-                "PT321", f"requirements form a dependency cycle: {members}", self.template.locate(path), path,
-                "a node cannot (indirectly) require itself; remove or reverse one requirement"))
-
-
-def _policy_items(section: Any) -> list[tuple[str, dict, tuple]]:
-    """Policies are a list of one-key maps (or, loosely, a map)."""
-    base = TOPOLOGY + ("policies",)
-    found = []
-    if isinstance(section, list):
-        for index, item in enumerate(section):
-            if isinstance(item, dict) and len(item) == 1:
-                name, definition = next(iter(item.items()))
-                if isinstance(definition, dict):
-                    found.append((str(name), definition, base + (index, name)))
-    elif isinstance(section, dict):
-        for name, definition in section.items():
-            if isinstance(definition, dict):
-                found.append((str(name), definition, base + (name,)))
-    return found
+            self.report("PT321", f"requirements form a dependency cycle: {members}", self.template.document_of(path),
+                        path, hint="a node cannot (indirectly) require itself; remove or reverse one requirement")
 
 
 @contextmanager
@@ -277,10 +261,9 @@ def gc_paused() -> Iterator[None]:
     On the way out, what was built is filed as old (freeze, then unfreeze,
     moves every tracked object to the oldest generation without scanning
     it): it lives as long as the result, and the first young collection
-    would otherwise walk all of it (a tenth of a compile's time). Cycles
-    among those objects are still found by the next full collection. A
-    host program that froze objects itself (before forking, say) keeps them
-    frozen: the trick is skipped then."""
+    would otherwise walk all of it. Cycles among those objects are still
+    found by the next full collection. A host program that froze objects
+    itself (before forking, say) keeps them frozen: the trick is skipped then."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -293,22 +276,22 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def build(template: ServiceTemplate) -> Topology:
-    """The topology of a loaded template, with its diagnostics (the
-    template's own loading problems come first)."""
-    builder = Builder(template)
-    builder.read()
-    graph = builder.graph()
+def build_topology(rendered: Rendered, collector: Any) -> Topology:
+    """The topology of a rendered template; its findings go to ``collector``,
+    what only a compiler needs to say to ``topology.notes``."""
+    builder = Builder(rendered, Reporter(collector))
+    builder.resolve()
     groups = builder.groups()
-    topology = Topology(template=template, graph=graph, inputs=builder.inputs(), outputs=builder.outputs(),
-                        policies=builder.policies(groups), groups=groups, raw=builder.nodes, types=builder.types,
-                        requirements=builder.requirements)
+    topology = Topology(template=rendered.template, rendered=rendered, types=rendered.types,
+                        requirements=builder.requirements, groups=groups)
+    topology.vertices = builder.vertices()
+    topology.edges = builder.edges()
+    topology.inputs = builder.inputs()
+    topology.outputs = builder.outputs()
+    topology.policies = builder.policies(groups)
     builder.check_cycles(topology)
-    found = Diagnostics()
-    found.extend(template.diagnostics)
-    found.extend(builder.diagnostics)
-    topology.diagnostics = found.sorted()
+    topology.notes = builder.notes
     return topology
 
 
-__all__ = ["Builder", "build", "Diagnostic"]
+__all__ = ["Builder", "build_topology", "gc_paused"]

@@ -1,6 +1,5 @@
-"""The Topology: a template's node templates as a networkx graph, with the
-questions every emitter asks (what hosts this node, in which order to
-deploy) answered once."""
+"""The Topology: a template's node templates as a graph, with the questions
+every emitter asks (what hosts this node, in which order to deploy) answered once."""
 
 from __future__ import annotations
 
@@ -8,19 +7,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import networkx as nx
-
 from ..diagnostics import Diagnostic
+from ..graphs import components_in_order, cycle_through
 from ..imports.template import ServiceTemplate
-from . import order
-from .nodes import RawNode
+from ..render import NodeTemplate, Rendered
+from ..typesystem import Types
 from .requirements import Requirement
-from .typeview import TypeView
 
 COMPUTE = "tosca.nodes.Compute"
 HOSTING_KINDS = frozenset({"HostedOn", "BindsTo"})  # IM follows both to find a node's Compute
-ORDERING_BASES = ("tosca.relationships.HostedOn", "tosca.relationships.DependsOn",
-                  "tosca.relationships.ConnectsTo")
+# Relationships that order a deployment, as IM orders contextualization.
+ORDERING_KINDS = frozenset({"HostedOn", "DependsOn", "ConnectsTo"})
 
 
 @dataclass
@@ -36,33 +33,41 @@ class Policy:
 
 @dataclass
 class Topology:
-    """A template as a graph.
+    """A template as a graph: a vertex per node template, an edge per
+    resolved requirement.
 
-    ``graph`` is a :class:`networkx.MultiDiGraph` with a vertex per node
-    template and an edge (source -> target, keyed by requirement index) per
-    requirement. Vertex attributes: ``type``, ``types`` (the ancestry,
-    nearest first), ``properties``, ``capabilities`` (name -> ``type`` and
-    ``properties``), ``artifacts``, ``interfaces`` (interface -> operation ->
-    ``implementation`` and ``inputs``), ``index`` (template order) and
-    ``path``. Edge attributes: ``requirement``, ``relationship`` (the full
-    type name), ``kind`` (the normative relationship it is or derives from:
-    HostedOn, DependsOn, ConnectsTo, AttachesTo, LinksTo, BindsTo, RoutesTo,
-    or None), ``capability``, ``properties``, ``index`` and ``path``.
-    Compile-time functions are evaluated; run-time ones stay as written.
+    :meth:`node` gives a vertex's attributes: ``type``, ``types`` (the
+    ancestry, nearest first), ``properties``, ``capabilities`` (name ->
+    ``type`` and ``properties``), ``artifacts``, ``interfaces`` (interface ->
+    operation -> ``implementation`` and ``inputs``), ``index`` (template order)
+    and ``path``. :meth:`edges_from` gives an edge's: ``requirement``,
+    ``relationship`` (the full type name), ``kind`` (the normative
+    relationship it is or derives from: HostedOn, DependsOn, ConnectsTo,
+    AttachesTo, LinksTo, BindsTo, RoutesTo, or None), ``capability``,
+    ``properties``, ``index`` and ``path``. Compile-time functions are
+    evaluated; run-time ones stay as written. :attr:`graph` is the same as a
+    networkx MultiDiGraph, for callers who want one.
     """
 
     template: ServiceTemplate
-    graph: nx.MultiDiGraph
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    rendered: Rendered
+    types: Types
+    vertices: dict[str, dict] = field(default_factory=dict)
+    edges: list[tuple[str, str, dict]] = field(default_factory=list)
     inputs: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, dict] = field(default_factory=dict)
     policies: list[Policy] = field(default_factory=list)
     groups: dict[str, list[str]] = field(default_factory=dict)
-    raw: dict[str, RawNode] = field(default_factory=dict)  # before evaluation, with the type merged in
     requirements: dict[str, list[Requirement]] = field(default_factory=dict)
-    types: TypeView | None = None  # the template's types, lookups memoized
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # every finding of the template so far
+    notes: list[Diagnostic] = field(default_factory=list)  # what only a compiler needs to say (PT700, PT701)
 
     # -- plain lookups -----------------------------------------------------------------
+
+    @property
+    def raw(self) -> dict[str, NodeTemplate]:
+        """The rendered node templates, before evaluation, in template order."""
+        return self.rendered.nodes
 
     @property
     def file(self) -> str:
@@ -71,14 +76,14 @@ class Topology:
     @property
     def nodes(self) -> list[str]:
         """Node template names in template order."""
-        return list(self.raw)
+        return list(self.vertices)
 
     def node(self, name: str) -> dict:
-        return self.graph.nodes[name]
+        return self.vertices[name]
 
     def is_a(self, name: str, base: str) -> bool:
         """True when the node's type is ``base`` or derives from it."""
-        raw = self.raw.get(name)
+        raw = self.rendered.nodes.get(name)
         return raw is not None and base in raw.ancestry
 
     def edges_from(self, name: str) -> list[tuple[str, dict]]:
@@ -92,18 +97,28 @@ class Topology:
 
     @cached_property
     def _edges(self) -> tuple[dict[str, list], dict[str, list]]:
-        """Every node's edges out and in, sorted once: the emitters ask for
-        them node by node, and a view of the graph per question costs more."""
         out: dict[str, list] = {}
         into: dict[str, list] = {}
-        for source, target, data in self.graph.edges(data=True):
+        for source, target, data in self.edges:
             out.setdefault(source, []).append((target, data))
             into.setdefault(target, []).append((source, data))
-        for edges in out.values():
-            edges.sort(key=lambda e: e[1]["index"])
-        for edges in into.values():
-            edges.sort(key=lambda e: (self.raw[e[0]].index, e[1]["index"]))
+        for found in out.values():
+            found.sort(key=lambda e: e[1]["index"])
+        for found in into.values():
+            found.sort(key=lambda e: (self.rendered.nodes[e[0]].index, e[1]["index"]))
         return out, into
+
+    @cached_property
+    def graph(self) -> Any:
+        """The topology as a :class:`networkx.MultiDiGraph` (networkx is loaded on first use)."""
+        import networkx as nx
+
+        graph = nx.MultiDiGraph()
+        for name, attributes in self.vertices.items():
+            graph.add_node(name, **attributes)
+        for source, target, data in self.edges:
+            graph.add_edge(source, target, key=data["index"], **data)
+        return graph
 
     # -- hosting ------------------------------------------------------------------------
 
@@ -131,7 +146,7 @@ class Topology:
     @cached_property
     def _computes(self) -> dict[str, str | None]:
         found: dict[str, str | None] = {}
-        for name in self.raw:
+        for name in self.rendered.nodes:
             if self.is_a(name, COMPUTE):
                 found[name] = name
                 continue
@@ -156,35 +171,62 @@ class Topology:
 
     # -- orders -----------------------------------------------------------------------------
 
-    @cached_property
-    def _dependencies(self) -> nx.DiGraph:
-        edges = ((s, t) for s, t in self.graph.edges() if s in self.raw and t in self.raw)
-        return order.dependency_graph(self.raw, edges)
+    def _index(self, name: str) -> int:
+        return self.rendered.nodes[name].index
 
     @cached_property
-    def _components(self) -> tuple[list[list[str]], dict[str, int]]:
-        return order.components(self._dependencies, lambda n: self.raw[n].index)
+    def _all_dependencies(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {name: [] for name in self.rendered.nodes}
+        for source, target, _data in self.edges:
+            found[source].append(target)
+        return found
+
+    @cached_property
+    def _ordering_dependencies(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {name: [] for name in self.rendered.nodes}
+        for name, requirements in self.requirements.items():
+            found[name] = [r.target for r in requirements if r.target is not None and self._orders(r)]
+        return found
+
+    @cached_property
+    def _components(self) -> list[list[str]]:
+        return components_in_order(self._all_dependencies, self._index)
 
     def deploy_order(self) -> list[str]:
         """Every node after the nodes it requires; ties (and the members of a
         cycle) in template order. Deterministic."""
-        return [name for members in self._components[0] for name in members]
+        return [name for members in self._components for name in members]
 
     @cached_property
     def cycles(self) -> list[list[str]]:
-        """Each requirement cycle as the nodes along it."""
-        return order.cycles(self._dependencies, self._components[0])
+        """Each cycle of requirements that order a deployment (HostedOn,
+        DependsOn, ConnectsTo and types derived from them), as the nodes along
+        it, starting at the first in template order."""
+        graph = self._ordering_dependencies
+        found = []
+        for members in components_in_order(graph, self._index):
+            if len(members) == 1 and members[0] not in graph[members[0]]:
+                continue
+            found.append(cycle_through(graph, set(members), members[0]))
+        return found
 
     @cached_property
     def levels(self) -> dict[str, int]:
         """IM's contextualization depth of each node: 1 plus the deepest node it
-        reaches by a HostedOn, DependsOn or ConnectsTo (or derived) requirement."""
-        ordering = {name: [r.target for r in requirements if r.target is not None and self._orders(r)]
-                    for name, requirements in self.requirements.items()}
-        ordered, position = self._components
-        return order.levels(ordered, lambda n: ordering.get(n, ()), position)
+        reaches by a HostedOn, DependsOn or ConnectsTo (or derived) requirement.
+        Edges inside a cycle are ignored, so a cycle still gets levels."""
+        ordering = self._ordering_dependencies
+        component_of = {name: i for i, members in enumerate(self._components) for name in members}
+        level: dict[str, int] = {}
+        for members in self._components:
+            for name in members:
+                deepest = 0
+                for target in ordering.get(name, ()):
+                    if component_of.get(target) != component_of[name]:
+                        deepest = max(deepest, level.get(target, 0))
+                level[name] = deepest + 1
+        return level
 
-    def _orders(self, requirement: Requirement) -> bool:
-        types = self.types or TypeView(self.template.types)
-        return any(types.is_derived_from("relationship_types", requirement.relationship, base)
-                   for base in ORDERING_BASES)
+    @staticmethod
+    def _orders(requirement: Requirement) -> bool:
+        return requirement.kind in ORDERING_KINDS

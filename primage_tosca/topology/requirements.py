@@ -1,16 +1,23 @@
-"""Requirements as edges: the node each one targets, the relationship type
-(normalized to its full name) and the target's capability."""
+"""Requirements resolved: each assignment to the node template it targets,
+the target's capability and the relationship type (normalized to its full
+name), with what TOSCA asks of the match (3.7.3 and 3.8.2): the target's
+type, a capability of the asked type, the capability's valid source types,
+the relationship's valid target types and the requirement's occurrences."""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
-from .. import catalog
-from ..diagnostics import Diagnostic
-from ..imports.template import ServiceTemplate
-from .typeview import TypeView
-from .nodes import Operation, RawNode, merge_interfaces
+from ..diagnostics import Severity
+from ..render import NodeTemplate, Operation, RelationshipTemplate, RequirementAssignment
+from ..render.nodes import INTERFACE_ALIASES, interface_key, merge_operation
+from ..typesystem import Types
+from ..typesystem.definitions import operation_entries
+from ..typesystem.model import Type
+
+Report = Callable[..., None]
 
 # The normative relationship types, by the short name the graph reports as ``kind``.
 NORMATIVE = {
@@ -23,6 +30,7 @@ NORMATIVE = {
     "tosca.relationships.network.BindsTo": "BindsTo",
 }
 DEFAULT_RELATIONSHIP = "tosca.relationships.DependsOn"
+HOSTING = ("HostedOn", "BindsTo")
 
 
 @dataclass
@@ -40,135 +48,259 @@ class Requirement:
     template_name: str | None = None  # the relationship template used, if any
     artifacts: dict = field(default_factory=dict)  # artifacts of the relationship type
     target_path: tuple = ()  # where the target's name is written
+    relationship_type: Type | None = None
 
 
-def relationship_type_name(types: TypeView, name: Any) -> str | None:
-    """The full name of a relationship type: ``HostedOn``, ``tosca:HostedOn``
-    and ``tosca.relationships.HostedOn`` are one type; so are ``LinksTo`` and
-    ``tosca.relationships.network.LinksTo``."""
-    if not isinstance(name, str):
-        return None
-    found = types.find("relationship_types", name)
-    if found is None:
-        short = name.split(":", 1)[1] if name.startswith("tosca:") else name
-        found = types.find("relationship_types", "tosca.relationships.network." + short)
-    return found.name if found else name
-
-
-def kind_of(types: TypeView, name: str) -> str | None:
-    for typedef in types.ancestry("relationship_types", name):
-        if typedef.name in NORMATIVE:
-            return NORMATIVE[typedef.name]
+def kind_of(relationship: Type | None, name: str) -> str | None:
+    if relationship is not None:
+        for ancestor in relationship.ancestry:
+            if ancestor.name in NORMATIVE:
+                return NORMATIVE[ancestor.name]
     return NORMATIVE.get(name)
 
 
-class RequirementReader:
-    """Reads the requirements of every node; knows all nodes, so each lookup is O(1)."""
+class RequirementResolver:
+    """Resolves the requirements of every node; knows all nodes, so each lookup is O(1)."""
 
-    def __init__(self, template: ServiceTemplate, nodes: dict[str, RawNode], types: TypeView):
-        self.template = template
-        self.types = types
+    def __init__(self, nodes: dict[str, NodeTemplate], relationships: dict[str, RelationshipTemplate],
+                 types: Types, report: Report, document_of: Callable[[tuple], Any]):
         self.nodes = nodes
-        relationship_templates = template.section("topology_template", "relationship_templates")
-        self.relationship_templates = relationship_templates
-        self.diagnostics: list[Diagnostic] = []
+        self.relationships = relationships
+        self.types = types
+        self.report = report
+        self.document_of = document_of
+        self.unresolved: list[tuple[str, str, tuple, str]] = []  # (node, requirement, path, why) for compilers
 
-    def read(self, node: RawNode) -> list[Requirement]:
+    def resolve(self, node: NodeTemplate) -> list[Requirement]:
         found = []
-        items = node.template.get("requirements")
-        if not isinstance(items, list):
-            return found
-        for index, item in enumerate(items):
-            if not isinstance(item, dict) or len(item) != 1:
-                continue  # malformed: the structure checks report it
-            name, assignment = next(iter(item.items()))
-            requirement = self._one(node, str(name), assignment, index)
+        for assignment in node.requirements:
+            requirement = self._one(node, assignment)
             if requirement is not None:
                 found.append(requirement)
+        self._occurrences(node)
         return found
 
-    def _problem(self, rule: str, message: str, path: tuple, hint: str | None = None) -> None:
-        self.diagnostics.append(catalog.make(rule, message, self.template.locate(path), path, hint))
+    def _problem(self, rule: str, message: str, path: tuple, hint: str | None = None, **kwargs: Any) -> None:
+        self.report(rule, message, self.document_of(path), path, hint=hint, **kwargs)
 
-    def _one(self, node: RawNode, name: str, assignment: Any, index: int) -> Requirement | None:
-        path = node.path + ("requirements", index, name)
-        target = assignment.get("node") if isinstance(assignment, dict) else assignment
-        target_path = path + ("node",) if isinstance(assignment, dict) else path
-        if target is None or not isinstance(target, str):
-            self._problem("PT700", f"requirement {name!r} of {node.name!r} names no node template "
-                          "(a node filter or a type); the compiler cannot choose one", path,
-                          "name the node template that fulfils it with `node:`")
+    def _one(self, node: NodeTemplate, assignment: RequirementAssignment) -> Requirement | None:
+        name, path = assignment.name, assignment.path
+        target = assignment.node
+        if target is None:
+            self.unresolved.append((node.name, name, path, "names no node template (a node filter or a "
+                                    "capability only); the compiler cannot choose one"))
             return None
-        if target not in self.nodes:
-            if self.types.find("node_types", target) is not None:
-                self._problem("PT700", f"requirement {name!r} of {node.name!r} names the node type {target!r}; "
-                              "the compiler cannot choose a node template of that type", path,
-                              "name the node template that fulfils it")
-            else:
-                self._problem("PT320", f"requirement {name!r} of {node.name!r} names {target!r}, "
-                              "which is not a node template", target_path)
+        if not isinstance(target, str):
+            return None  # reported by render
+        target_node = self.nodes.get(target)
+        if target_node is None:
+            node_type = self.types.find("node_types", target)
+            if node_type is not None:
+                self.unresolved.append((node.name, name, path, f"names the node type {target!r}; the compiler "
+                                        "cannot choose a node template of that type"))
+                self._target_type(node, assignment, node_type, target, assignment.target_path)
+                return None
+            close = difflib.get_close_matches(target, list(self.nodes), n=1, cutoff=0.7)
+            self._problem("PT320", f"requirement {name!r} of {node.name!r} names {target!r}, which is not a "
+                          "node template", assignment.target_path,
+                          f"did you mean {close[0]!r}?" if close else "node templates: " + ", ".join(self.nodes))
             return None
-        definition = node.requirement_defs.get(name)
-        definition = definition if isinstance(definition, dict) else (
-            {"capability": definition} if isinstance(definition, str) else {})
-        requirement = Requirement(node.name, name, index, path, target, DEFAULT_RELATIONSHIP, None, None,
-                                  target_path=target_path)
-        written = assignment.get("relationship") if isinstance(assignment, dict) else None
-        self._relationship(requirement, written if written is not None else definition.get("relationship"),
-                           path + ("relationship",) if written is not None else ())
-        wanted = assignment.get("capability") if isinstance(assignment, dict) else None
-        requirement.capability = self._capability(self.nodes[target], wanted or definition.get("capability"))
+        self._target_type(node, assignment, target_node.type_def, target, assignment.target_path)
+        requirement = Requirement(node.name, name, assignment.index, path, target, DEFAULT_RELATIONSHIP, None, None,
+                                  target_path=assignment.target_path)
+        self._relationship(requirement, assignment)
+        requirement.capability = self._capability(node, assignment, target_node, requirement)
         return requirement
 
-    def _relationship(self, requirement: Requirement, written: Any, path: tuple) -> None:
-        """Fill the relationship's type, properties and interfaces from what the
-        requirement writes: a type name, a relationship template's name, or a
-        map with ``type``, ``properties`` and ``interfaces``."""
-        properties: dict = {}
-        interfaces_section: Any = None
-        type_name: Any = written
-        if isinstance(written, str) and isinstance(self.relationship_templates.get(written), dict):
-            rel_template = self.relationship_templates[written]
-            requirement.template_name = written
-            type_name = rel_template.get("type")
-            properties = rel_template.get("properties") if isinstance(rel_template.get("properties"), dict) else {}
-            interfaces_section = rel_template.get("interfaces")
-            path = ("topology_template", "relationship_templates", written)
-        elif isinstance(written, dict):
-            type_name = written.get("type")
-            properties = written.get("properties") if isinstance(written.get("properties"), dict) else {}
-            interfaces_section = written.get("interfaces")
-        full = relationship_type_name(self.types, type_name) or DEFAULT_RELATIONSHIP
-        requirement.relationship = full
-        requirement.kind = kind_of(self.types, full)
-        defaults = self.types.lookup_in_chain("relationship_types", full, "properties")
-        requirement.properties = {n: d["default"] for n, d in defaults.items()
-                                  if isinstance(d, dict) and "default" in d}
-        requirement.properties.update(properties)
-        requirement.interfaces = self._interfaces(full, interfaces_section, path)
-        for typedef in reversed(self.types.ancestry("relationship_types", full)):
-            artifacts = typedef.get("artifacts")
-            if isinstance(artifacts, dict):
-                requirement.artifacts.update({k: v for k, v in artifacts.items() if isinstance(v, dict)})
+    # -- the target ---------------------------------------------------------------------------
 
-    def _interfaces(self, type_name: str, written: Any, path: tuple) -> dict:
-        found: dict = {}
-        for typedef in reversed(self.types.ancestry("relationship_types", type_name)):
-            merge_interfaces(found, typedef.get("interfaces"), (), typedef.document)
-        if written is not None:
-            merge_interfaces(found, written, path + ("interfaces",) if path else (), self.template.document_of(path))
-        return found
+    def _target_type(self, node: NodeTemplate, assignment: RequirementAssignment, target_type: Type | None,
+                     target: str, path: tuple) -> None:
+        definition = assignment.definition
+        wanted = definition.node if definition is not None else None
+        if wanted is None or target_type is None or target_type.is_a(wanted):
+            return
+        self._problem("PT323", f"requirement {assignment.name!r} of {node.name!r} needs a {wanted.name}; "
+                      f"{target!r} is a {target_type.name}", path,
+                      f"target a node template of type {wanted.name} (or one derived from it)")
 
-    def _capability(self, target: RawNode, wanted: Any) -> str | None:
+    def _capability(self, node: NodeTemplate, assignment: RequirementAssignment, target: NodeTemplate,
+                    requirement: Requirement) -> str | None:
         """The target's capability: named outright, or the first whose type
         is (or derives from) the capability type asked for."""
+        definition = assignment.definition
+        wanted = assignment.capability if assignment.capability is not None else (
+            definition.capability_name if definition is not None else None)
         if not isinstance(wanted, str):
             return None
+        where = assignment.path + ("capability",) if assignment.capability is not None else assignment.target_path
         if wanted in target.capabilities:
-            return wanted
-        wanted_type = self.types.find("capability_types", wanted)
-        wanted_name = wanted_type.name if wanted_type else wanted
-        for name, capability in target.capabilities.items():
-            if capability.type and self.types.is_derived_from("capability_types", capability.type, wanted_name):
-                return name
-        return wanted_name
+            chosen = wanted
+        else:
+            wanted_type = self.types.find("capability_types", wanted)
+            chosen = next((cap_name for cap_name, cap in target.capabilities.items()
+                           if wanted_type is not None and cap.definition is not None and cap.definition.type
+                           is not None and cap.definition.type.is_a(wanted_type)), None)
+            if chosen is None:
+                if target.type_def is not None and (wanted_type is not None or assignment.capability is not None):
+                    self._no_capability(node, assignment, target, wanted, wanted_type, where)
+                return wanted_type.name if wanted_type is not None else wanted
+        self._sources(node, assignment, target, chosen, where)
+        self._targets(requirement, target, chosen, where)
+        return chosen
+
+    def _no_capability(self, node: NodeTemplate, assignment: RequirementAssignment, target: NodeTemplate,
+                       wanted: str, wanted_type: Type | None, where: tuple) -> None:
+        """PT324; a warning when the target offers a capability of a base of the
+        wanted type (a Docker application on a generic container runtime), which
+        tosca-parser and IM accept."""
+        offered = ", ".join(f"{n} ({c.type})" for n, c in target.capabilities.items()) or "none"
+        message = (f"requirement {assignment.name!r} of {node.name!r} needs a capability {wanted!r}; "
+                   f"{target.name!r} ({target.type}) offers none")
+        broader = wanted_type is not None and any(
+            c.definition is not None and c.definition.type is not None and wanted_type.is_a(c.definition.type)
+            for c in target.capabilities.values())
+        if broader:
+            self._problem("PT324", message + " (only a broader one, which IM accepts)", where,
+                          f"capabilities of {target.name!r}: {offered}", severity=Severity.WARNING)
+        else:
+            self._problem("PT324", message, where, f"capabilities of {target.name!r}: {offered}")
+
+    def _sources(self, node: NodeTemplate, assignment: RequirementAssignment, target: NodeTemplate, capability: str,
+                 where: tuple) -> None:
+        definition = target.capabilities[capability].definition
+        sources = definition.valid_source_types if definition is not None else None
+        if not sources or node.type_def is None:
+            return
+        if not any(node.type_def.is_a(self.types.find("node_types", s) or s) for s in sources):
+            self._problem("PT325", f"capability {capability!r} of {target.name!r} accepts requirements of "
+                          f"{', '.join(sources)} only; {node.name!r} is a {node.type}", where)
+
+    def _targets(self, requirement: Requirement, target: NodeTemplate, capability: str, where: tuple) -> None:
+        relationship = requirement.relationship_type
+        if relationship is None:
+            return
+        valid = next((t.raw["valid_target_types"] for t in relationship.ancestry
+                      if isinstance(t.raw.get("valid_target_types"), list)), None)
+        if not valid:
+            return
+        cap = target.capabilities[capability].definition
+        cap_type = cap.type if cap is not None else None
+        for name in valid:
+            accepted = self.types.find("capability_types", name) or self.types.find("node_types", name)
+            if accepted is None or (cap_type is not None and cap_type.is_a(accepted)) or (
+                    target.type_def is not None and target.type_def.is_a(accepted)):
+                return
+        if cap_type is None:
+            return
+        self._problem("PT326", f"relationship {relationship.name} targets {', '.join(map(str, valid))}; capability "
+                      f"{capability!r} of {target.name!r} is a {cap_type.name}", where)
+
+    # -- the relationship ---------------------------------------------------------------------------
+
+    def _relationship(self, requirement: Requirement, assignment: RequirementAssignment) -> None:
+        """The relationship's type, properties and interfaces: from what the
+        assignment writes (a type name, a relationship template's name, or
+        ``{type, properties, interfaces}``), else from the requirement's definition."""
+        definition = assignment.definition
+        written = assignment.relationship
+        path = assignment.path + ("relationship",)
+        properties: dict = {}
+        interfaces_written: Any = None
+        origin_path: tuple = path
+        if written is None:
+            type_name: Any = definition.relationship_name if definition is not None else None
+            relationship = definition.relationship if definition is not None else None
+            interfaces_written = definition.relationship_interfaces if definition is not None else None
+            origin_path = ()
+        elif isinstance(written, str) and written in self.relationships:
+            template = self.relationships[written]
+            requirement.template_name = written
+            type_name, relationship = template.type, template.type_def
+            properties = dict(template.properties)
+            requirement.properties = properties
+            requirement.interfaces = template.interfaces
+            self._finish(requirement, relationship, type_name)
+            return
+        else:
+            type_name = written.get("type") if isinstance(written, dict) else written
+            relationship = self.types.find("relationship_types", type_name)
+            if isinstance(written, dict):
+                properties = written.get("properties") if isinstance(written.get("properties"), dict) else {}
+                interfaces_written = written.get("interfaces")
+            if relationship is None and isinstance(type_name, str):
+                where = path + ("type",) if isinstance(written, dict) else path
+                hint = self.types.system.suggestion("relationship_types", type_name)
+                if self.relationships:
+                    hint += "; relationship templates: " + ", ".join(self.relationships)
+                self._problem("PT312", f"{type_name!r} is neither a relationship template nor a relationship type",
+                              where, hint)
+        defaults = self.types.definitions.properties(relationship) if relationship is not None else {}
+        requirement.properties = {n: d.default for n, d in defaults.items() if d.has_default}
+        requirement.properties.update(properties)
+        requirement.interfaces = self._interfaces(relationship, interfaces_written, origin_path)
+        self._finish(requirement, relationship, type_name)
+
+    def _finish(self, requirement: Requirement, relationship: Type | None, type_name: Any) -> None:
+        full = relationship.name if relationship is not None else (
+            type_name if isinstance(type_name, str) else DEFAULT_RELATIONSHIP)
+        requirement.relationship = full
+        requirement.relationship_type = relationship
+        requirement.kind = kind_of(relationship, full)
+        if relationship is not None:
+            requirement.artifacts = {k: v for k, v in self.types.definitions.artifacts(relationship).items()
+                                     if isinstance(v, dict)}
+
+    def _interfaces(self, relationship: Type | None, written: Any, path: tuple) -> dict:
+        found: dict[str, dict[str, Operation]] = {}
+        if relationship is not None:
+            for name, definition in self.types.definitions.interfaces(relationship).items():
+                found[interface_key(name, definition)] = {
+                    op: Operation(o.implementation, dict(o.inputs), (), o.document)
+                    for op, o in definition.operations.items() if o.implementation is not None or o.inputs}
+        if isinstance(written, dict):
+            origin = self.document_of(path) if path else None
+            for name, raw in written.items():
+                if not isinstance(name, str):
+                    continue
+                table = found.setdefault(INTERFACE_ALIASES.get(name, name), {})
+                shared = raw.get("inputs") if isinstance(raw, dict) and isinstance(raw.get("inputs"), dict) else {}
+                for op_name, op_raw, op_path, _n in operation_entries(raw, path + ("interfaces", name) if path else ()):
+                    table[op_name] = merge_operation(table.get(op_name), op_raw, op_path if path else (), origin,
+                                                     shared)
+        return found
+
+    # -- occurrences --------------------------------------------------------------------------------
+
+    def _occurrences(self, node: NodeTemplate) -> None:
+        """Each requirement assigned as often as its definition allows. An
+        upper bound counts only when the definition writes it: TOSCA's
+        default is one, but tosca-parser (and so IM) reads it as unbounded."""
+        if node.type_def is None:
+            return
+        counts: dict[str, int] = {}
+        for assignment in node.requirements:
+            counts[assignment.name] = counts.get(assignment.name, 0) + 1
+        for name, definition in node.requirement_defs.items():
+            count = counts.get(name, 0)
+            low, high = definition.occurrences
+            if count < low:
+                self._too_few(node, name, count, low)
+            elif count > high and definition.occurrences_written:
+                where = next(a.path for a in node.requirements if a.name == name)
+                self._problem("PT327", f"requirement {name!r} of {node.name!r} is assigned {count} times; its "
+                              f"definition allows at most {high:g}", where)
+
+    def _too_few(self, node: NodeTemplate, name: str, count: int, low: int) -> None:
+        hosted = name == "host" and any(
+            a.definition is not None and a.definition.relationship is not None and
+            kind_of(a.definition.relationship, "") in HOSTING for a in node.requirements if a.name != name)
+        message = (f"node template {node.name!r} ({node.type}) needs requirement {name!r} "
+                   f"{low} time{'s' if low > 1 else ''}; it is assigned {count}")
+        if hosted:  # INDIGO's types host some nodes through a requirement of another name: IM deploys them
+            self._problem("PT327", message + "; another hosting requirement places the node, which IM accepts",
+                          node.path, "assign `host` too if other processors must read the template",
+                          severity=Severity.WARNING)
+            return
+        self._problem("PT327", message, node.path + ("requirements",) if node.requirements else node.path,
+                      f"add `- {name}: NODE_TEMPLATE` under requirements")

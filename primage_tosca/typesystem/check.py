@@ -15,6 +15,7 @@ from .namespace import UNKNOWN_RULE, TypeSystem
 from .values import ValueChecker
 
 Report = Callable[..., None]
+_SINGULAR = {"properties": "property", "attributes": "attribute"}
 
 
 class TypeChecker:
@@ -59,7 +60,7 @@ class TypeChecker:
                 self._schema_keys(raw, found, path)
             definition = merged.get(name)
             if definition is not None:
-                self.default(definition, f"default of {section[:-1]} {name!r}")
+                self.default(definition, f"default of {_SINGULAR[section]} {name!r}")
 
     def _schema_keys(self, raw: dict, found: Type, path: tuple) -> None:
         for key in ("entry_schema", "key_schema"):

@@ -215,11 +215,11 @@ class Definitions:
                 and not captype.is_a(inherited.type):
             report("PT340", f"capability {name!r} changes its type from {inherited.type.name} to {captype.name}, "
                    "which does not derive from it", document, path + ("type",))
-        properties = dict(self.properties(captype)) if captype is not None else {}
-        attributes = dict(self.attributes(captype)) if captype is not None else {}
-        if inherited is not None:
-            properties.update(inherited.properties)
-            attributes.update(inherited.attributes)
+        properties = dict(inherited.properties) if inherited is not None else {}
+        attributes = dict(inherited.attributes) if inherited is not None else {}
+        if captype is not None and (inherited is None or captype is not inherited.type):
+            properties.update(self.properties(captype))  # a narrower type brings its own definitions
+            attributes.update(self.attributes(captype))
         self._refine_into(properties, raw.get("properties"), document, path + ("properties",), report)
         self._refine_into(attributes, raw.get("attributes"), document, path + ("attributes",), report, "attributes")
         sources = raw.get("valid_source_types")

@@ -6,7 +6,7 @@ import difflib
 from typing import Any, Callable
 
 from ..diagnostics import Severity
-from .grammar import LEGACY_TOP_LEVEL, grammar_for, shape_ok
+from .grammar import LEGACY_TOP_LEVEL, grammar_for, is_call_1, shape_ok
 from .primitives import type_word
 from ..versions import V1, V2_0, Version
 
@@ -31,7 +31,7 @@ def check_keys(construct: str, mapping: Any, version: Version, document: Any, pa
             _unknown(construct, key, table, version, document, where, report)
         elif not entry.in_version(version):
             _other_version(construct, key, entry, version, document, where, report)
-        elif value is not None and not shape_ok(entry.shape, value):
+        elif value is not None and not shape_ok(entry.shape, value) and not is_call_1(value):
             report("PT306", f"{key!r} must be a {entry.shape.replace('|', ' or a ')}, not "
                    f"{type_word(value)}", document, where)
     for key, entry in table.items():

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..versions import Version
+from .primitives import PRIMITIVES
 
 # The sections of a service template that define types, and the word for one of each.
 KINDS = ("artifact_types", "data_types", "capability_types", "interface_types", "relationship_types",
@@ -37,7 +38,7 @@ class Type:
     kind: str
     name: str  # the full name it is known by (a namespace prefix included)
     raw: dict  # the definition as written ({} when it is not a mapping)
-    document: Any = None  # the Document it is written in (None for primitives)
+    document: Any = field(default=None, repr=False)  # the Document it is written in (None for primitives)
     path: tuple = ()
     version: Version | None = None
     builtin: bool = False  # a primitive or a type of a packaged profile
@@ -78,9 +79,18 @@ class Type:
     @property
     def root_primitive(self) -> str | None:
         """For a data type, the primitive it derives from (None for a complex type)."""
+        found = self.memo.get("primitive", False)
+        if found is False:
+            found = self.memo["primitive"] = self._root_primitive()
+        return found
+
+    def _root_primitive(self) -> str | None:
         for ancestor in self.ancestry:
             if ancestor.primitive is not None:
                 return ancestor.primitive
+            written = ancestor.raw.get("type")
+            if ancestor.kind == "data_types" and isinstance(written, str) and written in PRIMITIVES:
+                return written  # tosca-parser's spelling: derived from tosca.datatypes.Root, with `type:`
         return None
 
     @property
@@ -105,7 +115,7 @@ class Constraint:
     operator: str
     argument: Any
     comparable: Any
-    document: Any = None
+    document: Any = field(default=None, repr=False)
     path: tuple = ()
 
 
@@ -137,8 +147,8 @@ class PropertyDef:
     default: Any = None
     status: str | None = None
     description: str | None = None
-    raw: dict = field(default_factory=dict)
-    document: Any = None
+    raw: dict = field(default_factory=dict, repr=False)
+    document: Any = field(default=None, repr=False)
     path: tuple = ()
     owner: Type | None = None
 
@@ -152,7 +162,7 @@ class CapabilityDef:
     attributes: dict[str, PropertyDef]
     valid_source_types: tuple[str, ...] | None  # None: any source
     occurrences: tuple[int, float]
-    document: Any = None
+    document: Any = field(default=None, repr=False)
     path: tuple = ()
     description: str | None = None
 
@@ -169,7 +179,7 @@ class RequirementDef:
     relationship_interfaces: dict
     occurrences: tuple[int, float]
     occurrences_written: bool
-    document: Any = None
+    document: Any = field(default=None, repr=False)
     path: tuple = ()
     description: str | None = None
 
@@ -181,7 +191,7 @@ class OperationDef:
     inputs: dict  # name -> PropertyDef (a definition) or a value (an assignment in a type)
     outputs: dict
     description: str | None = None
-    document: Any = None
+    document: Any = field(default=None, repr=False)
     path: tuple = ()
     notification: bool = False
 
@@ -193,7 +203,7 @@ class InterfaceDef:
     type_name: Any
     inputs: dict
     operations: dict[str, OperationDef]
-    document: Any = None
+    document: Any = field(default=None, repr=False)
     path: tuple = ()
 
 

@@ -36,10 +36,18 @@ class ValueChecker:
         self.is_call = is_call
 
     def check(self, value: Any, schema: Schema | None, document: Any, path: tuple, label: str,
-              note: str = "") -> bool:
+              note: str = "", severity: Any = None) -> bool:
         """Report every problem of ``value``; True when it has none. ``note``
-        is added to each message (the input a value came from, say)."""
-        return self._check(value, schema, document, path, label, note, None, 0)
+        is added to each message (the input a value came from, say);
+        ``severity`` overrides the rules' own (a warning for a value a function gave)."""
+        if severity is None:
+            return self._check(value, schema, document, path, label, note, None, 0)
+        report = self.report
+        self.report = lambda *args, **kwargs: report(*args, **{**kwargs, "severity": severity})
+        try:
+            return self._check(value, schema, document, path, label, note, None, 0)
+        finally:
+            self.report = report
 
     def _check(self, value: Any, schema: Schema | None, document: Any, path: tuple, label: str, note: str,
                family: str | None, depth: int) -> bool:

@@ -41,7 +41,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ...diagnostics import Diagnostic
-from ...imports.template import ServiceTemplate
+from ...topology.model import Topology
 from ..base import check
 from .copies import Frozen, FrozenDocument, imported_documents, plain_copy, prepare
 from .findings import (OWN_RULES, RELAXED_HINT, TOSCAPARSER_RULES, clean_message, crash, dedupe,
@@ -58,19 +58,19 @@ __all__ = [
 ]
 
 
-@check("PT800", "PT801", "PT900", needs_types=True)
-def toscaparser(template: ServiceTemplate) -> Iterator[Diagnostic]:
-    """tosca-parser's verdict on the template, each finding placed."""
-    if not isinstance(template.data, dict):
-        return
+@check("PT800", "PT801", "PT900", optional=True)
+def toscaparser(topology: Topology) -> Iterator[Diagnostic]:
+    """tosca-parser's verdict on the template, each finding placed (opt-in:
+    ``--toscaparser``, or ``checks: [toscaparser]`` in the config file)."""
+    template = topology.template
     prepared = prepare(template)
     outcome = run_toscaparser(prepared, template.options.inputs)
     imported = imported_documents(template)
     names = {real_path: document.file for real_path, document in imported.items()}
-    locator = Locator(template, imported)
+    locator = Locator(template, imported, topology.types)
     texts = [exception_text(exc) for exc in outcome.findings]
     places = borrow_scalar_unit_places(texts, [find_place(locator, text) for text in texts])
     for exc, text, place in zip(outcome.findings, texts, places):
-        yield finding(template, exc, text, place, names)
+        yield finding(topology, exc, text, place, names)
     if outcome.crash is not None:
-        yield crash(template, outcome.crash)
+        yield crash(topology, outcome.crash)

@@ -10,8 +10,7 @@ from typing import Any, Iterable
 
 from ... import catalog
 from ...diagnostics import Diagnostic
-from ...model.requirements import relationship_of, requirement_definitions
-from ...imports.template import ServiceTemplate
+from ...topology.model import Topology
 from ..base import report
 from .places import Place
 from .runner import NotServed
@@ -53,31 +52,26 @@ HOSTED_ON = "tosca.relationships.HostedOn"
 _OCCURRENCES = re.compile(r'^Relationship "host" in template "(?P<node>[^"]*)" has a wrong number of occurrences')
 
 
-def relaxation(template: ServiceTemplate, text: str) -> str | None:
+def relaxation(topology: Topology, text: str) -> str | None:
     """Why IM accepts what tosca-parser rejects in ``text``, or None when the
     finding stands. Each case is listed in docs/relaxations.md."""
     match = _OCCURRENCES.match(text)
     if match:
-        return hosted_elsewhere(template, match["node"])
+        return hosted_elsewhere(topology, match["node"])
     return None
 
 
-def hosted_elsewhere(template: ServiceTemplate, name: str) -> str | None:
+def hosted_elsewhere(topology: Topology, name: str) -> str | None:
     """A node with no ``host`` requirement at all that is hosted through
     another requirement: IM finds a node's Compute by following any
     relationship derived from HostedOn, not only ``host``."""
-    node = template.node_templates.get(name)
-    if not isinstance(node, dict):
-        return None
-    assignments = _requirements(node)
-    if any(requirement == "host" for requirement, _ in assignments):
+    node = topology.raw.get(name)
+    if node is None or any(a.name == "host" for a in node.requirements):
         return None  # host given more often than allowed: a real error
-    definitions = requirement_definitions(template, node)
-    for requirement, assignment in assignments:
-        relationship = relationship_of(template, assignment, definitions.get(requirement))
-        if relationship and template.types.is_derived_from("relationship_types", relationship, HOSTED_ON):
-            return (f'IM\'s converter finds the host of "{name}" along its "{requirement}" requirement '
-                    f"({relationship}): it follows any HostedOn relationship, not only 'host'")
+    for requirement in topology.requirements.get(name, ()):
+        if requirement.kind == "HostedOn":
+            return (f'IM\'s converter finds the host of "{name}" along its "{requirement.name}" requirement '
+                    f"({requirement.relationship}): it follows any HostedOn relationship, not only 'host'")
     return None
 
 
@@ -100,26 +94,26 @@ INTERNAL_HINT = ("tosca-parser crashed instead of reporting a problem; the templ
                  "nearby (a list written as a mapping, a mapping as a string), but this is a bug to report")
 
 
-def finding(template: ServiceTemplate, exc: BaseException, text: str, place: Place,
+def finding(topology: Topology, exc: BaseException, text: str, place: Place,
             names: dict[str, str]) -> Diagnostic:
     """One collected exception as a diagnostic at ``place``."""
     message = clean_message(exc, names)
-    reason = relaxation(template, text)
+    reason = relaxation(topology, text)
     rule = "PT800"
     hint = None
     if reason:
         rule, message = "PT801", f"{message} ({reason})"
         hint = RELAXED_HINT
     if place.document is None:
-        return report(template, rule, message, place.path, key=place.key, hint=hint)
+        return report(topology, rule, message, place.path, key=place.key, hint=hint)
     return catalog.make(rule, message, place.document.locate(place.path, place.key), place.path, hint)
 
 
-def crash(template: ServiceTemplate, exc: BaseException) -> Diagnostic:
+def crash(topology: Topology, exc: BaseException) -> Diagnostic:
     where = _raised_at(exc)
     message = f"tosca-parser failed: {exc.__class__.__name__}: {exc}" + (f" (at {where})" if where else "")
     hint = INTERNAL_HINT if not isinstance(exc, NotServed) else "this is a bug in primage_tosca; please report it"
-    return report(template, "PT900", message, (), hint=hint)
+    return report(topology, "PT900", message, (), hint=hint)
 
 
 def _raised_at(exc: BaseException) -> str | None:

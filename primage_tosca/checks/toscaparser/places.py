@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterator
 
 from ...imports.template import ServiceTemplate
 from ...source.document import Document
+from ...typesystem.model import KINDS
 
 _QUOTED = re.compile(r'"([^"]*)"')
 
@@ -26,8 +27,9 @@ class Locator:
     """Finds the place a tosca-parser message is about, by its shape first and
     by the names it quotes after that."""
 
-    def __init__(self, template: ServiceTemplate, imported: dict[str, Document]):
+    def __init__(self, template: ServiceTemplate, imported: dict[str, Document], types: Any = None):
         self.template = template
+        self.types = types
         self.data = template.data if isinstance(template.data, dict) else {}
         self.imported = imported  # absolute path -> document
 
@@ -67,7 +69,8 @@ class Locator:
         return None
 
     def type_definition(self, name: str) -> Place | None:
-        found = self.template.types.find_any(name)
+        found = next((t for kind in KINDS if self.types is not None
+                      for t in [self.types.find(kind, name)] if t is not None), None)
         if found is None or found.document is None:
             return None
         if found.document is self.template.sources.root or found.document is self.template.document:

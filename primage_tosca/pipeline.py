@@ -1,0 +1,101 @@
+"""The phases of reading one template, in order, each on the last one's product:
+
+    read      YAML with a position for every key and value     source/
+    imports   imports, fragments, each file's TOSCA dialect     imports/
+    types     types linked, definitions merged and checked      typesystem/
+    render    templates with defaults and values checked        render/
+    topology  requirements resolved, functions evaluated        topology/
+    checks    the rules that look at the whole topology         checks/
+
+One collector gathers every finding. A phase whose input is broken (a file
+that is not a TOSCA mapping, an import that could not be read) stops the run
+there and says why, once. Each product is kept, so a compiler emits from the
+very topology the checks saw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from . import catalog
+from .checks import run_checks
+from .diagnostics import Collector, Diagnostic
+from .imports.template import LoadOptions, ServiceTemplate, load_template
+from .render import Rendered, render
+from .topology.build import build_topology
+from .topology.model import Topology
+from .typesystem import Types, build_types
+
+
+@dataclass
+class Compilation:
+    """Each phase's product for one template, and every finding."""
+
+    file: str
+    template: ServiceTemplate | None = None
+    types: Types | None = None
+    rendered: Rendered | None = None
+    topology: Topology | None = None
+    collector: Collector = field(default_factory=Collector)
+    stopped_at: str | None = None  # the phase that could not go on
+    findings: list[Diagnostic] | None = None  # the collector's, once the user's rule settings are applied
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.findings if self.findings is not None else self.collector.sorted()
+
+    @property
+    def ok(self) -> bool:
+        return self.stopped_at is None and not self.collector.has_errors()
+
+
+def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None) -> Compilation:
+    """Every phase on one template. ``checks`` names the optional checks to
+    run besides the default ones (``toscaparser``); None runs no checks at all
+    (a compiler that only needs the topology)."""
+    result = Compilation(path)
+    template = result.template = load_template(path, options)
+    result.collector.extend(template.diagnostics)
+    if not template.readable:
+        result.stopped_at = "read"
+        return result
+    if not template.complete:
+        result.collector.add(catalog.make(
+            "PT302", "type checks were skipped because an import or parent could not be loaded", template.locate(()),
+            hint="fix the import above (or pass --import-map / --online); the rest of the template is checked then"))
+        result.stopped_at = "imports"
+        return result
+    phase = "types"
+    try:
+        result.types = build_types(template, result.collector)
+        phase = "render"
+        result.rendered = render(template, result.types, result.collector)
+        phase = "topology"
+        result.topology = build_topology(result.rendered, result.collector)
+        if checks is not None:
+            phase = "checks"
+            run_checks(result.topology, result.collector, set(checks))
+    except RecursionError as exc:
+        _internal(result, phase, exc)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours must not end the run with a traceback
+        _internal(result, phase, exc)
+    if result.topology is not None:
+        result.topology.diagnostics = result.collector.sorted()
+    return result
+
+
+def _internal(result: Compilation, phase: str, exc: BaseException) -> None:
+    result.stopped_at = phase
+    where = result.template.locate(()) if result.template is not None else catalog.Location(result.file)
+    result.collector.add(catalog.make(
+        "PT900", f"the {phase} phase failed: {exc.__class__.__name__}: {exc}", where,
+        hint="this is a bug in primage_tosca; please report it with the template"))
+
+
+def empty_topology(result: Compilation) -> Topology:
+    """The topology of a template whose reading stopped: no nodes, every finding."""
+    topology = Topology(template=result.template, rendered=Rendered(result.template, result.types),
+                        types=result.types)
+    topology.diagnostics = result.collector.sorted()
+    return topology

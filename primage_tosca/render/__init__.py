@@ -1,0 +1,128 @@
+"""The render phase: the topology template's entities with their types'
+definitions merged in, every written value checked against its type, and
+every function call checked as written. Nothing is evaluated or resolved
+yet: the topology phase does that on what this phase produces.
+
+    rendered = render(template, types, collector)
+    rendered.nodes["server"].properties      # defaults, then the template's values
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..catalog import Reporter
+from ..imports.template import ServiceTemplate
+from ..typesystem import Types
+from ..typesystem.keynames import check_keys
+from .functions import Call, CallChecker, calls_in
+from .nodes import NODE_TEMPLATES, Capability, NodeRenderer, NodeTemplate, Operation, RequirementAssignment
+from .sections import (MISSING, Group, InputParameter, PolicyTemplate, RelationshipTemplate, SectionRenderer,
+                       policy_items)
+
+TOPOLOGY = ("topology_template",)
+
+
+@dataclass
+class Rendered:
+    """The render phase's product for one template."""
+
+    template: ServiceTemplate
+    types: Types
+    inputs: dict[str, InputParameter] = field(default_factory=dict)
+    nodes: dict[str, NodeTemplate] = field(default_factory=dict)
+    relationships: dict[str, RelationshipTemplate] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+    policies: list[PolicyTemplate] = field(default_factory=list)
+    outputs: dict[str, dict] = field(default_factory=dict)
+    input_reads: list[tuple[Any, tuple]] = field(default_factory=list)  # (input name, where it is named)
+    calls: list[Call] = field(default_factory=list)
+
+
+def render(template: ServiceTemplate, types: Types, collector: Any) -> Rendered:
+    """Render a readable template whose types are built."""
+    report = Reporter(collector)
+    document_of = template.document_of
+    check_keys("service_template", template.data, types.version, template.document, (), report)
+    topology = template.data.get("topology_template")
+    rendered = Rendered(template, types)
+    if topology is None:
+        return rendered
+    if not check_keys("topology_template", topology, types.version, document_of(TOPOLOGY), TOPOLOGY, report):
+        report("PT306", "topology_template must be a map of its sections", template.document, TOPOLOGY)
+        return rendered
+    nodes = NodeRenderer(types, report, document_of)
+    sections = SectionRenderer(types, report, document_of, nodes)
+    rendered.inputs = sections.inputs(_section(topology, "inputs"), template.options.inputs)
+    rendered.nodes = render_nodes(nodes, _section(topology, "node_templates"), report, document_of)
+    rendered.relationships = sections.relationship_templates(_section(topology, "relationship_templates"))
+    rendered.groups = sections.groups(_section(topology, "groups"), rendered.nodes)
+    rendered.policies = sections.policies(topology.get("policies"), rendered.nodes, rendered.groups)
+    rendered.outputs = sections.outputs(_section(topology, "outputs"))
+    sections.substitution(topology.get("substitution_mappings"), rendered.nodes, rendered.inputs)
+    sections.workflows(_section(topology, "workflows"), rendered.nodes, rendered.groups)
+    check_calls(rendered, topology, report)
+    return rendered
+
+
+def _section(topology: dict, name: str) -> dict:
+    value = topology.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def render_nodes(renderer: NodeRenderer, section: dict, report: Reporter, document_of) -> dict[str, NodeTemplate]:
+    found: dict[str, NodeTemplate] = {}
+    for index, (name, raw) in enumerate(section.items()):
+        if not isinstance(name, str):
+            continue
+        path = NODE_TEMPLATES + (name,)
+        if not isinstance(raw, dict):
+            report("PT306", f"node template {name!r} must be a map with `type`", document_of(path), path)
+            raw = {}
+        found[name] = renderer.render(name, index, copied(name, raw, section, report, document_of), raw)
+    return found
+
+
+def copied(name: str, raw: dict, section: dict, report: Reporter, document_of) -> dict:
+    """A node template's definition once ``copy`` (TOSCA 1.2) is applied: the
+    source template's keynames, overridden by the copy's own."""
+    source_name = raw.get("copy")
+    if source_name is None:
+        return raw
+    path = NODE_TEMPLATES + (name, "copy")
+    source = section.get(source_name) if isinstance(source_name, str) else None
+    if not isinstance(source, dict):
+        close = difflib.get_close_matches(str(source_name), [str(n) for n in section], n=1, cutoff=0.7)
+        report("PT332", f"node template {name!r} copies {source_name!r}, which is not a node template",
+               document_of(path), path, hint=f"did you mean {close[0]!r}?" if close else None)
+        return {k: v for k, v in raw.items() if k != "copy"}
+    if source_name == name or "copy" in source:
+        report("PT332", f"node template {name!r} copies {source_name!r}, which is "
+               + ("itself" if source_name == name else "a copy too; copy its source instead"), document_of(path), path)
+    merged = {k: v for k, v in source.items() if k != "copy"}
+    merged.update({k: v for k, v in raw.items() if k != "copy"})
+    return merged
+
+
+def check_calls(rendered: Rendered, topology: dict, report: Reporter) -> None:
+    """Every call in the topology template, as written; then the inputs they read."""
+    template = rendered.template
+    checker = CallChecker(rendered.inputs, report, template.document_of,
+                          lambda name: rendered.types.find("node_types", name) is not None)
+    for call in calls_in(topology, TOPOLOGY, rendered.types.is_call):
+        rendered.calls.append(call)
+        checker.check(call)
+    rendered.input_reads = checker.reads
+    declared = list(rendered.inputs)
+    for name, path in checker.reads:
+        if isinstance(name, str) and name not in rendered.inputs and path[1] != "inputs":
+            close = difflib.get_close_matches(name, declared, n=1, cutoff=0.7)
+            report("PT400", f"get_input names input {name!r}, which is not declared", template.document_of(path),
+                   path, hint=f"did you mean {close[0]!r}?" if close else
+                   ("declared inputs: " + ", ".join(declared) if declared else "the template declares no inputs"))
+
+
+__all__ = ["MISSING", "Capability", "Group", "InputParameter", "NodeTemplate", "Operation", "PolicyTemplate",
+           "RelationshipTemplate", "Rendered", "RequirementAssignment", "policy_items", "render"]

@@ -1,0 +1,183 @@
+"""Function calls as written (TOSCA 1.3, section 4): each call's arity and
+argument shapes, the entity keywords it may use where it is written, and the
+inputs it reads. What a call refers to (a node's property, a requirement's
+target) is checked by the topology phase, which resolves it.
+
+One walk of the topology template finds every call with its path; the path
+tells the context: a node template, a relationship, an output, a group or a policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from ..typesystem.grammar import FUNCTIONS_1
+
+Report = Callable[..., None]
+KEYWORDS = ("SELF", "SOURCE", "TARGET", "HOST")
+TOPOLOGY = "topology_template"
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: Any
+    path: tuple  # of the map holding the call
+
+    @property
+    def args_path(self) -> tuple:
+        return self.path + (self.name,)
+
+
+def calls_in(value: Any, path: tuple, is_call: Callable[[Any], bool]) -> Iterator[Call]:
+    """Every call in ``value``, outermost first, arguments included (a
+    get_input inside a concat). Iterative: deep values cannot exhaust the stack."""
+    stack = [(value, path)]
+    while stack:
+        current, where = stack.pop()
+        if isinstance(current, dict):
+            if is_call(current):
+                name = next(iter(current))
+                yield Call(name, current[name], where)
+            items: Any = current.items()
+        elif isinstance(current, list):
+            items = enumerate(current)
+        else:
+            continue
+        stack.extend([(v, where + (k,)) for k, v in items if isinstance(v, (dict, list))][::-1])
+
+
+def context_of(path: tuple) -> str:
+    """Where a call is written: 'node', 'relationship', 'output', 'group',
+    'policy', 'input' or 'other'."""
+    if len(path) < 2 or path[0] != TOPOLOGY:
+        return "other"
+    section = path[1]
+    if section == "node_templates":
+        return "relationship" if len(path) > 6 and path[3] == "requirements" and path[6] == "relationship" else "node"
+    return {"relationship_templates": "relationship", "outputs": "output", "groups": "group",
+            "policies": "policy", "inputs": "input"}.get(section, "other")
+
+
+class CallChecker:
+    """Checks calls for one template; ``inputs`` are the declared input names."""
+
+    def __init__(self, inputs: dict, report: Report, document_of: Callable[[tuple], Any], has_node_type):
+        self.inputs = inputs
+        self.report = report
+        self.document_of = document_of
+        self.has_node_type = has_node_type
+        self.reads: list[tuple[Any, tuple]] = []  # (input name, path of the name) for every get_input
+
+    def check(self, call: Call) -> None:
+        checker = getattr(self, "_" + call.name, None)
+        if checker is not None:
+            checker(call, call.args, context_of(call.path))
+
+    def _problem(self, call: Call, message: str, where: tuple = (), rule: str = "PT420", hint: str | None = None):
+        path = call.args_path + where
+        self.report(rule, f"{call.name}: {message}", self.document_of(path), path, hint=hint)
+
+    def _entity(self, call: Call, entity: Any, context: str, allowed: tuple = KEYWORDS) -> None:
+        if not isinstance(entity, str):
+            self._problem(call, "the first argument names a node template or SELF, SOURCE, TARGET, HOST", (0,))
+            return
+        if entity not in KEYWORDS:
+            return
+        if entity not in allowed:
+            self._problem(call, f"{entity} cannot be used with {call.name}", (0,), "PT421")
+        elif context == "output":
+            self._problem(call, f"{entity} means nothing in an output: name a node template", (0,), "PT421")
+        elif entity in ("SOURCE", "TARGET") and context != "relationship":
+            self._problem(call, f"{entity} is only defined in a relationship", (0,), "PT421")
+        elif entity == "HOST" and context not in ("node", "other"):
+            self._problem(call, "HOST is only defined for a node template", (0,), "PT421")
+
+    # -- one method per function -------------------------------------------------------------
+
+    def _get_input(self, call: Call, args: Any, context: str) -> None:
+        if isinstance(args, list):
+            if not args or not isinstance(args[0], str):
+                self._problem(call, "expects an input name, optionally followed by keys and indexes")
+                return
+            if not all(isinstance(a, (str, int)) and not isinstance(a, bool) for a in args[1:]):
+                self._problem(call, "keys and indexes after the input name are strings and integers")
+            name, where = args[0], call.args_path + (0,)
+        elif isinstance(args, str):
+            name, where = args, call.args_path
+        else:
+            self._problem(call, "expects an input name")
+            return
+        self.reads.append((name, where))
+
+    def _properties_like(self, call: Call, args: Any, context: str) -> None:
+        if not isinstance(args, list) or len(args) < 2:
+            self._problem(call, "expects [entity, optional capability or requirement, name, optional keys...]",
+                          hint=f"e.g. {{ {call.name}: [ SELF, port ] }}")
+            return
+        self._entity(call, args[0], context)
+        for index, part in enumerate(args[1:], start=1):
+            if isinstance(part, bool) or not isinstance(part, (str, int)):
+                self._problem(call, "names and keys after the entity are strings (or integer indexes)", (index,))
+                return
+
+    _get_property = _properties_like
+    _get_attribute = _properties_like
+
+    def _get_operation_output(self, call: Call, args: Any, context: str) -> None:
+        if not isinstance(args, list) or len(args) != 4 or not all(isinstance(a, str) for a in args):
+            self._problem(call, "expects [entity, interface, operation, output name]")
+            return
+        self._entity(call, args[0], context, ("SELF", "SOURCE", "TARGET"))
+
+    def _get_nodes_of_type(self, call: Call, args: Any, context: str) -> None:
+        name = args[0] if isinstance(args, list) and len(args) == 1 else args
+        if not isinstance(name, str):
+            self._problem(call, "expects a node type name")
+        elif not self.has_node_type(name):
+            self._problem(call, f"{name!r} is not a known node type", rule="PT422")
+
+    def _get_artifact(self, call: Call, args: Any, context: str) -> None:
+        if not isinstance(args, list) or not 2 <= len(args) <= 4:
+            self._problem(call, "expects [entity, artifact name, optional location, optional remove]")
+            return
+        self._entity(call, args[0], context, ("SELF", "SOURCE", "TARGET", "HOST"))
+        if not isinstance(args[1], str):
+            self._problem(call, "the artifact name is a string", (1,))
+        if len(args) == 4 and not isinstance(args[3], bool):
+            self._problem(call, "remove is true or false", (3,))
+
+    def _concat(self, call: Call, args: Any, context: str) -> None:
+        if not isinstance(args, list) or not args:
+            self._problem(call, "expects a list of one or more values to join")
+            return
+        for index, part in enumerate(args):
+            if isinstance(part, (list, dict)) and not _is_any_call(part):
+                self._problem(call, "each value is a string, a number or a function", (index,))
+
+    def _join(self, call: Call, args: Any, context: str) -> None:
+        if not isinstance(args, list) or not 1 <= len(args) <= 2:
+            self._problem(call, "expects [list of values, optional delimiter]")
+            return
+        if not isinstance(args[0], list) and not _is_any_call(args[0]):
+            self._problem(call, "the first argument is a list of values", (0,))
+        if len(args) == 2 and not isinstance(args[1], str) and not _is_any_call(args[1]):
+            self._problem(call, "the delimiter is a string", (1,))
+
+    def _token(self, call: Call, args: Any, context: str) -> None:
+        if not isinstance(args, list) or len(args) != 3:
+            self._problem(call, "expects [string, separator characters, index]")
+            return
+        subject, separators, index = args
+        if not isinstance(subject, str) and not _is_any_call(subject):
+            self._problem(call, "the first argument is a string or a function giving one", (0,))
+        if not isinstance(separators, str) or not separators:
+            self._problem(call, "the separator is a non-empty string", (1,))
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            if not _is_any_call(index):
+                self._problem(call, "the index is a non-negative integer", (2,))
+
+
+def _is_any_call(value: Any) -> bool:
+    return type(value) is dict and len(value) == 1 and next(iter(value)) in FUNCTIONS_1

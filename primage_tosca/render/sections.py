@@ -1,0 +1,354 @@
+"""The sections of a topology template besides node templates, rendered:
+inputs (with supplied values), outputs, relationship templates, groups,
+policies, substitution mappings and workflows (TOSCA 1.3, 3.9)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..typesystem import Types
+from ..typesystem.keynames import check_keys
+from ..typesystem.model import PropertyDef, Type
+from .nodes import NodeRenderer, NodeTemplate, Operation
+
+Report = Callable[..., None]
+TOPOLOGY = ("topology_template",)
+INPUTS = TOPOLOGY + ("inputs",)
+MISSING = object()
+ACTIVITIES = frozenset({"delegate", "set_state", "call_operation", "inline"})
+
+
+@dataclass
+class InputParameter:
+    name: str
+    definition: PropertyDef | None
+    path: tuple
+    document: Any
+    supplied: bool = False
+    value: Any = MISSING  # the supplied value, else the default, else MISSING
+
+
+@dataclass
+class RelationshipTemplate:
+    name: str
+    type: str | None
+    type_def: Type | None
+    properties: dict
+    written: set
+    interfaces: dict[str, dict[str, Operation]]
+    path: tuple
+    raw: dict
+
+
+@dataclass
+class Group:
+    name: str
+    type: str | None
+    type_def: Type | None
+    members: list[str]
+    properties: dict
+    path: tuple
+
+
+@dataclass
+class PolicyTemplate:
+    name: str
+    type: str | None
+    type_def: Type | None
+    targets: list[str]  # as written: node templates and groups
+    properties: dict  # defaults, then the written values (unevaluated)
+    written: set
+    path: tuple
+    raw: dict = field(default_factory=dict)
+
+
+class SectionRenderer:
+    def __init__(self, types: Types, report: Report, document_of: Callable[[tuple], Any], nodes: NodeRenderer):
+        self.types = types
+        self.report = report
+        self.document_of = document_of
+        self.nodes = nodes
+        self.version = types.version
+
+    def _keys(self, construct: str, raw: Any, path: tuple, **kwargs: Any) -> bool:
+        return check_keys(construct, raw, self.version, self.document_of(path), path, self.report, **kwargs)
+
+    def _typed(self, kind: str, rule: str, written: Any, path: tuple) -> Type | None:
+        if not isinstance(written, str):
+            return None
+        found = self.types.find(kind, written)
+        if found is None:
+            self.report(rule, f"unknown {kind[:-6].replace('_', ' ')} type {written!r}", self.document_of(path),
+                        path + ("type",), hint=self.types.system.suggestion(kind, written))
+        return found
+
+    # -- inputs -------------------------------------------------------------------------------------
+
+    def inputs(self, section: dict, supplied: dict | None) -> dict[str, InputParameter]:
+        found: dict[str, InputParameter] = {}
+        definitions = self.types.definitions
+        for name, raw in section.items():
+            if not isinstance(name, str):
+                continue
+            path = INPUTS + (name,)
+            document = self.document_of(path)
+            if isinstance(raw, dict):
+                self._keys("parameter_definition", raw, path)
+            definition = definitions.property_def(name, raw if isinstance(raw, dict) else {}, document, path,
+                                                  None, self.report, None, "inputs") if isinstance(raw, dict) else None
+            if not isinstance(raw, dict):
+                self.report("PT306", f"input {name!r} must be a definition (a map with `type`)", document, path)
+            parameter = InputParameter(name, definition, path, document)
+            if definition is not None and definition.has_default and definition.default is not None:
+                self.types.values.check(definition.default, definition.schema, document, path + ("default",),
+                                        f"default of input {name!r}")
+                parameter.value = definition.default
+            if supplied is not None and name in supplied:
+                parameter.supplied, parameter.value = True, supplied[name]
+                if definition is not None:
+                    self.types.values.check(supplied[name], definition.schema, document, path,
+                                            f"supplied value of input {name!r}")
+            found[name] = parameter
+        if supplied is not None:
+            self._supplied(found, supplied)
+        return found
+
+    def _supplied(self, found: dict[str, InputParameter], supplied: dict) -> None:
+        """PT401 and PT403: only when values were supplied, since a template is
+        normally validated before anyone picks its inputs."""
+        document = self.document_of(INPUTS)
+        for name, parameter in found.items():
+            definition = parameter.definition
+            if not parameter.supplied and (definition is None or definition.required) and (
+                    definition is None or not definition.has_default or definition.default is None):
+                self.report("PT401", f"required input {name!r} has no default and was not supplied",
+                            parameter.document, parameter.path, key=True,
+                            hint=f"supply it with -i {name}=VALUE or in an --inputs file")
+        for name in supplied:
+            if name not in found:
+                close = difflib.get_close_matches(str(name), list(found), n=1, cutoff=0.7)
+                self.report("PT403", f"supplied input {name!r} is not declared by the template", document, INPUTS,
+                            key=True, hint=f"did you mean {close[0]!r}?" if close else
+                            "declared inputs: " + (", ".join(found) or "none"))
+
+    # -- outputs ------------------------------------------------------------------------------------
+
+    def outputs(self, section: dict) -> dict[str, dict]:
+        found = {}
+        for name, raw in section.items():
+            path = TOPOLOGY + ("outputs", name)
+            if not isinstance(raw, dict):
+                self.report("PT306", f"output {name!r} must be a map with `value`", self.document_of(path), path)
+                continue
+            self._keys("parameter_definition", raw, path)
+            if "value" not in raw:
+                self.report("PT305", f"output {name!r} needs 'value'", self.document_of(path), path, key=True)
+            if raw.get("type") is not None:
+                self.types.definitions.find_data_type(raw["type"], self.document_of(path), path + ("type",),
+                                                      self.report)
+            found[name] = raw
+        return found
+
+    # -- relationship templates ------------------------------------------------------------------------
+
+    def relationship_templates(self, section: dict) -> dict[str, RelationshipTemplate]:
+        found = {}
+        for name, raw in section.items():
+            path = TOPOLOGY + ("relationship_templates", name)
+            document = self.document_of(path)
+            if not self._keys("relationship_template", raw, path):
+                self.report("PT306", f"relationship template {name!r} must be a map", document, path)
+                continue
+            typedef = self._typed("relationship_types", "PT312", raw.get("type"), path)
+            definitions = self.types.definitions.properties(typedef) if typedef else {}
+            properties, written = self.nodes.assign(definitions, raw.get("properties"), document,
+                                                    path + ("properties",), f"relationship template {name!r}: property",
+                                                    typedef)
+            interfaces = self.nodes.interfaces(typedef, raw.get("interfaces"), document, path,
+                                               f"relationship template {name!r}")
+            found[name] = RelationshipTemplate(name, typedef.name if typedef else raw.get("type"), typedef,
+                                               properties, written, interfaces, path, raw)
+        return found
+
+    # -- groups and policies ----------------------------------------------------------------------------
+
+    def groups(self, section: dict, nodes: dict[str, NodeTemplate]) -> dict[str, Group]:
+        found = {}
+        for name, raw in section.items():
+            path = TOPOLOGY + ("groups", name)
+            document = self.document_of(path)
+            if not self._keys("group", raw, path):
+                self.report("PT306", f"group {name!r} must be a map", document, path)
+                continue
+            typedef = self._typed("group_types", "PT316", raw.get("type"), path)
+            members = [m for m in raw.get("members") or [] if isinstance(m, str)] \
+                if isinstance(raw.get("members"), list) else []
+            allowed = _type_list(typedef, "members")
+            for index, member in enumerate(raw.get("members") or [] if isinstance(raw.get("members"), list) else []):
+                self._member(member, nodes, allowed, document, path + ("members", index), f"group {name!r}",
+                             section)
+            definitions = self.types.definitions.properties(typedef) if typedef else {}
+            properties, _ = self.nodes.assign(definitions, raw.get("properties"), document, path + ("properties",),
+                                              f"group {name!r}: property", typedef)
+            found[name] = Group(name, typedef.name if typedef else raw.get("type"), typedef, members, properties, path)
+        return found
+
+    def _member(self, member: Any, nodes: dict[str, NodeTemplate], allowed: list[str] | None, document: Any,
+                path: tuple, owner: str, groups: dict, what: str = "member") -> None:
+        if not isinstance(member, str):
+            self.report("PT306", f"a {what} is a node template's name", document, path)
+            return
+        node = nodes.get(member)
+        if node is None and member not in groups:
+            close = difflib.get_close_matches(member, list(nodes), n=1, cutoff=0.7)
+            self.report("PT333", f"{owner} names {what} {member!r}, which is not a node template"
+                        + (" or group" if what == "target" else ""), document, path,
+                        hint=f"did you mean {close[0]!r}?" if close else None)
+            return
+        if node is not None and allowed and node.type_def is not None and \
+                not any(node.type_def.is_a(self._resolve(t)) for t in allowed):
+            self.report("PT333", f"{owner}: {what} {member!r} is a {node.type}, not one of "
+                        f"{', '.join(allowed)}", document, path)
+
+    def _resolve(self, name: str) -> Type | str:
+        return self.types.find("node_types", name) or self.types.find("group_types", name) or name
+
+    def policies(self, section: Any, nodes: dict[str, NodeTemplate], groups: dict[str, Group]) -> list[PolicyTemplate]:
+        found = []
+        for name, raw, path in policy_items(section):
+            document = self.document_of(path)
+            if not self._keys("policy", raw, path):
+                self.report("PT306", f"policy {name!r} must be a map", document, path)
+                continue
+            typedef = self._typed("policy_types", "PT317", raw.get("type"), path)
+            allowed = _type_list(typedef, "targets")
+            targets = raw.get("targets") if isinstance(raw.get("targets"), list) else []
+            for index, target in enumerate(targets):
+                self._member(target, nodes, allowed, document, path + ("targets", index), f"policy {name!r}",
+                             groups, "target")
+            triggers = raw.get("triggers")
+            if isinstance(triggers, dict):
+                for trigger, body in triggers.items():
+                    self._keys("trigger", body, path + ("triggers", trigger))
+            definitions = self.types.definitions.properties(typedef) if typedef else {}
+            properties, written = self.nodes.assign(definitions, raw.get("properties"), document,
+                                                    path + ("properties",), f"policy {name!r}: property", typedef)
+            found.append(PolicyTemplate(name, typedef.name if typedef else raw.get("type"), typedef,
+                                        [t for t in targets if isinstance(t, str)], properties, written, path, raw))
+        if section is not None and not isinstance(section, (list, dict)):
+            path = TOPOLOGY + ("policies",)
+            self.report("PT306", "policies must be a list of one-name maps", self.document_of(path), path)
+        return found
+
+    # -- substitution mappings and workflows ------------------------------------------------------------------
+
+    def substitution(self, raw: Any, nodes: dict[str, NodeTemplate], inputs: dict) -> None:
+        path = TOPOLOGY + ("substitution_mappings",)
+        if raw is None:
+            return
+        document = self.document_of(path)
+        if not self._keys("substitution_mappings", raw, path):
+            self.report("PT306", "substitution_mappings must be a map", document, path)
+            return
+        node_type = None
+        if isinstance(raw.get("node_type"), str):
+            node_type = self.types.find("node_types", raw["node_type"])
+            if node_type is None:
+                self.report("PT310", f"unknown node type {raw['node_type']!r}", document, path + ("node_type",),
+                            hint=self.types.system.suggestion("node_types", raw["node_type"]))
+        for section, kind in (("capabilities", "capability"), ("requirements", "requirement")):
+            mapping = raw.get(section)
+            if isinstance(mapping, dict):
+                for name, target in mapping.items():
+                    self._mapped(name, target, kind, node_type, nodes, document, path + (section, name))
+        properties = raw.get("properties")
+        if isinstance(properties, dict) and node_type is not None:
+            known = self.types.definitions.properties(node_type)
+            for name, target in properties.items():
+                where = path + ("properties", name)
+                if name not in known:
+                    self.report("PT334", f"substitution maps property {name!r}, which {node_type.name} does not "
+                                "define", document, where, key=True)
+                elif isinstance(target, list) and target and isinstance(target[0], str) and len(target) == 1 \
+                        and target[0] not in inputs:
+                    self.report("PT334", f"property {name!r} is mapped to input {target[0]!r}, which is not declared",
+                                document, where)
+
+    def _mapped(self, name: Any, target: Any, kind: str, node_type: Type | None, nodes: dict[str, NodeTemplate],
+                document: Any, path: tuple) -> None:
+        if node_type is not None:
+            owned = (self.types.definitions.capabilities(node_type) if kind == "capability"
+                     else self.types.definitions.requirements(node_type))
+            if name not in owned:
+                self.report("PT334", f"substitution maps {kind} {name!r}, which {node_type.name} does not define",
+                            document, path, key=True)
+        if not (isinstance(target, list) and len(target) == 2 and all(isinstance(t, str) for t in target)):
+            self.report("PT334", f"a mapped {kind} is [node template, {kind} name]", document, path)
+            return
+        node = nodes.get(target[0])
+        if node is None:
+            self.report("PT334", f"{target[0]!r} is not a node template", document, path + (0,))
+            return
+        names = node.capabilities if kind == "capability" else node.requirement_defs
+        if node.type_def is not None and target[1] not in names:
+            self.report("PT334", f"node template {target[0]!r} has no {kind} {target[1]!r}", document, path + (1,))
+
+    def workflows(self, section: dict, nodes: dict[str, NodeTemplate], groups: dict) -> None:
+        for name, raw in section.items():
+            path = TOPOLOGY + ("workflows", name)
+            document = self.document_of(path)
+            if not self._keys("workflow", raw, path):
+                self.report("PT306", f"workflow {name!r} must be a map", document, path)
+                continue
+            steps = raw.get("steps") if isinstance(raw.get("steps"), dict) else {}
+            for step, body in steps.items():
+                self._step(step, body, steps, nodes, groups, document, path + ("steps", step))
+
+    def _step(self, name: Any, body: Any, steps: dict, nodes: dict, groups: dict, document: Any, path: tuple) -> None:
+        if not self._keys("workflow_step", body, path):
+            self.report("PT335", f"workflow step {name!r} must be a map with target and activities", document, path)
+            return
+        target = body.get("target")
+        if isinstance(target, str) and target not in nodes and target not in groups:
+            self.report("PT335", f"step {name!r} targets {target!r}, which is not a node template or group",
+                        document, path + ("target",))
+        for key in ("on_success", "on_failure"):
+            following = body.get(key)
+            for index, other in enumerate(following if isinstance(following, list) else [following]):
+                if isinstance(other, str) and other not in steps:
+                    where = path + (key, index) if isinstance(following, list) else path + (key,)
+                    self.report("PT335", f"{key} names step {other!r}, which the workflow does not have", document,
+                                where)
+        activities = body.get("activities")
+        for index, activity in enumerate(activities if isinstance(activities, list) else []):
+            if not isinstance(activity, dict) or len(activity) != 1 or next(iter(activity)) not in ACTIVITIES:
+                self.report("PT335", "an activity is one of " + ", ".join(sorted(ACTIVITIES)), document,
+                            path + ("activities", index))
+
+
+def policy_items(section: Any) -> list[tuple[str, Any, tuple]]:
+    """Policies are a list of one-name maps (or, loosely, a map)."""
+    base = TOPOLOGY + ("policies",)
+    found = []
+    if isinstance(section, list):
+        for index, item in enumerate(section):
+            if isinstance(item, dict) and len(item) == 1:
+                name, definition = next(iter(item.items()))
+                found.append((str(name), definition, base + (index, name)))
+    elif isinstance(section, dict):
+        for name, definition in section.items():
+            found.append((str(name), definition, base + (name,)))
+    return found
+
+
+def _type_list(typedef: Type | None, key: str) -> list[str] | None:
+    """``members`` of a group type or ``targets`` of a policy type, inherited."""
+    if typedef is None:
+        return None
+    for ancestor in typedef.ancestry:
+        value = ancestor.raw.get(key)
+        if isinstance(value, list):
+            return [v for v in value if isinstance(v, str)]
+    return None
