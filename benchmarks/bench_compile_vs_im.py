@@ -383,7 +383,7 @@ def run(config: Config) -> Result:
         result.skipped = (f"IM's converter is not installed: run `{eq.IM_VENV_SCRIPT}` in the repository root "
                           f"(or set {eq.IM_PYTHON_ENV} to the python of a venv with im==2.0.0)")
         return result
-    paths = eq.templates()
+    paths = eq.templates(folder=eq.EXAMPLES)  # the INDIGO examples: templates written elsewhere
     inputs = [eq.placeholder_inputs(path) for path in paths]
     sides: dict[str, Side] = {}
     with eq.LocalMirror() as mirror:

@@ -1,4 +1,5 @@
-"""Compare our TOSCA-to-RADL compiler with IM's own converter, template by template.
+"""Compare our TOSCA-to-RADL compiler with IM's own converter, template by template:
+the INDIGO examples, and this project's fixtures for what they do not show (IM_FIXTURES).
 
 IM (the Infrastructure Manager, GPL-3.0) is a separate program here: it lives
 in its own venv (``bash tools/im_venv.sh`` makes ``.venv-im``) and
@@ -63,6 +64,12 @@ EXAMPLES = CORPUS / "indigo-tosca-types" / "examples"
 TYPE_LIBRARIES = CORPUS / "type-libraries"
 IMPORT_MAP = TYPE_LIBRARIES / "import-map.json"
 DOC = ROOT / "docs" / "im-differences.md"
+FIXTURES = ROOT / "tests" / "fixtures" / "compile"
+# This project's templates for what IM maps and no INDIGO example shows
+# (functions on OSCAR and standalone, pods' environment and ports, empty
+# volumes); they import the grycap type library by URL, as its users do.
+IM_FIXTURES = ("block_storage_zero.yaml", "container_env.yaml", "container_ports.yaml", "faas_oscar.yaml",
+               "faas_standalone.yaml")
 IM_CONVERT = ROOT / "tools" / "im_convert.py"
 IM_VENV_SCRIPT = "bash tools/im_venv.sh"
 IM_PYTHON_ENV = "PRIMAGE_TOSCA_IM_PYTHON"
@@ -559,13 +566,22 @@ class _Counter:
 # The whole corpus
 
 
-def templates(only: Iterable[str] | None = None, folder: Path = EXAMPLES) -> list[Path]:
-    paths = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+def templates(only: Iterable[str] | None = None, folder: Path | None = None) -> list[Path]:
+    """The templates of ``folder``; by default the INDIGO examples and then
+    this project's fixtures in IM_FIXTURES."""
+    if folder is None:
+        paths = [*_yaml_files(EXAMPLES), *(FIXTURES / name for name in IM_FIXTURES)]
+    else:
+        paths = _yaml_files(folder)
     if only:
         patterns = list(only)
         paths = [p for p in paths
                  if any(fnmatch.fnmatch(p.name, pat) or fnmatch.fnmatch(p.stem, pat) for pat in patterns)]
     return paths
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
 
 
 def compare_corpus(paths: Sequence[Path] | None = None, ours: Compiler | str | None = None,
@@ -700,7 +716,8 @@ def stale(differences: Sequence[Difference], rows: Sequence[KnownDifference]) ->
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Compare our RADL with IM's converter on the INDIGO examples and print the differences.")
+        description="Compare our RADL with IM's converter on the INDIGO examples (and the fixtures in IM_FIXTURES) "
+                    "and print the differences.")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="only templates whose file name or stem matches (glob; repeatable)")
     parser.add_argument("--stand-in", choices=["im"],

@@ -256,14 +256,14 @@ def test_container_applications_become_pods_as_im_writes_them():
     assert features(radl, "web-app") == {
         "disk.0.image.url": "= docker://registry.example.org/lab/web:1.2",
         "disk.1.content": "= [web]\nport = 8080\n", "disk.1.mount_path": "= /etc/web/settings.ini",
-        "command": "= python -m http.server 8080", "environment.variables": '= MODE=production,HOSTS="a,b"',
+        "command": "= ['python', '-m', 'http.server', '8080']", "environment.variables": '= MODE=production,HOSTS="a,b"',
         "cpu.count": "= 2", "memory.size": "= 1073741824B", "net_interface.0.connection": "= web-app_pub",
         "disk.2.size": "= 5000000000B", "disk.2.mount_path": "= /srv/data", "disk.3.mount_path": "= /var/cache",
     }
     published = radl.get_network_by_id("web-app_pub")
     assert published.isPublic() and published.getValue("outports") == "30080/tcp-8080/tcp"
     exposed = radl.get_network_by_id("worker_priv")
-    assert not exposed.isPublic() and exposed.getValue("outports") == "0/tcp-9000/tcp"
+    assert not exposed.isPublic() and exposed.getValue("outports") == "9000/tcp-9000/tcp"  # as IM reads exposed ports
     assert [(c.name, c.recipes) for c in radl.configures] == [("web-app", None), ("worker", None)]
     steps = {item.system: item.num for item in radl.contextualize.items.values()}
     assert steps == {"worker": 2, "web-app": 3}  # after its runtime, and the worker it depends on
@@ -360,6 +360,162 @@ def test_a_configuration_file_is_read_like_a_playbook(tmp_path, also_missing):
         return
     assert compiled.ok, compiled.diagnostics
     assert features(parsed(compiled.text), "app")["disk.1.content"] == "= level = debug\n"
+
+
+# -- what IM writes for the grycap types (the same fixtures are compared with IM: test_im_equivalence) ----
+
+def grycap(name: str, **kwargs):
+    """A fixture importing the grycap type library, served from the corpus."""
+    kwargs.setdefault("use_config", False)
+    return compile_results(COMPILE / name, import_map=IMPORT_MAP, **kwargs)[0]
+
+
+def grycap_template(tmp_path, nodes: str, inputs: str = "") -> str:
+    text = ("tosca_definitions_version: tosca_simple_yaml_1_0\nimports:\n"
+            "  - https://raw.githubusercontent.com/grycap/tosca/main/custom_types.yaml\ntopology_template:\n")
+    if inputs:
+        text += "  inputs:\n" + textwrap.indent(textwrap.dedent(inputs), "    ")
+    text += "  node_templates:\n" + textwrap.indent(textwrap.dedent(nodes), "    ")
+    path = tmp_path / "t.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def grycap_result(path: str, tmp_path):
+    return compile_results(path, import_map=IMPORT_MAP, roots=[str(tmp_path)], use_config=False)[0]
+
+
+@needs_corpus()
+def test_a_block_storage_of_size_zero_is_no_disk():
+    compiled = grycap("block_storage_zero.yaml")
+    assert compiled.ok and compiled.diagnostics == [], compiled.diagnostics
+    server = features(parsed(compiled.text), "server")
+    assert {k: v for k, v in server.items() if k.startswith("disk.") and not k.startswith("disk.0.")} == {
+        "disk.1.size": "= 20000000000B", "disk.1.device": "= vdc", "disk.1.mount_path": "= /data",
+        "disk.1.fstype": "= ext4"}  # the empty volume takes no number, as in IM
+
+
+@needs_corpus()
+def test_a_pod_command_list_and_environment_functions_as_im_writes_them():
+    compiled = grycap("container_env.yaml")
+    assert compiled.ok and compiled.diagnostics == [], compiled.diagnostics
+    radl = parsed(compiled.text)
+    web = radl.get_system_by_name("web")
+    assert web.getValue("command") == ["gunicorn", "-b", "0.0.0.0:8000", "app:main"]  # a list, not one string
+    assert web.getValue("environment.variables") == (
+        'DB_URL=mysql://root@db:3306/app,DB_PASSWORD=not-a-real-password,WORKERS="2,4"')
+    frontend = radl.get_system_by_name("frontend")
+    assert frontend.getValue("command") == ["nginx", "-g", "daemon off;"]
+    assert frontend.getValue("environment.variables") == "API=https://web.example.org"  # its DNS name
+
+
+@needs_corpus()
+def test_pod_ports_and_dns_name_as_im_writes_them():
+    compiled = grycap("container_ports.yaml")
+    assert compiled.ok and compiled.diagnostics == [], compiled.diagnostics
+    radl = parsed(compiled.text)
+    portal = features(radl, "portal")
+    assert (portal["net_interface.0.dns_name"], portal["net_interface.0.dns.0.name"]) == (
+        "= portal.example.org", "= portal.example.org")
+    assert portal["disk.1.mount_path"] == "= /scratch" and "disk.1.size" not in portal  # a size of 0: none asked
+    # published: only a target leaves the node port to Kubernetes (0), as IM writes it
+    assert radl.get_network_by_id("portal_pub").getValue("outports") == "0/tcp-8080/tcp,30053/udp-5353/udp"
+    # exposed: a port given on one side only is the same on the other
+    assert radl.get_network_by_id("cache_priv").getValue("outports") == "6379/tcp-6379/tcp,16379/tcp-16379/tcp"
+
+
+@needs_corpus()
+def test_pod_environment_values_known_only_at_run_time_are_left_out_one_by_one(tmp_path):
+    image = "{ file: app, type: tosca.artifacts.Deployment.Image.Container.Docker }"
+    path = grycap_template(tmp_path, f"""\
+        vm:
+          type: tosca.nodes.indigo.Compute
+        app:
+          type: tosca.nodes.Container.Application.Docker
+          properties:
+            environment:
+              KEPT: plain
+              VM_IP: {{ get_attribute: [ vm, private_address ] }}
+              ALL: {{ get_attribute: [ other, endpoints ] }}
+              PUBLIC: {{ get_attribute: [ other, endpoints, 0 ] }}
+              MISSING: {{ get_attribute: [ other, endpoints, 5 ] }}
+              OWN: {{ concat: [ {{ get_attribute: [ SELF, endpoints, 0 ] }}, "/x" ] }}
+          artifacts:
+            image: {image}
+          requirements:
+            - host: app_runtime
+        app_runtime:
+          type: tosca.nodes.Container.Runtime.Docker
+          capabilities:
+            host:
+              properties:
+                expose_ports: [ {{ target: 9000 }} ]
+        other:
+          type: tosca.nodes.Container.Application.Docker
+          artifacts:
+            image: {image}
+          requirements:
+            - host: other_runtime
+        other_runtime:
+          type: tosca.nodes.Container.Runtime.Docker
+          capabilities:
+            host:
+              properties:
+                publish_ports: [ {{ target: 80 }} ]
+        """)
+    compiled = grycap_result(path, tmp_path)
+    assert compiled.ok, compiled.diagnostics
+    assert parsed(compiled.text).get_system_by_name("app").getValue("environment.variables") == (
+        "KEPT=plain,OWN=app:9000/x")
+    left_out = [d.message.split(" of ")[0] for d in compiled.diagnostics if d.rule == "PT700"]
+    assert left_out == [f"environment variable {v!r}" for v in ("VM_IP", "ALL", "PUBLIC", "MISSING")]
+    assert all(d.line > 8 for d in compiled.diagnostics)  # each where its variable is written
+
+
+@pytest.mark.parametrize("image", ["ost://[zz/img", "[zz/img"])  # the second a Docker image: docker://[zz/img
+@needs_corpus()
+def test_a_malformed_image_url_is_a_located_error(tmp_path, image):
+    path = grycap_template(tmp_path, f"""\
+        server:
+          type: tosca.nodes.indigo.Compute
+          capabilities:
+            os:
+              properties:
+                image: "{image}"
+        """)
+    compiled = grycap_result(path, tmp_path)
+    assert compiled.text is None
+    assert [(d.rule, d.line, d.column, "is not a valid URL" in d.message) for d in compiled.errors] == [
+        ("PT702", 11, 20, True)]  # at the value
+
+
+def test_malformed_repository_and_implementation_urls_are_located_errors(tmp_path):
+    path = tmp_path / "urls.yaml"
+    path.write_text(textwrap.dedent("""\
+        tosca_definitions_version: tosca_simple_yaml_1_0
+        repositories:
+          broken: { url: "https://[registry/lab" }
+        topology_template:
+          node_templates:
+            server:
+              type: tosca.nodes.Compute
+            app:
+              type: tosca.nodes.SoftwareComponent
+              requirements:
+                - host: server
+              interfaces:
+                Standard:
+                  create:
+                    implementation: "https://[zz/install.yml"
+            pod:
+              type: tosca.nodes.Container.Application.Docker
+              artifacts:
+                image: { file: nginx, type: tosca.artifacts.Deployment.Image.Container.Docker, repository: broken }
+        """), encoding="utf-8")
+    compiled = compile_results(str(path), roots=[str(tmp_path)], use_config=False, validate=False)[0]
+    assert compiled.text is None
+    assert [(d.rule, d.line) for d in compiled.errors] == [("PT702", 15), ("PT702", 17)]
+    assert all("not a valid URL" in d.message or "malformed URL" in d.message for d in compiled.errors)
 
 
 # -- refusals ---------------------------------------------------------------------------------------

@@ -53,6 +53,9 @@ def emit_ec3(topology: Topology, playbooks: PlaybookSource | None = None, contex
     for name in kinds.pop("container"):  # an EC3 cluster is VMs; its applications come later (--to k8s)
         em.unmapped(f"{name!r} is a container application; an EC3 cluster template holds only its VMs",
                     topology.raw[name].path, "compile it with --to k8s")
+    for name in kinds.pop("faas"):
+        em.unmapped(f"{name!r} is a serverless function; an EC3 cluster template holds only its VMs",
+                    topology.raw[name].path, "compile it with --to radl")
     build_machines(em, kinds)
     complete_networks(em)
     if em.diagnostics.has_errors():

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
 from ..imports.policy import ImportPolicy, is_url, resolve_local_path
+from .urls import url_problem
 
 # IM reads a relative implementation from its own copy of this repository.
 IM_ARTIFACTS_URL = "https://raw.githubusercontent.com/grycap/tosca/main/artifacts/"
@@ -37,9 +38,16 @@ class PlaybookSource:
     def read(self, reference: str, origin_file: str | None, origin_url: str | None) -> Fetched:
         """The text ``reference`` names, written in a file read from
         ``origin_file`` (standing for ``origin_url`` when fetched by URL)."""
+        problem = url_problem(reference)
+        if problem:  # urllib would raise on it (an unclosed '[' in the host)
+            return Fetched(None, reference, f"{reference!r} is not a valid URL ({problem})", "fix the URL")
         key = (reference, origin_file if not is_url(reference) else None, origin_url)
         if key not in self._cache:
-            self._cache[key] = self._read(reference, origin_file, origin_url)
+            try:
+                self._cache[key] = self._read(reference, origin_file, origin_url)
+            except ValueError as exc:  # joined with the origin's URL, it may still be malformed
+                self._cache[key] = Fetched(None, reference, f"{reference!r} is not a valid URL ({exc})",
+                                           "fix the URL")
         return self._cache[key]
 
     def _read(self, reference: str, origin_file: str | None, origin_url: str | None) -> Fetched:

@@ -18,9 +18,11 @@ from ..diagnostics import Diagnostic
 from ..topology import COMPUTE, Topology
 from .playbooks import PlaybookSource
 from .radl_configure import build_configures
-from .radl_container import CONTAINER, build_container, volume_names
+from .radl_container import build_container, volume_names
+from .radl_container_env import CONTAINER
 from .radl_context import BLOCK_STORAGE, NETWORK, PORT, UNMAPPED_NODES, Emission, referenced_properties
 from .radl_deploy import build_deploys
+from .radl_faas import FAAS, add_registrations, build_function, oscar_cluster
 from .radl_network import (
     attach_networks, build_network, complete_networks, is_public, ports_by_compute, split_private_networks)
 from .radl_system import build_system
@@ -49,6 +51,7 @@ def build_machines(em: Emission, kinds: dict) -> dict:
         em.systems[name] = system
         em.doc.systems.append(system)
     _build_pods(em, kinds.get("container", []), referenced)
+    _build_functions(em, kinds.get("faas", []))
     build_configures(em, kinds["runs"])
     return referenced
 
@@ -57,17 +60,33 @@ def _build_pods(em: Emission, containers: list[str], referenced: dict[str, set[s
     """The systems of container applications (``em.pods``: node -> system name)."""
     for name in containers:
         system = build_container(em, name, referenced)
-        if system is None:
+        if system is not None and _add_system(em, name, system, "container application"):
+            em.pods[name] = system.name
+
+
+def _build_functions(em: Emission, functions: list[str]) -> None:
+    """FaaS functions: registered on an OSCAR cluster this template deploys
+    (``em.registered``), else systems of their own (``em.functions``)."""
+    for name in functions:
+        cluster = oscar_cluster(em, name)
+        if cluster is not None:
+            em.registered[name] = cluster
             continue
-        problem = check_identifier(system.name)
-        if problem or system.name in em.systems:
-            em.error(f"container application {name!r} cannot be a RADL system named {system.name!r}: "
-                     f"{problem or 'another system has that name'}", em.topology.raw[name].path,
-                     "rename the node template")
-            continue
-        em.systems[system.name] = system
-        em.doc.systems.append(system)
-        em.pods[name] = system.name
+        system = build_function(em, name)
+        if _add_system(em, name, system, "function"):
+            em.functions[name] = system.name
+
+
+def _add_system(em: Emission, name: str, system: Block, what: str) -> bool:
+    problem = check_identifier(system.name)
+    if problem or system.name in em.systems:
+        em.error(f"{what} {name!r} cannot be a RADL system named {system.name!r}: "
+                 f"{problem or 'another system has that name'}", em.topology.raw[name].path,
+                 "rename the node template")
+        return False
+    em.systems[system.name] = system
+    em.doc.systems.append(system)
+    return True
 
 
 def emit_radl(topology: Topology, playbooks: PlaybookSource | None = None, contextualize: bool = True,
@@ -81,7 +100,8 @@ def emit_radl(topology: Topology, playbooks: PlaybookSource | None = None, conte
     _description(em)
     referenced = build_machines(em, kinds)
     report_unmapped(em, kinds["runs"], referenced)
-    deployed = build_deploys(em, kinds["compute"], list(em.pods))
+    deployed = build_deploys(em, kinds["compute"], list(em.single_systems), list(em.registered))
+    add_registrations(em)
     deployed_set = set(deployed)
     split_private_networks(em, [n for n in kinds["compute"] if n in deployed_set])
     complete_networks(em)
@@ -90,13 +110,15 @@ def emit_radl(topology: Topology, playbooks: PlaybookSource | None = None, conte
 
 def classify(em: Emission) -> dict[str, list[str]]:
     """Node names by what they become, each list in template order."""
-    kinds: dict[str, list[str]] = {"network": [], "compute": [], "runs": [], "container": []}
+    kinds: dict[str, list[str]] = {"network": [], "compute": [], "runs": [], "container": [], "faas": []}
     storage: list[str] = []
     for name in em.topology.nodes:
         if em.is_a(name, NETWORK):
             kinds["network"].append(name)
         elif em.is_a(name, CONTAINER):
             kinds["container"].append(name)
+        elif em.is_a(name, FAAS):
+            kinds["faas"].append(name)
         elif em.is_a(name, PORT):
             continue  # read with the Compute it binds
         elif em.is_a(name, *BLOCK_STORAGE):

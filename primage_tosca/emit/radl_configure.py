@@ -14,7 +14,6 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
@@ -23,6 +22,7 @@ from .radl_context import Emission, repository_url
 from .radl_jinja import ansible_value
 from .radl_steps import STEPS, Step, node_steps
 from .radl_text import Configure, ContextItem
+from .urls import url_path, url_problem
 
 ARTIFACTS_DIR = "/tmp"  # where IM puts downloaded artifacts  # nosec - a path on the VM, not here
 
@@ -178,8 +178,7 @@ def _origin(em: Emission, step: Step) -> tuple[str | None, str | None]:
 
 
 def _is_yaml(where: str) -> bool:
-    path = urlsplit(where).path if "://" in where else where
-    return path.endswith((".yaml", ".yml"))
+    return url_path(where).endswith((".yaml", ".yml"))
 
 
 def _inputs(em: Emission, play: Play, step: Step) -> dict:
@@ -188,11 +187,15 @@ def _inputs(em: Emission, play: Play, step: Step) -> dict:
     for name, raw in step.operation.inputs.items():
         if function_name(raw) == "get_artifact":
             uri = _get_artifact(em, step, raw["get_artifact"])
+            if uri is not None and url_problem(uri):
+                em.error(f"artifact {uri!r} is not a valid URL ({url_problem(uri)})",
+                         step.path or em.topology.raw[step.owner].path)
+                continue
             if uri is not None and "://" not in uri:
                 em.unmapped(f"artifact {uri!r} is not a URL: the VM downloads artifacts itself, so the "
                             "get_url task IM runs will not find it", step.path or em.topology.raw[step.owner].path)
             if uri is not None:
-                local = f"{ARTIFACTS_DIR}/{posixpath.basename(urlsplit(uri).path) or 'artifact'}"
+                local = f"{ARTIFACTS_DIR}/{posixpath.basename(url_path(uri)) or 'artifact'}"
                 play.tasks.append({"name": f"Download artifact {uri}", "get_url": _get_url(local, uri)})
                 variables[name] = local
                 continue
@@ -257,7 +260,7 @@ def _parsed(em: Emission, text_: str) -> Any:
 
 
 def _add_script(play: Play, step: Step, fetched, variables: dict) -> None:
-    base = posixpath.basename(urlsplit(fetched.where).path if "://" in fetched.where else fetched.where)
+    base = posixpath.basename(url_path(fetched.where))
     label = f"{step.owner}_{step.name}"
     remote = f"{ARTIFACTS_DIR}/{base}"
     tasks = [{"name": f"Copy contents of script of interface {label}",
@@ -271,15 +274,17 @@ def _add_script(play: Play, step: Step, fetched, variables: dict) -> None:
 # -- all configures and the contextualize order ---------------------------------------------------------
 
 def build_configures(em: Emission, software: list[str]) -> None:
-    """Configures in template order (a Compute's own with it; a pod's empty
-    one, as IM writes it), and the contextualize items at each node's depth."""
+    """Configures in template order (a Compute's own with it; a pod's or a
+    function's empty one, as IM writes it), and the contextualize items at
+    each node's depth."""
     items: list[ContextItem] = []
     levels = em.topology.levels
-    nodes = sorted([*software, *em.pods], key=lambda n: em.topology.raw[n].index)
+    single = em.single_systems
+    nodes = sorted([*software, *single], key=lambda n: em.topology.raw[n].index)
     for node in nodes:
-        if node in em.pods:
-            em.doc.configures.append(Configure(em.pods[node], None))
-            items.append(ContextItem(em.pods[node], em.pods[node], levels.get(node, 1)))
+        if node in single:
+            em.doc.configures.append(Configure(single[node], None))
+            items.append(ContextItem(single[node], single[node], levels.get(node, 1)))
             continue
         compute = em.topology.compute_of(node)
         steps = node_steps(em, node)

@@ -21,28 +21,18 @@ is the part after its name, where IM glues every later ``:`` part into it.
 
 from __future__ import annotations
 
-import re
-import shlex
 from typing import Any
-from urllib.parse import urlsplit
 
+from .radl_container_env import environment_variables, pod_name
 from .radl_context import BLOCK_STORAGE, Emission, as_int, repository_url, size_in_bytes
 from .radl_network import add_outports, format_outports, unique_network_name
 from .radl_text import Block
+from .urls import split_url, url_problem
 
-CONTAINER = "tosca.nodes.Container.Application"
 DOCKER_IMAGE = "tosca.artifacts.Deployment.Image.Container.Docker"
 FILE_ARTIFACT = "tosca.artifacts.File"
-# Kubernetes names allow none of these; IM writes '-' for each.
-NOT_IN_K8S_NAMES = re.compile(r"[!\"#$%&'()*+,/:;<=>?@\[\\\]^`{|}~_ ]")
 APPLICATION_PROPERTIES = frozenset({"command", "environment"})
 RUNTIME_PROPERTIES = frozenset({"num_cpus", "num_gpus", "mem_size", "volumes", "publish_ports", "expose_ports"})
-
-
-def pod_name(node: str) -> str:
-    """The system name of a container application: its node name as
-    Kubernetes allows names."""
-    return NOT_IN_K8S_NAMES.sub("-", node)
 
 
 def build_container(em: Emission, name: str, referenced: dict[str, set[str]]) -> Block | None:
@@ -90,10 +80,14 @@ def _image(em: Emission, name: str) -> str | None:
         file = artifact.get("file")
         if isinstance(file, str) and file.strip():
             url = repository_url(em, artifact.get("repository"))
-            if url:
-                parts = urlsplit(url)
-                return f"{parts.netloc}{parts.path}".rstrip("/") + "/" + file.strip()
-            return file.strip()
+            if not url:
+                return file.strip()
+            parts = split_url(url)
+            if parts is None:
+                em.error(f"the repository of the image of {name!r} has a malformed URL {url!r} "
+                         f"({url_problem(url)})", em.topology.raw[name].path, "fix the repository's url")
+                return None
+            return f"{parts.netloc}{parts.path}".rstrip("/") + "/" + file.strip()
     em.error(f"container application {name!r} names no image: give it an artifact of type {DOCKER_IMAGE} "
              "with a file (the image name)", em.topology.raw[name].path)
     return None
@@ -162,16 +156,14 @@ def _application_properties(em: Emission, system: Block, name: str) -> None:
                     "connector reads image, command and environment)", raw.path + ("properties", prop))
     command = values.get("command")
     if command not in (None, "", []) and not em.runtime(command, "the command", raw.path + ("properties", "command")):
-        system.set("command", shlex.join(map(str, command)) if isinstance(command, list) else str(command))
+        # a list stays a list, as IM writes it: the connector runs its first item with the rest as arguments
+        system.set("command", [str(part) for part in command] if isinstance(command, list) else str(command))
     environment = values.get("environment")
     path = raw.path + ("properties", "environment")
-    if isinstance(environment, dict) and environment and not em.runtime(environment, "the environment", path):
-        system.set("environment.variables", ",".join(f"{k}={_env_value(v)}" for k, v in environment.items()))
-
-
-def _env_value(value: Any) -> str:
-    text = str(value)
-    return f'"{text}"' if "," in text else text  # the list is comma separated: IM quotes a value holding one
+    if isinstance(environment, dict) and environment:
+        variables = environment_variables(em, name, environment, path)
+        if variables:
+            system.set("environment.variables", variables)
 
 
 def _runtime(em: Emission, system: Block, runtime: str, disks: int) -> None:
@@ -215,7 +207,7 @@ def _volumes(em: Emission, system: Block, volumes: list, number: int, path: tupl
             if properties.get("volume_id"):
                 system.set(f"disk.{number}.image.url", str(properties["volume_id"]))
             size = size_in_bytes(properties.get("size"))
-            if size is not None:
+            if size:  # 0: no size asked for (IM writes none)
                 system.set(f"disk.{number}.size", size, "=", "B")
         if len(parts) > 1 and parts[1]:
             system.set(f"disk.{number}.mount_path", parts[1])
@@ -223,20 +215,36 @@ def _volumes(em: Emission, system: Block, volumes: list, number: int, path: tupl
 
 
 def _ports(em: Emission, system: Block, ports: list, public: bool, path: tuple) -> None:
-    """A network of the pod's own: published ports are reachable from outside
-    (a NodePort service), exposed ones only inside the cluster. ``target`` is
-    the container's port, ``source`` the node port asked for (0: any)."""
+    """A network of the pod's own. Published ports are reachable from outside
+    (a NodePort service): ``target`` is the container's port, ``source`` the
+    node port asked for (0: any), and the first port's ``endpoint`` the pod's
+    DNS name. Exposed ones only inside the cluster (a ClusterIP service), a
+    port given on one side only being the same on the other (IM's reading)."""
     specs = [port for port in ports if isinstance(port, dict)]
     if len(specs) < len(ports):
         em.unmapped("a port that is not a PortSpec map (protocol, source, target...) is left out", path)
-    for spec in specs:
-        if spec.get("target") is None and spec.get("source_range") is None:
-            em.unmapped(f"port {spec!r} has no target (the container's port); IM's Kubernetes connector reads "
-                        "source as the node port only", path, "add target: <the port the container listens on>")
-    outports = format_outports(em, specs, path, mirror=False)
+    if public:
+        _published(em, system, specs, path)
+    outports = format_outports(em, specs, path, mirror=not public)
     network = Block("network", unique_network_name(em, f"{system.name}_{'pub' if public else 'priv'}"))
     network.set("outbound", "yes" if public else "no")
     if outports:
         add_outports(network, outports)
     em.doc.add_network(network)
     system.set("net_interface.0.connection", network.name)
+
+
+def _published(em: Emission, system: Block, specs: list[dict], path: tuple) -> None:
+    for spec in specs:
+        if spec.get("target") is None and spec.get("source_range") is None:
+            em.unmapped(f"port {spec!r} has no target (the container's port); IM's Kubernetes connector reads "
+                        "source as the node port only", path, "add target: <the port the container listens on>")
+    for spec in specs[1:]:
+        if spec.get("endpoint") is not None:
+            em.unmapped(f"port {spec!r}: only the first published port's endpoint names the pod (IM's reading); "
+                        "this one is left out", path)
+    dns_name = specs[0].get("endpoint") if specs else None
+    if dns_name in (None, "") or em.runtime(dns_name, "the endpoint of the first published port", path):
+        return
+    system.set("net_interface.0.dns_name", str(dns_name))
+    system.set("net_interface.0.dns.0.name", str(dns_name))

@@ -20,7 +20,6 @@ NETWORK = "tosca.nodes.network.Network"
 PORT = "tosca.nodes.network.Port"
 # Node kinds IM maps to something other than a VM; this compiler leaves them out.
 UNMAPPED_NODES = {
-    "tosca.nodes.aisprint.FaaS.Function": "an OSCAR/Lambda function",
     "tosca.nodes.im.AnsibleHost": "an Ansible host (IM's ansible block)",
     "tosca.nodes.ObjectStorage": "object storage",
     "tosca.nodes.Storage.ObjectStorage": "object storage",
@@ -81,6 +80,9 @@ class Emission:
     referenced: dict[str, set[str]] = field(default_factory=dict)  # see referenced_properties
     lock: Any = None  # the project's recipes.lock (galaxy.lock.Lock), pinning Galaxy recipes
     pods: dict[str, str] = field(default_factory=dict)  # container application -> its system (a pod)
+    functions: dict[str, str] = field(default_factory=dict)  # FaaS function IM deploys -> its system
+    registered: dict[str, tuple[str, str]] = field(default_factory=dict)  # FaaS function -> (OSCAR, its Compute)
+    counts: dict[str, int] = field(default_factory=dict)  # node -> instances asked for (see radl_deploy)
 
     def report(self, rule: str, message: str, path: tuple, hint: str | None = None) -> None:
         location = self.topology.template.locate(path)
@@ -91,6 +93,11 @@ class Emission:
 
     def error(self, message: str, path: tuple, hint: str | None = None) -> None:
         self.report("PT702", message, path, hint)
+
+    @property
+    def single_systems(self) -> dict[str, str]:
+        """Node -> system of what runs once, with an empty configure: pods and functions."""
+        return {**self.pods, **self.functions}
 
     def is_a(self, name: str, *bases: str) -> bool:
         """Whether the node's type is, or derives from, any of ``bases``."""

@@ -109,22 +109,33 @@ def instance_count(em: Emission, name: str, policy_values: dict) -> int | None:
     return count
 
 
-def build_deploys(em: Emission, computes: list[str], containers: Sequence[str] = ()) -> list[str]:
+def build_deploys(em: Emission, computes: list[str], singles: Sequence[str] = (),
+                  registered: Sequence[str] = ()) -> list[str]:
     """The deploy lines, public systems first (front ends before nodes whose
-    name says ``wn``, as IM orders them). Returns the deployed systems."""
-    nodes = [*computes, *containers]
+    name says ``wn``, as IM orders them). ``singles`` run once (pods and
+    functions: a count of 0 or 1); ``registered`` functions get no deploy
+    line, only their count (``em.counts``). Returns the deployed systems."""
+    nodes = [*computes, *singles, *registered]
     scaling, placement = read_policies(em, nodes)
     deploys: list[Deploy] = []
     for name in nodes:
-        system = em.pods.get(name, name)
         where = placement.get(name, Placement())
+        count = instance_count(em, name, scaling.get(name, {}))
+        if name not in computes and count is not None and count > 1:
+            em.error(f"{name!r} runs once (a Kubernetes pod, an OSCAR or Lambda function): its instance count "
+                     f"must be 0 or 1, not {count}", em.topology.raw[name].path)
+            continue
+        if count is not None:
+            em.counts[name] = count
+        if name in registered:
+            if where.cloud_id is not None or where.availability_zone is not None:
+                em.unmapped(f"function {name!r} is registered on the OSCAR cluster this template deploys, so it "
+                            "runs where that cluster runs; its placement is ignored", where.paths.get(
+                                "cloud_id", where.paths.get("availability_zone", em.topology.raw[name].path)))
+            continue
+        system = em.single_systems.get(name, name)
         if where.availability_zone is not None:
             em.systems[system].set("availability_zone", str(where.availability_zone))
-        count = instance_count(em, name, scaling.get(name, {}))
-        if name in em.pods and count is not None and count > 1:
-            em.error(f"container application {name!r} runs as one Kubernetes pod: its instance count must be "
-                     f"0 or 1, not {count}", em.topology.raw[name].path)
-            continue
         if not count:
             continue
         deploys.append(Deploy(system, count, _cloud(em, where)))

@@ -12,11 +12,11 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..functions import is_symbolic
 from .radl_context import NETWORK, PORT, Emission, as_int
 from .radl_text import Block, check_identifier
+from .urls import split_url
 
 ENDPOINT = "tosca.capabilities.Endpoint"
 NETWORK_PROPERTIES = frozenset({"network_type", "network_name", "cidr", "gateway_ip", "proxy_host", "proxy_credential"})
@@ -303,7 +303,7 @@ def format_outports(em: Emission, ports: list[dict], path: tuple, mirror: bool =
     writes a pod's ports: the node port or the container port left open)."""
     written = []
     for port in ports:
-        text = _outport(port, mirror)
+        text = outport(port, mirror)
         if text is None:
             em.unmapped(f"port {port!r} needs a source or target port number (and a tcp, udp or icmp "
                         "protocol, an IPv4 remote_cidr); left out", path)
@@ -312,7 +312,8 @@ def format_outports(em: Emission, ports: list[dict], path: tuple, mirror: bool =
     return ",".join(written)
 
 
-def _outport(port: dict, mirror: bool = True) -> str | None:
+def outport(port: dict, mirror: bool = True) -> str | None:
+    """One PortSpec as an outport (see format_outports); None when it cannot be one."""
     protocol = str(port.get("protocol") or "tcp").lower()
     if protocol not in ("tcp", "udp", "icmp"):
         return None
@@ -375,7 +376,9 @@ def split_private_networks(em: Emission, deployed: list[str]) -> None:
 def _image_site(url: Any) -> str | None:
     if not isinstance(url, str) or "://" not in url:
         return None
-    parts = urlsplit(url)
+    parts = split_url(url)
+    if parts is None:  # reported where the image is written (radl_system)
+        return None
     return f"{parts.scheme}://{parts.netloc.split(':')[0]}"
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from ..functions import is_symbolic
 from .radl_context import BLOCK_STORAGE, Emission, as_int, size_in_bytes
 from .radl_text import Block, Feature, Features
+from .urls import url_problem
 
 # capability property -> RADL feature, for the `os` and `host` capabilities (as IM reads them)
 CAPABILITY_FEATURES = {
@@ -112,6 +113,11 @@ def _feature(em: Emission, system: Block, prop: str, feature: str, value: Any, p
             return
     elif prop == "image":
         value = str(value) if "://" in str(value) else "docker://" + str(value)
+        problem = url_problem(value)
+        if problem:
+            em.error(f"os image {value!r} is not a valid URL ({problem})", path,
+                     "write the image as <scheme>://<site>/<image>, e.g. ost://cloud.example.org/ubuntu-22.04")
+            return
     elif prop in FLAGS:
         value = "yes" if value else "no"
     elif feature in ALLOWED and str(value).lower() not in ALLOWED[feature]:
@@ -187,6 +193,10 @@ def _disk(em: Emission, system: Block, number: int, target: str, edge: dict) -> 
             em.unmapped(f"attachment property {prop!r} has no RADL feature", edge["path"])
     size = storage.get("size")
     volume = storage.get("volume_id")
+    if size_in_bytes(size) == 0:
+        size = None  # a size of 0 is how templates (and IM) say "no disk"
+        if not volume and not storage.get("snapshot_id"):
+            return False
     if size is None and not volume and not storage.get("snapshot_id"):
         em.unmapped(f"BlockStorage {target!r} has no size, volume_id or snapshot_id; no disk is added", raw.path)
         return False
