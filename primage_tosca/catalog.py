@@ -108,11 +108,11 @@ RULES: dict[str, Rule] = {
              "3.8.2 Requirement assignment; 3.8.3 Node template"),
         Rule("PT323", "requirement-target-type", W, "A requirement's target is not of the node type its definition "
              "asks for (IM and tosca-parser do not check it, so a warning).", "3.7.3 Requirement definition: node"),
-        Rule("PT324", "requirement-capability", E, "A requirement's target offers no capability of the type (or "
-             "name) asked for.", "3.7.3 Requirement definition: capability; 3.8.2"),
-        Rule("PT325", "capability-source-type", E, "A capability's valid_source_types do not include the requiring "
+        Rule("PT324", "requirement-capability", W, "A requirement's target offers no capability of the type (or "
+             "name) asked for (IM does not check it, so a warning).", "3.7.3 Requirement definition: capability; 3.8.2"),
+        Rule("PT325", "capability-source-type", W, "A capability's valid_source_types do not include the requiring "
              "node's type.", "3.7.2 Capability definition: valid_source_types"),
-        Rule("PT326", "relationship-target-type", E, "A relationship's valid_target_types do not include the "
+        Rule("PT326", "relationship-target-type", W, "A relationship's valid_target_types do not include the "
              "target's capability.", "3.7.10 Relationship type: valid_target_types"),
         Rule("PT327", "requirement-occurrences", E, "A requirement is assigned fewer or more times than its "
              "occurrences allow.", "3.7.3 Requirement definition: occurrences"),
@@ -135,7 +135,7 @@ RULES: dict[str, Rule] = {
              "3.8.1 Capability assignment"),
         Rule("PT339", "type-deprecated", W, "A type marked deprecated is used or derived from.",
              "3.7.1 Entity type schema; 3.4 status values"),
-        Rule("PT340", "refinement", E, "A derived definition does not narrow what it inherits (a property's type "
+        Rule("PT340", "refinement", W, "A derived definition does not narrow what it inherits (a property's type "
              "changed to an unrelated one, a required one made optional).",
              "3.6.10.4 Property refinement rules; 3.7.x refinement"),
         Rule("PT390", "library-findings", W, "An imported type library (fetched by URL) has findings; they are "

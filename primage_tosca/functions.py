@@ -112,6 +112,9 @@ class Scope(Protocol):
 
     def declares_attribute(self, node: str, name: str) -> bool: ...
 
+    def attribute_primitive(self, node: str, name: str) -> str | None:
+        """The primitive type of a node's attribute (or property), None when complex or unknown."""
+
     def artifact(self, node: str, name: str) -> dict | None: ...
 
     def locate(self, path: tuple) -> Location: ...
@@ -313,21 +316,40 @@ class Evaluator:
         if not isinstance(args, list) or len(args) < 2:
             raise Unresolved("expects [entity, optional capability or requirement, attribute, ...]", rule=None)
         entity = args[0]
-        if entity == "HOST":
-            if context.node is None:  # reported where it is written, by the render phase
-                raise Unresolved("HOST is not defined here", rule=None)
-            if not list(self.scope.hosts(context.node)):
-                raise Unresolved("HOST is not defined here (the node is hosted on nothing)", rule="PT421")
-            raise Unresolved("known at run time", rule=None)
         if entity == "SELF" and context.node is None and context.relationship is not None:
             raise Unresolved("known at run time", rule=None)
-        node = self._entity(entity, context)
+        if entity == "HOST":
+            node = self._attribute_host(args, context)
+        else:
+            node = self._entity(entity, context)
         name = args[1]
         if name == "tosca_name":
             return node
         if not self._attribute_known(node, args[1:]):
             raise Unresolved(f"node {node!r} has no attribute {name!r}", rule="PT422")
+        self._attribute_index(node, args)
         raise Unresolved("known at run time", rule=None)
+
+    def _attribute_host(self, args: list, context: Context) -> str:
+        if context.node is None:  # reported where it is written, by the render phase
+            raise Unresolved("HOST is not defined here", rule=None)
+        hosts = list(self.scope.hosts(context.node))
+        if not hosts:
+            raise Unresolved("HOST is not defined here (the node is hosted on nothing)", rule="PT421")
+        found = next((host for host in hosts if self._attribute_known(host, args[1:])), None)
+        if found is None:
+            raise Unresolved(f"no host of {context.node!r} has attribute {args[1]!r}", rule="PT422")
+        return found
+
+    def _attribute_index(self, node: str, args: list) -> None:
+        """``[node, attribute, index]`` on an attribute whose type has no entries."""
+        if len(args) < 3 or not isinstance(args[1], str) or self.scope.has_capability(node, args[1]) \
+                or self.scope.has_requirement(node, args[1]):
+            return
+        primitive = self.scope.attribute_primitive(node, args[1])
+        if primitive is not None and primitive not in ("list", "map"):
+            raise Unresolved(f"attribute {args[1]!r} of {node!r} is a {primitive}; it has no entry {args[2]!r}",
+                             rule="PT422")
 
     def _attribute_known(self, node: str, rest: list) -> bool:
         name = rest[0]

@@ -24,7 +24,7 @@ from primage_tosca.emit.graph import GraphvizMissing, graph_data, render_graph
 from primage_tosca.emit.radl_configure import merge_play
 from primage_tosca.emit.radl_text import (
     Block, Configure, RadlDocument, RadlValueError, check_identifier, number, quote)
-from primage_tosca.topology import load
+from primage_tosca import load
 
 from conftest import CORPUS, FIXTURES, IMPORT_MAP, INDIGO_EXAMPLES, ROOT, needs_corpus
 

@@ -10,7 +10,7 @@ import pytest
 from primage_tosca.diagnostics import Location
 from primage_tosca.functions import (
     MISSING, Context, Evaluator, function_name, is_function, is_symbolic, text)
-from primage_tosca.topology import load
+from primage_tosca import load
 
 from conftest import FIXTURES
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..topology.nodes import Operation
+from ..render import Operation
 from .radl_context import Emission
 
 STEPS = ("create", "pre_configure_source", "pre_configure_target", "configure_rel", "configure",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import catalog
-from ..diagnostics import Diagnostic, Location
+from ..diagnostics import Diagnostic, Location, Severity
 from ..source.document import PARSE_CACHE, Document, ParseCache
 from ..source.reader import DEFAULT_LIMITS, Limits
 from ..versions import Dialect, dialect_of, known_names
@@ -155,8 +155,12 @@ def _dialect(document: Document, found: list[Diagnostic], imported: bool) -> Dia
                                       f"{type(data).__name__}", document.locate(()), ()))
         return None
     if "tosca_definitions_version" not in data:
-        found.append(catalog.make("PT300", "tosca_definitions_version is missing", document.locate(()), (),
-                                  "start the file with `tosca_definitions_version: tosca_simple_yaml_1_3`"))
+        # tosca-parser (and so IM) reads an imported file without one as its importer's version
+        found.append(catalog.make("PT300", "tosca_definitions_version is missing"
+                                  + (": the file is read as its importer's version" if imported else ""),
+                                  document.locate(()), (),
+                                  "start the file with `tosca_definitions_version: tosca_simple_yaml_1_3`",
+                                  severity=Severity.WARNING if imported else None))
         return None
     value = data["tosca_definitions_version"]
     dialect = dialect_of(value)

@@ -62,6 +62,10 @@ def render(template: ServiceTemplate, types: Types, collector: Any) -> Rendered:
     rendered.policies = sections.policies(topology.get("policies"), rendered.nodes, rendered.groups)
     rendered.outputs = sections.outputs(_section(topology, "outputs"))
     sections.substitution(topology.get("substitution_mappings"), rendered.nodes, rendered.inputs)
+    for document in template.imported_documents():  # templates that implement a node type this one uses
+        nested = document.data.get("topology_template") if isinstance(document.data, dict) else None
+        if isinstance(nested, dict) and isinstance(nested.get("substitution_mappings"), dict):
+            sections.substitution(nested["substitution_mappings"], None, _section(nested, "inputs"), document)
     sections.workflows(_section(topology, "workflows"), rendered.nodes, rendered.groups)
     check_calls(rendered, topology, report)
     return rendered
@@ -110,7 +114,7 @@ def check_calls(rendered: Rendered, topology: dict, report: Reporter) -> None:
     """Every call in the topology template, as written; then the inputs they read."""
     template = rendered.template
     checker = CallChecker(rendered.inputs, report, template.document_of,
-                          lambda name: rendered.types.find("node_types", name) is not None)
+                          lambda name: rendered.types.find("node_types", name) is not None, rendered.types.version)
     for call in calls_in(topology, TOPOLOGY, rendered.types.is_call):
         rendered.calls.append(call)
         checker.check(call)

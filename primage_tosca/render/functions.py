@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from ..typesystem.grammar import FUNCTIONS_1
+from ..versions import V1_3, Version
 
 Report = Callable[..., None]
 KEYWORDS = ("SELF", "SOURCE", "TARGET", "HOST")
@@ -63,7 +64,9 @@ def context_of(path: tuple) -> str:
 class CallChecker:
     """Checks calls for one template; ``inputs`` are the declared input names."""
 
-    def __init__(self, inputs: dict, report: Report, document_of: Callable[[tuple], Any], has_node_type):
+    def __init__(self, inputs: dict, report: Report, document_of: Callable[[tuple], Any], has_node_type,
+                 version: Version = V1_3):
+        self.version = version
         self.inputs = inputs
         self.report = report
         self.document_of = document_of
@@ -103,6 +106,9 @@ class CallChecker:
                 return
             if not all(isinstance(a, (str, int)) and not isinstance(a, bool) for a in args[1:]):
                 self._problem(call, "keys and indexes after the input name are strings and integers")
+            elif len(args) > 1 and self.version < V1_3:
+                self._problem(call, f"takes one input name in TOSCA {self.version}; keys and indexes after it "
+                              "came in TOSCA 1.3", hint="declare tosca_definitions_version: tosca_simple_yaml_1_3")
             name, where = args[0], call.args_path + (0,)
         elif isinstance(args, str):
             name, where = args, call.args_path

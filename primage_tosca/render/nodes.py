@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..diagnostics import Severity
 from ..typesystem import Types
 from ..typesystem.definitions import artifact_entries, operation_entries
+from ..typesystem.constraints import read_clause
 from ..typesystem.keynames import check_keys
 from ..typesystem.model import CapabilityDef, InterfaceDef, PropertyDef, RequirementDef, Type
 
@@ -122,7 +124,7 @@ class NodeRenderer:
         node.requirements = self._requirements(node, raw.get("requirements"), document, path)
         node.interfaces = self.interfaces(typedef, raw.get("interfaces"), document, path, label)
         node.artifacts = self._artifacts(node, raw.get("artifacts"), document, path)
-        self._node_filter(raw.get("node_filter"), document, path + ("node_filter",))
+        self.node_filter(raw.get("node_filter"), document, path + ("node_filter",))
         return node
 
     def _type(self, written: Any, document: Any, path: tuple) -> Type | None:
@@ -234,8 +236,11 @@ class NodeRenderer:
                      path: tuple) -> RequirementAssignment:
         definition = node.requirement_defs.get(name)
         if definition is None and node.type_def is not None:
+            # tosca-parser (and so IM) takes a requirement the type does not define when it is written out as a
+            # map: only the short form is an error there.
             self.report("PT322", f"node type {node.type} has no requirement {name!r}", document, path, key=True,
-                        hint=_close(name, node.requirement_defs))
+                        hint=_close(name, node.requirement_defs),
+                        severity=Severity.WARNING if isinstance(raw, dict) else None)
         if isinstance(raw, dict):
             check_keys("requirement_assignment", raw, self.types.version, document, path, self.report)
             relationship = raw.get("relationship")
@@ -243,7 +248,7 @@ class NodeRenderer:
                 check_keys("relationship_assignment", relationship, self.types.version, document,
                            path + ("relationship",), self.report)
             if raw.get("node_filter") is not None:
-                self._node_filter(raw["node_filter"], document, path + ("node_filter",))
+                self.node_filter(raw["node_filter"], document, path + ("node_filter",))
             return RequirementAssignment(name, index, path, definition, raw.get("node"), raw.get("capability"),
                                          relationship, raw.get("node_filter"), raw)
         if raw is not None and not isinstance(raw, str):
@@ -252,9 +257,11 @@ class NodeRenderer:
             raw = None
         return RequirementAssignment(name, index, path, definition, raw, None, None, None, raw)
 
-    def _node_filter(self, value: Any, document: Any, path: tuple) -> None:
+    def node_filter(self, value: Any, document: Any, path: tuple) -> None:
         """A node filter's structure (TOSCA 1.3, 3.6.5): property filters and
-        capability filters, each a list of one-name maps of constraint clauses."""
+        capability filters, each a list of one-name maps of constraint clauses.
+        The lists are required (tosca-parser checks them too); a malformed
+        entry inside one is a warning, since IM reads none of it."""
         if value is None:
             return
         if not check_keys("node_filter", value, self.types.version, document, path, self.report):
@@ -262,19 +269,24 @@ class NodeRenderer:
             return
         self._property_filters(value.get("properties"), document, path + ("properties",))
         capabilities = value.get("capabilities")
-        if isinstance(capabilities, list):
-            for index, item in enumerate(capabilities):
-                where = path + ("capabilities", index)
-                if not isinstance(item, dict) or len(item) != 1:
-                    self.report("PT328", "a capability filter is a map of one capability name or type to its "
-                                "property filters", document, where)
-                    continue
-                cap, body = next(iter(item.items()))
-                if not isinstance(body, dict) or set(body) - {"properties"}:
-                    self.report("PT328", f"the filter of capability {cap!r} takes only `properties`", document,
-                                where + (cap,))
-                    continue
-                self._property_filters(body.get("properties"), document, where + (cap, "properties"))
+        if capabilities is None:
+            return
+        if not isinstance(capabilities, list):
+            self.report("PT328", "capabilities of a node filter are a list of one-name maps", document,
+                        path + ("capabilities",))
+            return
+        for index, item in enumerate(capabilities):
+            where = path + ("capabilities", index)
+            if not isinstance(item, dict) or len(item) != 1:
+                self.report("PT328", "a capability filter is a map of one capability name or type to its "
+                            "property filters", document, where, severity=Severity.WARNING)
+                continue
+            cap, body = next(iter(item.items()))
+            if not isinstance(body, dict) or set(body) - {"properties"}:
+                self.report("PT328", f"the filter of capability {cap!r} takes only `properties`", document,
+                            where + (cap,), severity=Severity.WARNING)
+                continue
+            self._property_filters(body.get("properties"), document, where + (cap, "properties"))
 
     def _property_filters(self, value: Any, document: Any, path: tuple) -> None:
         if value is None:
@@ -282,15 +294,15 @@ class NodeRenderer:
         if not isinstance(value, list):
             self.report("PT328", "property filters are a list of one-name maps", document, path)
             return
-        from ..typesystem.constraints import read_clause
-
         for index, item in enumerate(value):
             where = path + (index,)
             if not isinstance(item, dict) or len(item) != 1:
                 self.report("PT328", "a property filter is a map of one property name to its constraint clauses",
-                            document, where)
+                            document, where, severity=Severity.WARNING)
                 continue
             prop, clauses = next(iter(item.items()))
+            if not isinstance(clauses, (list, dict)):
+                continue  # a bare value: equality, as tosca-parser reads it
             for position, clause in enumerate(clauses if isinstance(clauses, list) else [clauses]):
                 clause_path = where + ((prop, position) if isinstance(clauses, list) else (prop,))
                 read_clause(clause, None, document, clause_path, self.report)

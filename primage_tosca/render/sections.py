@@ -244,12 +244,16 @@ class SectionRenderer:
 
     # -- substitution mappings and workflows ------------------------------------------------------------------
 
-    def substitution(self, raw: Any, nodes: dict[str, NodeTemplate], inputs: dict) -> None:
+    def substitution(self, raw: Any, nodes: dict[str, NodeTemplate] | None, inputs: dict,
+                     document: Any = None) -> None:
+        """A substitution mapping: of the template (``nodes`` its rendered node
+        templates) or of an imported template that implements a node type
+        (``document`` that file; only what does not need its nodes is checked)."""
         path = TOPOLOGY + ("substitution_mappings",)
         if raw is None:
             return
-        document = self.document_of(path)
-        if not self._keys("substitution_mappings", raw, path):
+        document = document or self.document_of(path)
+        if not check_keys("substitution_mappings", raw, self.version, document, path, self.report):
             self.report("PT306", "substitution_mappings must be a map", document, path)
             return
         node_type = None
@@ -258,23 +262,46 @@ class SectionRenderer:
             if node_type is None:
                 self.report("PT310", f"unknown node type {raw['node_type']!r}", document, path + ("node_type",),
                             hint=self.types.system.suggestion("node_types", raw["node_type"]))
+        self._substitution_filter(raw.get("substitution_filter"), document, path + ("substitution_filter",))
         for section, kind in (("capabilities", "capability"), ("requirements", "requirement")):
             mapping = raw.get(section)
-            if isinstance(mapping, dict):
+            if isinstance(mapping, dict) and nodes is not None:
                 for name, target in mapping.items():
                     self._mapped(name, target, kind, node_type, nodes, document, path + (section, name))
         properties = raw.get("properties")
         if isinstance(properties, dict) and node_type is not None:
-            known = self.types.definitions.properties(node_type)
-            for name, target in properties.items():
-                where = path + ("properties", name)
-                if name not in known:
-                    self.report("PT334", f"substitution maps property {name!r}, which {node_type.name} does not "
-                                "define", document, where, key=True)
-                elif isinstance(target, list) and target and isinstance(target[0], str) and len(target) == 1 \
-                        and target[0] not in inputs:
-                    self.report("PT334", f"property {name!r} is mapped to input {target[0]!r}, which is not declared",
-                                document, where)
+            self._mapped_properties(properties, node_type, inputs, document, path)
+        elif properties is None and node_type is not None:
+            self._implicit_properties(node_type, inputs, document, path)
+
+    def _mapped_properties(self, properties: dict, node_type: Type, inputs: dict, document: Any, path: tuple) -> None:
+        known = self.types.definitions.properties(node_type)
+        for name, target in properties.items():
+            where = path + ("properties", name)
+            if name not in known:
+                self.report("PT334", f"substitution maps property {name!r}, which {node_type.name} does not "
+                            "define", document, where, key=True)
+            elif isinstance(target, list) and len(target) == 1 and isinstance(target[0], str) \
+                    and target[0] not in inputs:
+                self.report("PT334", f"property {name!r} is mapped to input {target[0]!r}, which is not declared",
+                            document, where)
+
+    def _implicit_properties(self, node_type: Type, inputs: dict, document: Any, path: tuple) -> None:
+        """Without ``properties``, the node type's properties are the
+        template's inputs of the same names (TOSCA 1.0's convention, which
+        tosca-parser enforces): a required one without a default needs an input."""
+        for name, definition in self.types.definitions.properties(node_type).items():
+            if definition.required and not definition.has_default and name not in inputs:
+                self.report("PT334", f"{node_type.name} requires property {name!r}, and no input of that name "
+                            "provides it to this substituting template", document, path + ("node_type",),
+                            hint=f"declare input {name!r}, or map the property under `properties:`")
+
+    def _substitution_filter(self, value: Any, document: Any, path: tuple) -> None:
+        """A node filter (TOSCA 1.3, 3.8.10); tosca-parser's spelling wraps it
+        in ``node_filter:``, which is read the same."""
+        if isinstance(value, dict) and set(value) == {"node_filter"}:
+            value, path = value["node_filter"], path + ("node_filter",)
+        self.nodes.node_filter(value, document, path)
 
     def _mapped(self, name: Any, target: Any, kind: str, node_type: Type | None, nodes: dict[str, NodeTemplate],
                 document: Any, path: tuple) -> None:

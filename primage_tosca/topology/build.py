@@ -49,6 +49,7 @@ class Builder:
     def resolve(self) -> None:
         resolver = RequirementResolver(self.nodes, self.rendered.relationships, self.types, self.report,
                                        self.template.document_of)
+        resolver.substituted = substituted_types(self.template)
         for name, node in self.nodes.items():
             self.requirements[name] = resolver.resolve(node)
             for requirement in self.requirements[name]:
@@ -127,6 +128,11 @@ class Builder:
 
     def declares_attribute(self, node: str, name: str) -> bool:
         return name in self.nodes[node].attribute_defs
+
+    def attribute_primitive(self, node: str, name: str) -> str | None:
+        raw = self.nodes[node]
+        definition = raw.attribute_defs.get(name) or raw.property_defs.get(name)
+        return definition.schema.memo.get("primitive") if definition is not None else None
 
     def artifact(self, node: str, name: str) -> dict | None:
         return self.nodes[node].artifacts.get(name)
@@ -249,6 +255,18 @@ class Builder:
             members = " -> ".join([*cycle, cycle[0]])
             self.report("PT321", f"requirements form a dependency cycle: {members}", self.template.document_of(path),
                         path, hint="a node cannot (indirectly) require itself; remove or reverse one requirement")
+
+
+def substituted_types(template: Any) -> set[str]:
+    """The node types the template's imports implement with a topology of their own (substitution mappings)."""
+    found = set()
+    for document in template.imported_documents():
+        topology = document.data.get("topology_template") if isinstance(document.data, dict) else None
+        mapping = topology.get("substitution_mappings") if isinstance(topology, dict) else None
+        node_type = mapping.get("node_type") if isinstance(mapping, dict) else None
+        if isinstance(node_type, str):
+            found.add(node_type)
+    return found
 
 
 @contextmanager

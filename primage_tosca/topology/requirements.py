@@ -70,6 +70,7 @@ class RequirementResolver:
         self.report = report
         self.document_of = document_of
         self.unresolved: list[tuple[str, str, tuple, str]] = []  # (node, requirement, path, why) for compilers
+        self.substituted: set[str] = set()  # node types another template substitutes: it fulfils their requirements
 
     def resolve(self, node: NodeTemplate) -> list[Requirement]:
         found = []
@@ -151,20 +152,16 @@ class RequirementResolver:
 
     def _no_capability(self, node: NodeTemplate, assignment: RequirementAssignment, target: NodeTemplate,
                        wanted: str, wanted_type: Type | None, where: tuple) -> None:
-        """PT324; a warning when the target offers a capability of a base of the
-        wanted type (a Docker application on a generic container runtime), which
-        tosca-parser and IM accept."""
+        """PT324, saying whether the target offers at least a capability of a
+        base of the wanted type (a Docker application on a generic container runtime)."""
         offered = ", ".join(f"{n} ({c.type})" for n, c in target.capabilities.items()) or "none"
         message = (f"requirement {assignment.name!r} of {node.name!r} needs a capability {wanted!r}; "
                    f"{target.name!r} ({target.type}) offers none")
         broader = wanted_type is not None and any(
             c.definition is not None and c.definition.type is not None and wanted_type.is_a(c.definition.type)
             for c in target.capabilities.values())
-        if broader:
-            self._problem("PT324", message + " (only a broader one, which IM accepts)", where,
-                          f"capabilities of {target.name!r}: {offered}", severity=Severity.WARNING)
-        else:
-            self._problem("PT324", message, where, f"capabilities of {target.name!r}: {offered}")
+        self._problem("PT324", message + (" (only a broader one)" if broader else ""), where,
+                      f"capabilities of {target.name!r}: {offered}")
 
     def _sources(self, node: NodeTemplate, assignment: RequirementAssignment, target: NodeTemplate, capability: str,
                  where: tuple) -> None:
@@ -276,7 +273,7 @@ class RequirementResolver:
         """Each requirement assigned as often as its definition allows. An
         upper bound counts only when the definition writes it: TOSCA's
         default is one, but tosca-parser (and so IM) reads it as unbounded."""
-        if node.type_def is None:
+        if node.type_def is None or node.type_def.names & self.substituted:
             return
         counts: dict[str, int] = {}
         for assignment in node.requirements:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .constraints import read_constraints
-from .definitions import Definitions, artifact_entries, operation_entries
+from .definitions import DEFINITION_KEYNAMES, Definitions, artifact_entries, operation_entries
 from .keynames import check_keys
 from .model import KIND_GRAMMAR, KIND_WORD, PropertyDef, Type
 from .namespace import UNKNOWN_RULE, TypeSystem
@@ -33,7 +33,9 @@ class TypeChecker:
             self.report("PT306", f"{KIND_WORD[found.kind]} {found.name!r} must be a map of keynames",
                         found.document, found.path)
             return
-        check_keys(KIND_GRAMMAR[found.kind], found.raw, version, found.document, found.path, self.report)
+        skip = {name for name, _r, _p, _n in operation_entries(found.raw, found.path)} \
+            if found.kind == "interface_types" else frozenset()
+        check_keys(KIND_GRAMMAR[found.kind], found.raw, version, found.document, found.path, self.report, skip=skip)
         self._status(found)
         getattr(self, "_" + found.kind)(found)
 
@@ -55,7 +57,7 @@ class TypeChecker:
         grammar = "property_definition" if section == "properties" else "attribute_definition"
         for name, raw in written.items():
             path = found.path + (section, name)
-            if isinstance(raw, dict):
+            if isinstance(raw, dict) and DEFINITION_KEYNAMES & set(raw):
                 check_keys(grammar, raw, found.version, found.document, path, self.report)
                 self._schema_keys(raw, found, path)
             definition = merged.get(name)

@@ -17,13 +17,18 @@ from .grammar import INTERFACE_KEYWORDS
 from .model import (CapabilityDef, Constraint, InterfaceDef, OperationDef, PropertyDef, RequirementDef, Schema,
                     Type, occurrences_of)
 from .namespace import TypeSystem
-from .primitives import BadValue, coerce
+from ..diagnostics import Severity
+from .primitives import BadValue, coerce, type_word
 
 Report = Callable[..., None]
 ANY_OCCURRENCES = (0, float("inf"))
 CAPABILITY_OCCURRENCES = (1, float("inf"))
 REQUIREMENT_OCCURRENCES = (1, 1)
 IMPLEMENTATION_KEYS = frozenset({"primary", "dependencies", "timeout", "operation_host"})
+# The keynames of a property, attribute or parameter definition: a map with none of them is a value.
+DEFINITION_KEYNAMES = frozenset({"type", "description", "required", "default", "status", "constraints",
+                                 "key_schema", "entry_schema", "external-schema", "metadata", "value"})
+_SINGULAR = {"properties": "property", "attributes": "attribute", "inputs": "input"}
 
 
 def _as_schema_map(raw: Any) -> dict | None:
@@ -145,10 +150,16 @@ class Definitions:
     def property_def(self, name: str, raw: Any, document: Any, path: tuple, inherited: PropertyDef | None,
                      report: Report | None, owner: Type | None = None, section: str = "properties") -> PropertyDef:
         """One property, attribute or parameter definition, refining ``inherited`` when given."""
-        if not isinstance(raw, dict):
+        if not isinstance(raw, dict) or (raw and not DEFINITION_KEYNAMES & set(raw)):
+            if inherited is not None:  # a bare value refining an inherited definition: tosca-parser reads a default
+                if report is not None:
+                    report("PT306", f"{_SINGULAR.get(section, section)} {name!r} refines {inherited.name!r} with a "
+                           "bare value; write it as `default:`", document, path, severity=Severity.WARNING)
+                return PropertyDef(name, inherited.schema, inherited.required, True, raw, inherited.status,
+                                   inherited.description, {"default": raw}, document, path, owner)
             if report is not None:
-                report("PT306", f"{section[:-1]} {name!r} must be a definition (a map with `type`), "
-                       f"not a {type(raw).__name__}", document, path)
+                report("PT306", f"{_SINGULAR.get(section, section)} {name!r} must be a definition (a map with "
+                       f"`type`), not {type_word(raw)}", document, path)
             raw = {}
         schema = self.schema(raw, document, path, report if raw else None,
                              inherited.schema if inherited is not None else None)
@@ -375,7 +386,8 @@ class Definitions:
                     inherited.operations if inherited else {}):
                 report("PT336", f"interface type {itype.name} has no {'notification' if notification else 'operation'} "
                        f"{op_name!r}", document, op_path, key=True,
-                       hint="operations of the type: " + (", ".join(sorted(declared)) or "none"))
+                       hint="operations of the type: " + (", ".join(sorted(declared)) or "none"),
+                       severity=Severity.WARNING)  # in a type; tosca-parser checks only templates
             operations[op_name] = self.operation(op_name, op_raw, document, op_path, operations.get(op_name),
                                                  notification)
         inputs = dict(inherited.inputs) if inherited is not None else {}

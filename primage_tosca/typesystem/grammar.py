@@ -138,7 +138,7 @@ GRAMMAR_1: dict[str, dict[str, Key]] = {
     "node_filter": keys("properties:list capabilities:list"),
     "trigger": keys("description:string event:string|map event_type:string schedule:map target_filter:map "
                     "condition:any constraint:any period:any evaluations:number method:string action:any "
-                    "metadata:map"),
+                    "metric:string metadata"),
     "workflow": keys("description:string metadata:map inputs:map preconditions:list steps:map "
                      "implementation:string|map outputs:map"),
     "workflow_step": keys("target:string! target_relationship:string operation_host:string filter:list "
@@ -149,6 +149,17 @@ GRAMMAR_1: dict[str, dict[str, Key]] = {
 # its keynames; from 1.3 they sit under ``operations``. Both are read.
 INTERFACE_KEYWORDS = frozenset({"type", "description", "inputs", "operations", "notifications",
                                 "derived_from", "version", "metadata"})
+
+# The constructs whose keynames tosca-parser (and so IM) checks: an unknown
+# keyname there is an error. Elsewhere IM ignores it, so it is a warning (the
+# specification still forbids it: ``--strict`` makes warnings fail).
+STRICT_CONSTRUCTS = frozenset({
+    "service_template", "topology_template", "node_template", "node_type", "relationship_type", "group_type",
+    "policy_type", "group", "policy", "trigger", "parameter_definition", "requirement_assignment",
+    "repository", "substitution_mappings", "import", "node_filter",
+})
+# Keynames whose value's shape IM never looks at: a wrong shape is a warning.
+LENIENT_SHAPES = frozenset({"metadata"})
 
 # Keynames other processors accept, from drafts of the 1.0 specification, that
 # real templates still write: accepted with a warning.

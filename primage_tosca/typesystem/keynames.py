@@ -6,7 +6,7 @@ import difflib
 from typing import Any, Callable
 
 from ..diagnostics import Severity
-from .grammar import LEGACY_TOP_LEVEL, grammar_for, is_call_1, shape_ok
+from .grammar import LEGACY_TOP_LEVEL, LENIENT_SHAPES, STRICT_CONSTRUCTS, grammar_for, is_call_1, shape_ok
 from .primitives import type_word
 from ..versions import V1, V2_0, Version
 
@@ -33,7 +33,8 @@ def check_keys(construct: str, mapping: Any, version: Version, document: Any, pa
             _other_version(construct, key, entry, version, document, where, report)
         elif value is not None and not shape_ok(entry.shape, value) and not is_call_1(value):
             report("PT306", f"{key!r} must be a {entry.shape.replace('|', ' or a ')}, not "
-                   f"{type_word(value)}", document, where)
+                   f"{type_word(value)}", document, where,
+                   severity=Severity.WARNING if key in LENIENT_SHAPES else None)
     for key, entry in table.items():
         if entry.required and entry.in_version(version) and key not in mapping:
             report("PT305", f"{construct.replace('_', ' ')} needs {key!r}", document, path, key=True)
@@ -55,8 +56,10 @@ def _unknown(construct: str, key: Any, table: dict, version: Version, document: 
                                       cutoff=0.7)
     hint = f"did you mean {close[0]!r}?" if close else (
         "keynames here: " + ", ".join(k for k, e in table.items() if e.in_version(version)))
-    report("PT303", f"unknown keyname {key!r} in a {construct.replace('_', ' ')}", document, where, key=True,
-           hint=hint)
+    strict = construct in STRICT_CONSTRUCTS
+    report("PT303", f"unknown keyname {key!r} in a {construct.replace('_', ' ')}"
+           + ("" if strict else " (IM ignores it)"), document, where, key=True, hint=hint,
+           severity=None if strict else Severity.WARNING)
 
 
 def _other_version(construct: str, key: str, entry: Any, version: Version, document: Any, where: tuple,

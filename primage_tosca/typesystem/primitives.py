@@ -174,9 +174,11 @@ def coerce(primitive: str, value: Any, lenient: bool = True) -> Any:
         raise BadValue(f"expected a string, not {type_word(value)}"
                        + (f" ({value!r}: quote it to make it a string)" if _quotable(value) else ""))
     if primitive == "integer":
-        if isinstance(value, int) and not isinstance(value, bool):
+        if type(value) is int:
             return value
         if lenient and isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+\s*", value):
+            return int(value)
+        if lenient and isinstance(value, bool):  # Python's booleans are integers, and tosca-parser takes them
             return int(value)
         raise BadValue(f"expected an integer, not {type_word(value)}" + _shown(value))
     if primitive == "float":
@@ -215,6 +217,8 @@ def coerce(primitive: str, value: Any, lenient: bool = True) -> Any:
 def strictness(primitive: str, value: Any) -> str | None:
     """Why a value that :func:`coerce` accepted leniently is not what the
     specification asks for; None when it is."""
+    if primitive == "integer" and isinstance(value, bool):
+        return f"{value!r} is a boolean; TOSCA wants an integer here"
     if primitive == "integer" and isinstance(value, str):
         return f"{value!r} is a string; TOSCA wants an integer here (write it without quotes)"
     if primitive == "boolean" and isinstance(value, str):
