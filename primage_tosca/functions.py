@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Protocol
 
 from . import catalog
-from .diagnostics import Diagnostic, Location
+from .diagnostics import Diagnostic, Location, Severity
 
 # Every function name TOSCA 1.0-1.3 defines; a one-key map with another key is data.
 FUNCTION_NAMES = frozenset({
@@ -126,9 +126,10 @@ class Unresolved(Exception):
     symbolic), PT421 or PT422 (the call names what does not exist: an error),
     or None (known at run time, or already reported as written)."""
 
-    def __init__(self, message: str, rule: str | None = "PT701"):
+    def __init__(self, message: str, rule: str | None = "PT701", severity: Any = None):
         super().__init__(message)
         self.rule = rule
+        self.severity = severity
 
 
 class Evaluator:
@@ -138,6 +139,7 @@ class Evaluator:
         self.scope = scope
         self.report = report
         self._inputs_busy: set[str] = set()  # a default that (indirectly) reads itself
+        self._silent = 0  # >0 while re-evaluating the arguments of a function already reported
 
     # -- walking values ------------------------------------------------------------
 
@@ -161,25 +163,32 @@ class Evaluator:
             return handler(args, context)
         except Unresolved as problem:
             if problem.rule is not None:
-                self._unresolved(name, str(problem), context, problem.rule)
+                self._unresolved(name, str(problem), context, problem.rule, problem.severity)
             return {name: self._partial(args, context)}
 
     def _partial(self, args: Any, context: Context) -> Any:
         """The arguments with what can be evaluated evaluated, for a function
-        that stays symbolic (``concat`` of an address and a port, say)."""
-        if isinstance(args, list):
+        that stays symbolic (``concat`` of an address and a port, say). Their
+        problems were reported when the function itself was tried."""
+        if not isinstance(args, list):
+            return args
+        self._silent += 1
+        try:
             return [self._quiet(a, context.at(i)) for i, a in enumerate(args)]
-        return args
+        finally:
+            self._silent -= 1
 
     def _quiet(self, value: Any, context: Context) -> Any:
         if not is_function(value):
             return value
         return self.evaluate(value, context)
 
-    def _unresolved(self, name: str, message: str, context: Context, rule: str) -> None:
+    def _unresolved(self, name: str, message: str, context: Context, rule: str, severity: Any = None) -> None:
+        if self._silent:
+            return
         path = context.path[:-1] if context.path else ()
         text = f"{name}: {message}; left symbolic" if rule == "PT701" else f"{name}: {message}"
-        self.report(catalog.make(rule, text, self.scope.locate(path), path))
+        self.report(catalog.make(rule, text, self.scope.locate(path), path, severity=severity))
 
     def _argument(self, value: Any, context: Context) -> Any:
         """An argument that may itself be a function: it must resolve."""
@@ -326,8 +335,9 @@ class Evaluator:
         if name == "tosca_name":
             return node
         if not self._attribute_known(node, args[1:]):
-            raise Unresolved(f"node {node!r} has no attribute {name!r}", rule="PT422")
-        self._attribute_index(node, args)
+            raise Unresolved(f"node {node!r} has no attribute {name!r}", rule="PT422",
+                             severity=_nested_severity(context))
+        self._attribute_index(node, args, context)
         raise Unresolved("known at run time", rule=None)
 
     def _attribute_host(self, args: list, context: Context) -> str:
@@ -341,7 +351,7 @@ class Evaluator:
             raise Unresolved(f"no host of {context.node!r} has attribute {args[1]!r}", rule="PT422")
         return found
 
-    def _attribute_index(self, node: str, args: list) -> None:
+    def _attribute_index(self, node: str, args: list, context: Context) -> None:
         """``[node, attribute, index]`` on an attribute whose type has no entries."""
         if len(args) < 3 or not isinstance(args[1], str) or self.scope.has_capability(node, args[1]) \
                 or self.scope.has_requirement(node, args[1]):
@@ -349,7 +359,7 @@ class Evaluator:
         primitive = self.scope.attribute_primitive(node, args[1])
         if primitive is not None and primitive not in ("list", "map"):
             raise Unresolved(f"attribute {args[1]!r} of {node!r} is a {primitive}; it has no entry {args[2]!r}",
-                             rule="PT422")
+                             rule="PT422", severity=_nested_severity(context))
 
     def _attribute_known(self, node: str, rest: list) -> bool:
         name = rest[0]
@@ -419,6 +429,15 @@ class Evaluator:
         if not 0 <= index < len(parts):
             raise Unresolved(f"index {index} is out of range for {len(parts)} tokens")
         return parts[index]
+
+
+def _nested_severity(context: Context) -> Any:
+    """A warning for a run-time attribute named inside concat, join or token:
+    tosca-parser (and so IM) checks attributes only in a call of their own,
+    and IM gives such values as it finds them at run time."""
+    if any(part in ("concat", "join", "token") for part in context.path if isinstance(part, str)):
+        return Severity.WARNING
+    return None
 
 
 def descend(value: Any, keys: list, what: str) -> Any:

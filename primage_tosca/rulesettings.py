@@ -94,7 +94,7 @@ class Suppressions:
 
     def _path_of(self, file: str) -> str | None:
         for document in self.template.all_documents():
-            if document.file == file and document.url is None:
+            if document.file == file and document.url is None and document.ok:  # never open what was refused
                 return document.real_path
         return None
 

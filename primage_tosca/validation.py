@@ -82,7 +82,12 @@ def check_file(path: str, options: LoadOptions, settings: RuleSettings = RuleSet
     """Every phase and check on one file; ``result.diagnostics`` are the
     findings the user's rule settings let through."""
     result = run(path, options, settings.checks)
-    result.findings = apply(result.collector, settings, result.template)
+    found = result.collector.items
+    if "toscaparser" in settings.checks:  # its copy of a problem one of our rules reports is dropped
+        from .checks.toscaparser import dedupe
+
+        found = dedupe(found)
+    result.findings = apply(found, settings, result.template)
     return result
 
 

@@ -73,7 +73,7 @@ def test_imports_are_added(fragment):
     # both import sets are loaded: the parent's with the parent, the fragment's with it
     loaded = {os.path.basename(d.file) for d in fragment.all_documents()}
     assert {"parent_types.yaml", "fragment_types.yaml", "parent.yaml", "fragment.yaml"} <= loaded
-    assert fragment.types is not None
+    assert fragment.dialect is not None and fragment.complete
 
 
 def test_fragment_metadata_does_not_replace_the_parent_s(fragment):

@@ -32,6 +32,12 @@ COMPILE = FIXTURES / "compile"
 FIXTURE_MAP = COMPILE / "import-map.json"
 
 
+
+def compiler(compiled) -> list:
+    """What the compiler says (PT7xx) and every error: the template checks' warnings are
+    the business of the rule fixtures, not of these tests."""
+    return [d for d in compiled.diagnostics if d.rule.startswith("PT7") or d.severity.value == "error"]
+
 def result(name: str, **kwargs):
     kwargs.setdefault("use_config", False)
     return compile_results(COMPILE / name, **kwargs)[0]
@@ -57,14 +63,14 @@ def applications(radl, system: str) -> list[str]:
 
 
 def rules(found) -> list[tuple[str, int]]:
-    return [(d.rule, d.line) for d in found.diagnostics]
+    return [(d.rule, d.line) for d in compiler(found)]
 
 
 # -- Compute ---------------------------------------------------------------------------------
 
 def test_compute_host_and_os():
     compiled = result("compute.yaml")
-    assert compiled.ok and compiled.diagnostics == []
+    assert compiled.ok and compiler(compiled) == []
     server = features(parsed(compiled.text), "server")
     assert server == {
         "instance_name": "= web-1", "instance_tags": "= project=primage,owner=lab",
@@ -89,14 +95,14 @@ def test_compute_values_radl_cannot_carry_are_warnings():
     for line in (16, 20, 21, 25, 26):
         assert ("PT700", line) in found, line
     assert ("PT701", 20) in found
-    assert all(d.severity.value == "warning" for d in compiled.diagnostics)
+    assert all(d.severity.value == "warning" for d in compiler(compiled))
 
 
 # -- networks -------------------------------------------------------------------------------
 
 def test_endpoints_make_public_and_private_networks():
     compiled = result("endpoints.yaml")
-    assert compiled.ok, compiled.diagnostics
+    assert compiled.ok, compiler(compiled)
     radl = parsed(compiled.text)
     public = radl.get_network_by_id("public_net")
     assert public.isPublic()
@@ -114,7 +120,7 @@ def test_endpoints_make_public_and_private_networks():
 
 def test_network_nodes_and_ports():
     compiled = result("network_port.yaml")
-    assert compiled.ok, compiled.diagnostics
+    assert compiled.ok, compiler(compiled)
     radl = parsed(compiled.text)
     lan = radl.get_network_by_id("lan")
     assert (lan.getValue("provider_id"), lan.getValue("cidr"), lan.getValue("create"), lan.getValue("router")) == (
@@ -128,7 +134,7 @@ def test_network_nodes_and_ports():
 
 def test_vms_on_two_cloud_sites_do_not_share_a_private_network():
     compiled = result("two_clouds.yaml")
-    assert compiled.ok, compiled.diagnostics
+    assert compiled.ok, compiler(compiled)
     radl = parsed(compiled.text)
     assert features(radl, "here")["net_interface.0.connection"] == "= private_net"
     assert features(radl, "also_here")["net_interface.0.connection"] == "= private_net"
@@ -152,7 +158,7 @@ def test_a_private_network_node_is_joined_without_a_port(tmp_path):
 
 def test_block_storage_attachments():
     compiled = result("block_storage.yaml")
-    assert compiled.ok, compiled.diagnostics
+    assert compiled.ok, compiler(compiled)
     server = features(parsed(compiled.text), "server")
     assert server["disk.1.size"] == "= 100000000000B"
     assert (server["disk.1.device"], server["disk.1.mount_path"], server["disk.1.fstype"]) == (
@@ -176,7 +182,7 @@ def test_galaxy_roles_and_collections_on_the_host():
 @pytest.fixture(scope="module")
 def operations():
     compiled = result("operations.yaml", import_map=FIXTURE_MAP)
-    assert compiled.ok, compiled.diagnostics
+    assert compiled.ok, compiler(compiled)
     return compiled
 
 
@@ -211,7 +217,7 @@ def test_undeploy_operations_are_reported(operations):
 def test_an_unmapped_url_playbook_is_an_error():
     compiled = result("operations.yaml")  # no import map: the configure URL cannot be read
     assert compiled.text is None
-    assert any(d.rule == "PT702" and "not available offline" in d.message for d in compiled.diagnostics)
+    assert any(d.rule == "PT702" and "not available offline" in d.message for d in compiler(compiled))
     with pytest.raises(CompileError) as raised:
         compile(COMPILE / "operations.yaml", use_config=False)
     assert "PT702" in str(raised.value) and raised.value.diagnostics
@@ -236,14 +242,14 @@ def test_plays_merge_like_im():
 
 def test_scaling_and_placement():
     compiled = result("scaling_placement.yaml")
-    assert compiled.ok, compiled.diagnostics
+    assert compiled.ok, compiler(compiled)
     radl = parsed(compiled.text)
     deploys = [(d.id, d.vm_number, d.cloud_id) for d in radl.deploys]
     assert deploys == [("front", 1, "site_a"), ("wn", 3, "site_b"), ("batch", 2, "site_b")]  # spare: 0
     assert features(radl, "front")["availability_zone"] == "= nova"
     assert radl.get_system_by_name("spare") is not None
     assert radl.description.getValue("name") == "primage-cluster"
-    assert [d.message for d in compiled.diagnostics if d.rule == "PT700"] == [
+    assert [d.message for d in compiler(compiled) if d.rule == "PT700"] == [
         "policy 'watch' of type 'tosca.policies.Monitoring' has no RADL equivalent; ignored"]
 
 
@@ -251,7 +257,7 @@ def test_scaling_and_placement():
 
 def test_container_applications_become_pods_as_im_writes_them():
     compiled = result("containers.yaml")
-    assert compiled.ok, compiled.diagnostics
+    assert compiled.ok, compiler(compiled)
     radl = parsed(compiled.text)
     assert features(radl, "web-app") == {
         "disk.0.image.url": "= docker://registry.example.org/lab/web:1.2",
@@ -272,7 +278,7 @@ def test_container_applications_become_pods_as_im_writes_them():
 
 def test_what_a_pod_cannot_carry_is_reported_where_it_is_written():
     compiled = result("containers.yaml")
-    assert [(d.rule, d.line, d.message.split(" has ")[0].split(":")[0]) for d in compiled.diagnostics] == [
+    assert [(d.rule, d.line, d.message.split(" has ")[0].split(":")[0]) for d in compiler(compiled)] == [
         ("PT700", 68, "property 'disk_size' of the host capability of 'web_runtime'"),
         ("PT700", 73, "volume 'cache"),
         ("PT700", 83, "property 'labels' of container application 'worker'"),
@@ -304,8 +310,8 @@ def test_a_container_without_an_image_is_a_compile_error(tmp_path):
         """)
     compiled = pod_result(path, tmp_path)
     assert not compiled.ok
-    assert [(d.rule, d.line) for d in compiled.diagnostics] == [("PT702", 5)]  # the node's body
-    assert "names no image" in compiled.diagnostics[0].message
+    assert [(d.rule, d.line) for d in compiler(compiled)] == [("PT702", 5)]  # the node's body
+    assert "names no image" in compiler(compiled)[0].message
 
 
 @pytest.mark.parametrize("count, deployed", [(0, []), (1, [("my-app", 1)]), (3, None)])
@@ -323,9 +329,9 @@ def test_a_pod_runs_once_or_not_at_all(tmp_path, count, deployed):
         """)
     compiled = pod_result(path, tmp_path)
     if deployed is None:
-        assert [(d.rule, "0 or 1" in d.message) for d in compiled.diagnostics] == [("PT702", True)]
+        assert [(d.rule, "0 or 1" in d.message) for d in compiler(compiled)] == [("PT702", True)]
         return
-    assert compiled.ok, compiled.diagnostics
+    assert compiled.ok, compiler(compiled)
     assert [(d.id, d.vm_number) for d in parsed(compiled.text).deploys] == deployed
 
 
@@ -339,8 +345,8 @@ def test_a_pod_name_taken_by_another_system_is_a_compile_error(tmp_path):
             image: {NGINX}
         """)
     compiled = pod_result(path, tmp_path)
-    assert [d.rule for d in compiled.diagnostics] == ["PT702"]
-    assert "another system has that name" in compiled.diagnostics[0].message
+    assert [d.rule for d in compiler(compiled)] == ["PT702"]
+    assert "another system has that name" in compiler(compiled)[0].message
 
 
 @pytest.mark.parametrize("also_missing", [False, True])
@@ -356,9 +362,9 @@ def test_a_configuration_file_is_read_like_a_playbook(tmp_path, also_missing):
                         (missing if also_missing else "") + "\n")
     compiled = pod_result(path, tmp_path)
     if also_missing:
-        assert [(d.rule, "'gone.conf'" in d.message) for d in compiled.diagnostics] == [("PT702", True)]
+        assert [(d.rule, "'gone.conf'" in d.message) for d in compiler(compiled)] == [("PT702", True)]
         return
-    assert compiled.ok, compiled.diagnostics
+    assert compiled.ok, compiler(compiled)
     assert features(parsed(compiled.text), "app")["disk.1.content"] == "= level = debug\n"
 
 
@@ -388,7 +394,7 @@ def grycap_result(path: str, tmp_path):
 @needs_corpus()
 def test_a_block_storage_of_size_zero_is_no_disk():
     compiled = grycap("block_storage_zero.yaml")
-    assert compiled.ok and compiled.diagnostics == [], compiled.diagnostics
+    assert compiled.ok and compiler(compiled) == [], compiler(compiled)
     server = features(parsed(compiled.text), "server")
     assert {k: v for k, v in server.items() if k.startswith("disk.") and not k.startswith("disk.0.")} == {
         "disk.1.size": "= 20000000000B", "disk.1.device": "= vdc", "disk.1.mount_path": "= /data",
@@ -398,7 +404,7 @@ def test_a_block_storage_of_size_zero_is_no_disk():
 @needs_corpus()
 def test_a_pod_command_list_and_environment_functions_as_im_writes_them():
     compiled = grycap("container_env.yaml")
-    assert compiled.ok and compiled.diagnostics == [], compiled.diagnostics
+    assert compiled.ok and compiler(compiled) == [], compiler(compiled)
     radl = parsed(compiled.text)
     web = radl.get_system_by_name("web")
     assert web.getValue("command") == ["gunicorn", "-b", "0.0.0.0:8000", "app:main"]  # a list, not one string
@@ -412,7 +418,7 @@ def test_a_pod_command_list_and_environment_functions_as_im_writes_them():
 @needs_corpus()
 def test_pod_ports_and_dns_name_as_im_writes_them():
     compiled = grycap("container_ports.yaml")
-    assert compiled.ok and compiled.diagnostics == [], compiled.diagnostics
+    assert compiled.ok and compiler(compiled) == [], compiler(compiled)
     radl = parsed(compiled.text)
     portal = features(radl, "portal")
     assert (portal["net_interface.0.dns_name"], portal["net_interface.0.dns.0.name"]) == (
@@ -464,12 +470,12 @@ def test_pod_environment_values_known_only_at_run_time_are_left_out_one_by_one(t
                 publish_ports: [ {{ target: 80 }} ]
         """)
     compiled = grycap_result(path, tmp_path)
-    assert compiled.ok, compiled.diagnostics
+    assert compiled.ok, compiler(compiled)
     assert parsed(compiled.text).get_system_by_name("app").getValue("environment.variables") == (
         "KEPT=plain,OWN=app:9000/x")
-    left_out = [d.message.split(" of ")[0] for d in compiled.diagnostics if d.rule == "PT700"]
+    left_out = [d.message.split(" of ")[0] for d in compiler(compiled) if d.rule == "PT700"]
     assert left_out == [f"environment variable {v!r}" for v in ("VM_IP", "ALL", "PUBLIC", "MISSING")]
-    assert all(d.line > 8 for d in compiled.diagnostics)  # each where its variable is written
+    assert all(d.line > 8 for d in compiler(compiled))  # each where its variable is written
 
 
 @pytest.mark.parametrize("image", ["ost://[zz/img", "[zz/img"])  # the second a Docker image: docker://[zz/img

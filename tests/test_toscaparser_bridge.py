@@ -14,7 +14,9 @@ from conftest import CORPUS, IMPORT_MAP, INDIGO_EXAMPLES, needs_corpus
 from primage_tosca import catalog
 from primage_tosca.checks import toscaparser as bridge
 from primage_tosca.diagnostics import Diagnostic, Location, Severity
+from primage_tosca import pipeline
 from primage_tosca.imports.template import LoadOptions, load_template
+from primage_tosca.rulesettings import RuleSettings
 from primage_tosca.imports.policy import ImportMap, ImportPolicy
 
 HEADER = "tosca_definitions_version: tosca_simple_yaml_1_0\n"
@@ -30,11 +32,18 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
+def topology_of(path: Path, options: LoadOptions | None = None):
+    """Every phase up to the topology (the bridge's input), no check run."""
+    result = pipeline.run(str(path), options or LoadOptions(), None)
+    assert result.template.complete, [d.message for d in result.template.diagnostics]
+    if result.topology is None:
+        return pipeline.empty_topology(result)
+    return result.topology
+
+
 def run(path: Path, **options) -> list[Diagnostic]:
     """The bridge alone on a file (no dedupe, no other check)."""
-    template = load_template(str(path), LoadOptions(**options))
-    assert template.complete, [d.message for d in template.diagnostics]
-    return list(bridge.toscaparser(template))
+    return list(bridge.toscaparser(topology_of(path, LoadOptions(**options))))
 
 
 def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
@@ -365,7 +374,7 @@ def test_relative_nested_and_prefixed_imports_are_served(tmp_path, monkeypatch):
               type: ns.my.Base
               requirements: [ { host: server } ]
         """)
-    template = load_template(str(path), LoadOptions(policy=ImportPolicy(roots=[str(tmp_path)])))
+    template = topology_of(path, LoadOptions(policy=ImportPolicy(roots=[str(tmp_path)])))
     calls = _forbid_reads(monkeypatch)
     assert list(bridge.toscaparser(template)) == []
     assert calls == []
@@ -387,7 +396,7 @@ def test_url_import_served_from_the_import_map_offline(tmp_path, monkeypatch):
             app: { type: remote.App, requirements: [ { host: server } ] }
         """)
     import_map = ImportMap({"https://types.example.org/": tmp_path / "mirror"})
-    template = load_template(str(path), LoadOptions(policy=ImportPolicy(import_map=import_map)))
+    template = topology_of(path, LoadOptions(policy=ImportPolicy(import_map=import_map)))
     calls = _forbid_reads(monkeypatch)
     assert list(bridge.toscaparser(template)) == []
     assert calls == []
@@ -397,12 +406,12 @@ def test_a_file_tosca_parser_asks_for_that_we_did_not_prepare_is_ours_to_fix(tmp
     write(tmp_path, "lib.yaml", HEADER + "node_types: {my.T: {derived_from: tosca.nodes.Compute}}\n")
     path = write(tmp_path, "t.yaml", HEADER + "imports: [lib.yaml]\n"
                  "topology_template: {node_templates: {a: {type: my.T}}}\n")
-    template = load_template(str(path))
-    prepared = bridge.prepare(template)
+    topology = topology_of(path)
+    prepared = bridge.prepare(topology.template)
     prepared.files.clear()
     outcome = bridge.run_toscaparser(prepared, None)
     assert isinstance(outcome.crash, bridge.NotServed)
-    assert bridge.crash(template, outcome.crash).rule == "PT900"
+    assert bridge.crash(topology, outcome.crash).rule == "PT900"
     _assert_state_restored()
 
 
@@ -424,11 +433,11 @@ def test_our_documents_are_never_mutated(tmp_path):
           node_templates:
             server: { type: my.Server, properties: { extra: x } }
         """)
-    template = load_template(str(path))
-    before = copy.deepcopy([d.data for d in template.all_documents()])
+    topology = topology_of(path)
+    before = copy.deepcopy([d.data for d in topology.template.all_documents()])
     for _ in range(2):  # the second run reuses the cached frozen copy
-        assert list(bridge.toscaparser(template)) == []
-    assert [d.data for d in template.all_documents()] == before
+        assert list(bridge.toscaparser(topology)) == []
+    assert [d.data for d in topology.template.all_documents()] == before
 
 
 def test_timestamps_fall_back_to_a_plain_copy(tmp_path):
@@ -445,7 +454,7 @@ def test_timestamps_fall_back_to_a_plain_copy(tmp_path):
     thawed = frozen.thaw()
     assert thawed == template.data and thawed is not template.data
     assert thawed["metadata"] is not template.data["metadata"]
-    assert [d.rule for d in bridge.toscaparser(template)] == []
+    assert [d.rule for d in bridge.toscaparser(topology_of(path))] == []
 
 
 def test_lazy_sections_copy_on_read():
@@ -546,8 +555,6 @@ def test_dedupe_top_of_file_covers_only_the_top():
 
 
 def test_dedupe_on_a_real_template_keeps_one_report_per_problem(tmp_path):
-    from primage_tosca.validation import check_template
-
     path = write(tmp_path, "t.yaml", HEADER + """
         topology_template:
           node_templates:
@@ -562,7 +569,8 @@ def test_dedupe_on_a_real_template_keeps_one_report_per_problem(tmp_path):
               requirements:
                 - dependency: ghost
         """)
-    found = check_template(load_template(str(path)))
+    result = pipeline.run(str(path), LoadOptions(), ["toscaparser"])
+    found = result.collector.items
     kept = bridge.dedupe(found)
     own = {d.rule for d in found} & bridge.OWN_RULES
     if own >= {"PT310", "PT320", "PT400", "PT500"}:  # our rules report all four problems
@@ -588,9 +596,7 @@ def test_indigo_examples():
     files = sorted(p for p in INDIGO_EXAMPLES.iterdir() if p.suffix in (".yaml", ".yml"))
     assert len(files) == 66
     for path in files:
-        template = load_template(str(path), options)
-        assert template.complete, path
-        for diagnostic in bridge.toscaparser(template):
+        for diagnostic in bridge.toscaparser(topology_of(path, options)):
             by_rule.setdefault(diagnostic.rule, []).append(diagnostic)
     assert "PT900" not in by_rule
     assert len(by_rule["PT801"]) == 26
@@ -608,12 +614,12 @@ def test_tosca_parser_never_changes_our_documents_on_the_corpus():
     runs = [(p, LoadOptions(policy=ImportPolicy(import_map=ImportMap.from_file(IMPORT_MAP))))
             for p in sorted(INDIGO_EXAMPLES.iterdir())]
     runs += [(p, LoadOptions(policy=ImportPolicy(roots=[str(samples)]))) for p in sorted(samples.rglob("*.y*ml"))]
-    templates = [load_template(str(path), options) for path, options in runs]
-    templates = [t for t in templates if t.complete and isinstance(t.data, dict)]
-    documents = {id(d): d for t in templates for d in t.all_documents()}
+    results = [pipeline.run(str(path), options, None) for path, options in runs]
+    topologies = [r.topology for r in results if r.topology is not None]
+    documents = {id(d): d for t in topologies for d in t.template.all_documents()}
     before = {key: copy.deepcopy(d.data) for key, d in documents.items()}
-    for template in templates:
-        list(bridge.toscaparser(template))
+    for topology in topologies:
+        list(bridge.toscaparser(topology))
     changed = [d.file for key, d in documents.items() if d.data != before[key]]
     assert changed == []
 
@@ -628,5 +634,6 @@ def test_unknown_capability_property_is_placed_at_its_key(tmp_path):
                     "            colour: blue\n")
     from primage_tosca.validation import validate
 
-    found = [d for d in validate(path).diagnostics if d.rule == "PT800"]
+    found = [d for d in validate(path, settings=RuleSettings(checks=frozenset({"toscaparser"}))).diagnostics
+             if d.rule == "PT800"]
     assert [(d.line, d.column) for d in found] == [(10, 13)]

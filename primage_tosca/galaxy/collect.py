@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..recipe_specs import COLLECTION, ROLE, RecipeSpec, parse_application, parse_requirement, parse_spec
-from ..imports.template import LoadOptions, ServiceTemplate, load_template
+from ..imports.template import LoadOptions, ServiceTemplate
+from ..pipeline import run
+from ..typesystem import Types
 from ..source.document import Document, load_document
 from .errors import SpecError
 
@@ -147,11 +149,12 @@ def expand_blueprints(arguments: Iterable[str | os.PathLike], found: Collected) 
 # -- TOSCA ---------------------------------------------------------------------------------------
 
 
-def galaxy_kind(template: ServiceTemplate, artifact_type: Any) -> str | None:
+def galaxy_kind(types: Types | None, artifact_type: Any) -> str | None:
     if not isinstance(artifact_type, str):
         return None
+    found = types.find("artifact_types", artifact_type) if types is not None else None
     for base, kind in GALAXY_ARTIFACT_TYPES.items():
-        if artifact_type == base or template.types.is_derived_from("artifact_types", artifact_type, base):
+        if artifact_type == base or (found is not None and found.is_a(base)):
             return kind
     return None
 
@@ -182,11 +185,12 @@ def _artifact_spec(template: ServiceTemplate, value: Any, kind: str, origin: str
     found.add(Request(spec, origin, via))
 
 
-def _type_artifacts(template: ServiceTemplate, type_name: str) -> dict[str, tuple[Any, str, str]]:
+def _type_artifacts(types: Types | None, type_name: str) -> dict[str, tuple[Any, str, str]]:
     """Artifact name -> (definition, origin, via), the nearest type winning."""
     merged: dict[str, tuple[Any, str, str]] = {}
-    for typedef in reversed(template.types.ancestry("node_types", type_name)):
-        artifacts = typedef.get("artifacts")
+    found = types.find("node_types", type_name) if types is not None else None
+    for typedef in reversed(found.ancestry if found is not None else ()):
+        artifacts = typedef.raw.get("artifacts")
         if not isinstance(artifacts, dict) or typedef.document is None:
             continue
         for name, definition in artifacts.items():
@@ -197,12 +201,12 @@ def _type_artifacts(template: ServiceTemplate, type_name: str) -> dict[str, tupl
     return merged
 
 
-def _collect_artifacts(template: ServiceTemplate, artifacts: dict[str, tuple[Any, str, str]],
+def _collect_artifacts(template: ServiceTemplate, types: Types | None, artifacts: dict[str, tuple[Any, str, str]],
                        found: Collected) -> None:
     for definition, origin, via in artifacts.values():
         if not isinstance(definition, dict):
             continue
-        kind = galaxy_kind(template, definition.get("type"))
+        kind = galaxy_kind(types, definition.get("type"))
         if kind is None:
             continue
         if "file" not in definition:
@@ -213,7 +217,8 @@ def _collect_artifacts(template: ServiceTemplate, artifacts: dict[str, tuple[Any
 
 
 def collect_tosca(path: str, options: LoadOptions, found: Collected) -> None:
-    template = load_template(path, options)
+    result = run(path, options, None)
+    template, types = result.template, result.types
     readable = isinstance(template.data, dict)
     for diagnostic in template.diagnostics:
         # Only what stops us reading recipes fails the command; the rest is `validate`'s business.
@@ -232,7 +237,7 @@ def collect_tosca(path: str, options: LoadOptions, found: Collected) -> None:
         for name, node in templates.items():
             if not isinstance(node, dict):
                 continue
-            artifacts = _type_artifacts(template, node.get("type")) if isinstance(node.get("type"), str) else {}
+            artifacts = _type_artifacts(types, node.get("type")) if isinstance(node.get("type"), str) else {}
             own = node.get("artifacts")
             if isinstance(own, dict):
                 for artifact, definition in own.items():
@@ -240,12 +245,12 @@ def collect_tosca(path: str, options: LoadOptions, found: Collected) -> None:
                     at = at + ("file",) if isinstance(definition, dict) else at
                     artifacts[artifact] = (definition, _where(template.locate(at)),
                                            f"node template {name}, artifact {artifact}")
-            _collect_artifacts(template, artifacts, found)
+            _collect_artifacts(template, types, artifacts, found)
         return
     root_files = {template.file}
-    for typedef in template.types.own("node_types").values():
+    for typedef in (types.system.own("node_types").values() if types is not None else ()):
         if typedef.document is not None and typedef.document.file in root_files:
-            _collect_artifacts(template, _type_artifacts(template, typedef.name), found)
+            _collect_artifacts(template, types, _type_artifacts(types, typedef.name), found)
 
 
 # -- RADL ------------------------------------------------------------------------------------

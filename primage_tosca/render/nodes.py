@@ -13,6 +13,7 @@ from ..typesystem import Types
 from ..typesystem.definitions import artifact_entries, operation_entries
 from ..typesystem.constraints import read_clause
 from ..typesystem.keynames import check_keys
+from ..typesystem.quirks import required_relaxed
 from ..typesystem.model import CapabilityDef, InterfaceDef, PropertyDef, RequirementDef, Type
 
 NODE_TEMPLATES = ("topology_template", "node_templates")
@@ -167,8 +168,12 @@ class NodeRenderer:
         if check_required and owner is not None:
             for name in _required(definitions):
                 if name not in values or values[name] is None and name not in names:
-                    self.report("PT505", f"{label} {name!r} is required and has no value", document, path[:-1],
-                                hint=f"set it under {path[-1]}: (or give the definition a default)")
+                    relaxed = required_relaxed(definitions[name].owner.names, name) \
+                        if definitions[name].owner is not None else False
+                    self.report("PT505", f"{label} {name!r} is required and has no value"
+                                + ("; tosca-parser (and so IM) lets it pass" if relaxed else ""), document, path[:-1],
+                                hint=f"set it under {path[-1]}: (or give the definition a default)",
+                                severity=Severity.WARNING if relaxed else None)
         return values, names
 
     def _attributes(self, node: NodeTemplate, written: Any, document: Any, path: tuple, label: str) -> dict:

@@ -108,7 +108,7 @@ class SectionRenderer:
             if supplied is not None and name in supplied:
                 parameter.supplied, parameter.value = True, supplied[name]
                 if definition is not None:
-                    self.types.values.check(supplied[name], definition.schema, document, path,
+                    self.types.values.check(supplied[name], definition.schema, _KeyPlace(document), path,
                                             f"supplied value of input {name!r}")
             found[name] = parameter
         if supplied is not None:
@@ -353,6 +353,17 @@ class SectionRenderer:
             if not isinstance(activity, dict) or len(activity) != 1 or next(iter(activity)) not in ACTIVITIES:
                 self.report("PT335", "an activity is one of " + ", ".join(sorted(ACTIVITIES)), document,
                             path + ("activities", index))
+
+
+class _KeyPlace:
+    """A document whose places are the keys: a supplied input value is
+    written nowhere, so its problems point at the input's name."""
+
+    def __init__(self, document: Any):
+        self.document = document
+
+    def locate(self, path: tuple, key: bool = False) -> Any:
+        return self.document.locate(path[:len(INPUTS) + 1], True)
 
 
 def policy_items(section: Any) -> list[tuple[str, Any, tuple]]:

@@ -147,12 +147,15 @@ class Builder:
 
     def node_attributes(self, raw: NodeTemplate) -> dict:
         properties = {name: self.property_value(raw.name, name) for name in raw.properties}
-        self._check_results(raw, properties)
-        capabilities = {
-            name: {"type": cap.type,
-                   "properties": {p: self.capability_value(raw.name, name, p) for p in cap.properties}}
-            for name, cap in raw.capabilities.items()
-        }
+        self._check_results(raw.properties, raw.written, raw.property_defs, properties, raw.path + ("properties",),
+                            f"node template {raw.name!r}: property")
+        capabilities = {}
+        for name, cap in raw.capabilities.items():
+            values = {p: self.capability_value(raw.name, name, p) for p in cap.properties}
+            capabilities[name] = {"type": cap.type, "properties": values}
+            if cap.definition is not None:
+                self._check_results(cap.properties, cap.written, cap.definition.properties, values,
+                                    cap.path + ("properties",), f"capability {name!r} of {raw.name!r}: property")
         artifacts = {name: self.evaluate(artifact, Context(raw.name, path=raw.path + ("artifacts", name)))
                      for name, artifact in raw.artifacts.items()}
         interfaces = {iface: {op: self.operation(operation, Context(raw.name, path=operation.path or raw.path))
@@ -162,22 +165,35 @@ class Builder:
                 "capabilities": capabilities, "artifacts": artifacts, "interfaces": interfaces,
                 "index": raw.index, "path": raw.path}
 
-    def _check_results(self, raw: NodeTemplate, properties: dict) -> None:
-        """A written property whose value functions gave, checked once that
-        value is known. A warning, not an error: tosca-parser and IM take such
-        values as they come (a number where a string is wanted is written as text)."""
-        for name in raw.written:
-            written = raw.properties.get(name)
-            if not isinstance(written, (dict, list)) or not is_symbolic(written):
-                continue  # a literal: checked where it is written
-            value = properties.get(name)
-            definition = raw.property_defs.get(name)
-            if definition is None or value is MISSING or is_symbolic(value):
+    def _check_results(self, written_values: dict, written: set, definitions: dict, evaluated: dict, path: tuple,
+                       label: str) -> None:
+        """The parts of written properties that functions gave, checked once
+        their values are known. A warning, not an error: tosca-parser and IM
+        take such values as they come (a number where a string is wanted is
+        written as text). A value read from an input of the same type was
+        checked where the input is declared."""
+        values = self.types.values
+        for name in written:
+            value = written_values.get(name)
+            definition = definitions.get(name)
+            if not isinstance(value, (dict, list)) or definition is None:
                 continue
-            path = raw.path + ("properties", name)
-            self.types.values.check(value, definition.schema, self.template.document_of(path), path,
-                                    f"node template {raw.name!r}: property {name!r}", " (the value its function gave)",
-                                    Severity.WARNING)
+            for parts, call in outermost_calls(value, self.types.is_call):
+                result = _part(evaluated.get(name), parts)
+                schema = values.schema_at(definition.schema, parts)
+                if result is MISSING or schema is None or is_symbolic(result) or self._typed_input(call, schema):
+                    continue
+                where = path + (name, *parts)
+                values.check(result, schema, self.template.document_of(where), where, f"{label} {name!r}",
+                             " (the value its function gave)", Severity.WARNING)
+
+    def _typed_input(self, call: dict, schema: Any) -> bool:
+        """A plain get_input of an input declared with the very type wanted."""
+        args = call.get("get_input")
+        name = args[0] if isinstance(args, list) and len(args) == 1 else args
+        parameter = self.rendered.inputs.get(name) if isinstance(name, str) else None
+        return parameter is not None and parameter.definition is not None and \
+            parameter.definition.schema.type is schema.type and schema.type is not None
 
     def operation(self, operation: Operation, context: Context) -> dict:
         inputs = {name: self.evaluate(value, context.at("inputs", name) if operation.path else context)
@@ -255,6 +271,30 @@ class Builder:
             members = " -> ".join([*cycle, cycle[0]])
             self.report("PT321", f"requirements form a dependency cycle: {members}", self.template.document_of(path),
                         path, hint="a node cannot (indirectly) require itself; remove or reverse one requirement")
+
+
+def outermost_calls(value: Any, is_call) -> Iterator[tuple[tuple, dict]]:
+    """(path inside ``value``, call) of each call not inside another call."""
+    stack = [(value, ())]
+    while stack:
+        current, parts = stack.pop()
+        if is_call(current):
+            yield parts, current
+        elif isinstance(current, dict):
+            stack.extend((v, parts + (k,)) for k, v in current.items())
+        elif isinstance(current, list):
+            stack.extend((v, parts + (i,)) for i, v in enumerate(current))
+
+
+def _part(value: Any, parts: tuple) -> Any:
+    for part in parts:
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+            value = value[part]
+        else:
+            return MISSING
+    return value
 
 
 def substituted_types(template: Any) -> set[str]:

@@ -18,6 +18,8 @@ COMPUTE = "tosca.nodes.Compute"
 HOSTING_KINDS = frozenset({"HostedOn", "BindsTo"})  # IM follows both to find a node's Compute
 # Relationships that order a deployment, as IM orders contextualization.
 ORDERING_KINDS = frozenset({"HostedOn", "DependsOn", "ConnectsTo"})
+ORDERING_BASES = frozenset({"tosca.relationships.HostedOn", "tosca.relationships.DependsOn",
+                            "tosca.relationships.ConnectsTo"})
 
 
 @dataclass
@@ -229,4 +231,7 @@ class Topology:
 
     @staticmethod
     def _orders(requirement: Requirement) -> bool:
+        """HostedOn, DependsOn, ConnectsTo, or a type derived from one (BindsTo and LinksTo derive from DependsOn)."""
+        if requirement.relationship_type is not None:
+            return bool(requirement.relationship_type.names & ORDERING_BASES)
         return requirement.kind in ORDERING_KINDS

@@ -143,7 +143,10 @@ class RequirementResolver:
                            if wanted_type is not None and cap.definition is not None and cap.definition.type
                            is not None and cap.definition.type.is_a(wanted_type)), None)
             if chosen is None:
-                if target.type_def is not None and (wanted_type is not None or assignment.capability is not None):
+                if wanted_type is None and assignment.capability is not None and target.type_def is not None:
+                    self._problem("PT311", f"capability {wanted!r} is neither a capability type nor a capability of "
+                                  f"{target.name!r}", where, _closest(wanted, list(target.capabilities)))
+                elif target.type_def is not None and wanted_type is not None:
                     self._no_capability(node, assignment, target, wanted, wanted_type, where)
                 return wanted_type.name if wanted_type is not None else wanted
         self._sources(node, assignment, target, chosen, where)
@@ -301,3 +304,8 @@ class RequirementResolver:
             return
         self._problem("PT327", message, node.path + ("requirements",) if node.requirements else node.path,
                       f"add `- {name}: NODE_TEMPLATE` under requirements")
+
+
+def _closest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
+    return f"did you mean {close[0]!r}?" if close else "capabilities: " + (", ".join(known) or "none")

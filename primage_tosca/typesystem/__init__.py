@@ -24,6 +24,7 @@ from typing import Any, Callable
 from ..catalog import Reporter
 from ..diagnostics import Diagnostic
 from ..imports.template import ServiceTemplate
+from ..profiles import profile_path
 from ..source.document import Document, load_document
 from ..versions import V1_0, Version
 from .check import TypeChecker
@@ -33,12 +34,13 @@ from .model import KINDS, Type
 from .namespace import TypeSystem, primitive_layer
 from .values import ValueChecker
 
-PROFILES_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "profiles")
 # Profiles that extend another: the NFV and MEC profiles sit on the 1.0 types.
 PROFILE_BASE = {
     "tosca_simple_profile_for_nfv_1_0_0": "tosca_simple_yaml_1_0",
     "tosca_simple_profile_for_mec_1_0_0": "tosca_simple_yaml_1_0",
 }
+# Loaded on top of every 1.x profile: non-normative types real templates use.
+EXTRAS_1 = "tosca_simple_yaml_1_extras.yaml"
 
 
 @dataclass
@@ -55,25 +57,28 @@ class Types:
     def find(self, kind: str, name: Any) -> Type | None:
         return self.system.find(kind, name)
 
+    def is_derived_from(self, kind: str, name: Any, base: str) -> bool:
+        """True when ``name`` names a type that is ``base`` or derives from it."""
+        found = self.find(kind, name)
+        if found is None:
+            return False
+        target = self.find(kind, base)
+        return found.is_a(target if target is not None else base)
 
-def profile_file(name: str) -> str | None:
-    """The packaged file of a profile, or None when none is packaged."""
-    path = os.path.join(PROFILES_DIR, name + ".yaml")
-    if os.path.isfile(path):
-        return path
-    return _interim_profile(name)
 
-
-def _interim_profile(name: str) -> str | None:
-    # Until our own profiles are packaged, tosca-parser's definition files stand in.
-    spec = importlib.util.find_spec("toscaparser")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    base = spec.submodule_search_locations[0]
-    if name.startswith("tosca_simple_yaml_1_"):
-        return os.path.join(base, "elements", "TOSCA_definition.yaml")
+def profile_files(name: str) -> list[str]:
+    """The packaged files of a profile (its normative types, then the extras
+    every 1.x version gets), or the profile definitions tosca-parser ships for
+    the NFV and MEC profiles, whose specifications we have no text of."""
+    path = profile_path(name)
+    if path is not None:
+        return [str(path), str(path.parent / EXTRAS_1)]
     kind = {"tosca_simple_profile_for_nfv_1_0_0": "nfv", "tosca_simple_profile_for_mec_1_0_0": "mec"}.get(name)
-    return os.path.join(base, "extensions", kind, f"TOSCA_{kind}_definition_1_0_0.yaml") if kind else None
+    spec = importlib.util.find_spec("toscaparser") if kind else None  # found, never imported
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    found = os.path.join(spec.submodule_search_locations[0], "extensions", kind, f"TOSCA_{kind}_definition_1_0_0.yaml")
+    return [found] if os.path.isfile(found) else []
 
 
 _PROFILE_LOCK = threading.Lock()
@@ -90,11 +95,9 @@ def profile_layer(names: tuple[str, ...]) -> TypeSystem:
     with _PROFILE_LOCK:
         layer = TypeSystem(base=_primitives())
         for name in names:
-            path = profile_file(name)
-            if path is None:
-                continue
-            document = load_document(path, display=f"profile:{name}")
-            layer.add_document(document, None, builtin=True)
+            for path in profile_files(name):
+                document = load_document(path, display=f"profile:{os.path.basename(path)}")
+                layer.add_document(document, None, builtin=True)
         for table in layer.tables.values():
             for found in table.values():
                 found.builtin = True
@@ -198,4 +201,4 @@ def build_types(template: ServiceTemplate, collector: Any, cache: LibraryFinding
     return Types(system, definitions, values, own_version, names, is_call_1)
 
 
-__all__ = ["LIBRARY_FINDINGS", "Types", "build_types", "profile_file", "profile_layer", "profile_names"]
+__all__ = ["LIBRARY_FINDINGS", "Types", "build_types", "profile_files", "profile_layer", "profile_names"]

@@ -68,6 +68,9 @@ def read_clause(clause: Any, primitive: str | None, document: Any, path: tuple,
 
 def _argument(operator: str, argument: Any, primitive: str | None) -> Any:
     """The argument read as the constrained type; raises BadValue."""
+    if primitive == "range" and operator == "in_range":
+        # a range within a range: both its bounds must lie inside (TOSCA's PortSpec ranges)
+        return _argument(operator, argument, "integer")
     if operator in ORDERING and primitive is not None and primitive not in COMPARABLE:
         raise BadValue(f"values of type {primitive} have no order")
     if operator in LENGTHS:
@@ -151,6 +154,9 @@ def _less_or_equal(argument, comparable, value, written):
 
 def _in_range(argument, comparable, value, written):
     low, high = argument
+    if isinstance(comparable, tuple):  # a range: both bounds inside
+        inside = (low is None or comparable[0] >= low) and (high is None or comparable[1] <= high)
+        return None if inside else f"{_shown(value)} is not within [{written[0]}, {written[1]}]"
     if (low is None or comparable >= low) and (high is None or comparable <= high):
         return None
     return f"{_shown(value)} is outside the range [{written[0]}, {written[1]}]"

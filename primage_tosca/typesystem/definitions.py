@@ -167,7 +167,7 @@ class Definitions:
             self._check_refinement(name, raw, schema, inherited, document, path, report)
         required = raw.get("required")
         if not isinstance(required, bool):
-            required = inherited.required if inherited is not None else section == "properties"
+            required = inherited.required if inherited is not None else section != "attributes"
         has_default = "default" in raw
         default = raw.get("default")
         if not has_default and inherited is not None:

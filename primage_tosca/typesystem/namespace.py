@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator
 
 from .model import KIND_WORD, KINDS, NORMATIVE_PREFIX, Type
 from .primitives import PRIMITIVES
+from .quirks import RENAMED
 from ..versions import Version
 
 Report = Callable[..., None]
@@ -104,6 +105,9 @@ class TypeSystem:
                 if len(names) == 1:
                     self.aliases[kind].setdefault(last, names[0])
                     self.aliases[kind].setdefault("tosca:" + last, names[0])
+        for old, new in RENAMED.items():
+            if new in self.tables["node_types"] and old not in self.tables["node_types"]:
+                self.aliases["node_types"].setdefault(old, new)
         self._found.clear()
 
     # -- finding ---------------------------------------------------------------------------

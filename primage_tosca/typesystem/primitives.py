@@ -42,7 +42,7 @@ PRIMITIVES = frozenset({
 COMPARABLE = frozenset({"integer", "float", "timestamp", "version", *SCALAR_UNITS})
 SIZED = frozenset({"string", "list", "map"})
 
-_SCALAR = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]+)\s*$")
+_SCALAR = re.compile(r"^\s*(\+?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]+)\s*$")
 _NUMBER_ONLY = re.compile(r"^\s*[-+]?[\d.]+\s*$")
 _VERSION = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.([0-9A-Za-z]+))?(?:-(\d+))?$")
 # YAML 1.1's timestamp forms, as PyYAML resolves them.

@@ -23,6 +23,7 @@ Report = Callable[..., None]
 PORT_DEF = "tosca.datatypes.network.PortDef"
 PORT_SPEC = "tosca.datatypes.network.PortSpec"
 PORT_FIELDS = ("source", "target", "source_range", "target_range")
+PORT_SPEC_EXTENSIONS = frozenset({"remote_cidr"})  # IM reads it from a port specification: a named leniency
 MAX_DEPTH = 64
 
 
@@ -60,6 +61,8 @@ class ValueChecker:
         if primitive is None:
             return self._complex(value, dtype, document, path, label, note, family, depth)
         try:
+            if isinstance(value, bool) and dtype.is_a(PORT_DEF):
+                raise BadValue(f"{value!r} is a boolean, not a port number")
             comparable = coerce(primitive, value)
         except BadValue as exc:
             self.report(self._rule(dtype, primitive, family), f"{label}: {exc}{note}", document, path)
@@ -114,6 +117,21 @@ class ValueChecker:
             ok = self._port_spec(value, document, path, label, note) and ok
         return ok
 
+    def schema_at(self, schema: Schema | None, parts: tuple) -> Schema | None:
+        """The schema of a part of a value: a list's or map's entries, a complex value's fields."""
+        for part in parts:
+            if schema is None or schema.type is None:
+                return None
+            primitive = schema.memo.get("primitive") if "primitive" in schema.memo else schema.type.root_primitive
+            if primitive in ("list", "map"):
+                schema = schema.entry
+            elif primitive is None:
+                field = self.definitions.properties(schema.type).get(part)
+                schema = field.schema if field is not None else None
+            else:
+                return None
+        return schema
+
     def fields(self, value: dict, fields: dict, document: Any, path: tuple, label: str, note: str = "",
                family: str | None = None, depth: int = 0, owner: str = "") -> bool:
         """The fields of a complex value (or the properties of a template)
@@ -121,6 +139,8 @@ class ValueChecker:
         ok = True
         for name, entry in value.items():
             definition = fields.get(name)
+            if definition is None and family == "PT502" and name in PORT_SPEC_EXTENSIONS:
+                continue  # IM's own field of a port specification, checked by _port_spec
             if definition is None:
                 self.report(family or "PT506", f"{label}: {owner or 'the type'} has no field {name!r}{note}",
                             document, path + (name,), key=True, hint=_close(name, fields))
@@ -131,7 +151,7 @@ class ValueChecker:
         for name, definition in fields.items():
             if definition.required and name not in value and not definition.has_default:
                 self.report(family or "PT505", f"{label}: required field {name!r} of {owner or 'the type'} is "
-                            f"missing{note}", document, path, hint=f"add `{name}:`")
+                            f"missing{note}", document, path, key=True, hint=f"add `{name}:`")
                 ok = False
         return ok
 
@@ -141,7 +161,7 @@ class ValueChecker:
         ok = True
         if not any(key in value for key in PORT_FIELDS) and value.get("protocol") != "icmp":
             self.report("PT502", f"{label}: a port specification needs source, target, source_range or "
-                        f"target_range{note}", document, path)
+                        f"target_range{note}", document, path, key=True)
             ok = False
         cidr = value.get("remote_cidr")
         if cidr is not None and not self.is_call(cidr):
