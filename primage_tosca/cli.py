@@ -14,7 +14,8 @@ from typing import Sequence
 
 from . import __version__
 from .cli_common import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_inputs_options,  # noqa: F401
-                         add_loader_options, options_from_args, parse_size, use_color, write_output)
+                         add_loader_options, add_rule_options, options_from_args, parse_size, settings_from_args,
+                         use_color, write_output)
 
 # -- commands -----------------------------------------------------------------------
 
@@ -24,7 +25,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     if not args.paths:
         raise UsageError("validate needs at least one file, directory or glob")
-    report = validate(args.paths, options=options, only_tosca=args.only_tosca)
+    report = validate(args.paths, options=options, only_tosca=args.only_tosca, settings=settings_from_args(args))
     color = use_color(sys.stdout, args.color) and args.output is None and args.format == "text"
     write_output(render(report, args.format, color=color), args.output)
     return report.exit_code(strict=args.strict)
@@ -101,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="colour text output (auto: only on a terminal, and not when NO_COLOR is set)")
     add_loader_options(validate)
     add_inputs_options(validate)
+    add_rule_options(validate)
     validate.set_defaults(handler=cmd_validate)
 
     types = commands.add_parser("types", help="fetch URL-imported type libraries into the local cache",

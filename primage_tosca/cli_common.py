@@ -33,6 +33,35 @@ def add_loader_options(parser: argparse.ArgumentParser) -> None:
                        help="largest file read, e.g. 20MB (default 10MB)")
 
 
+def add_rule_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("rules")
+    group.add_argument("--ignore", action="append", default=[], metavar="RULE",
+                       help="leave out findings of this rule (repeatable; also `ignore:` in the config file)")
+    group.add_argument("--only", action="append", default=[], metavar="RULE",
+                       help="report only this rule's findings (repeatable; also `only:` in the config file)")
+    group.add_argument("--toscaparser", action="store_true",
+                       help="also run tosca-parser, the parser IM runs, and report its verdict (PT800, PT801)")
+    group.add_argument("--show-library-findings", action="store_true", default=None,
+                       help="list each finding in type libraries imported by URL instead of one line per library")
+
+
+def settings_from_args(args: argparse.Namespace):
+    """RuleSettings from the rule flags and the config file; unknown names are usage errors."""
+    from .api import RuleSettingsError, rule_settings
+
+    try:
+        return rule_settings(ignore=_split(args.ignore), only=_split(args.only),
+                             checks=["toscaparser"] if args.toscaparser else [],
+                             show_library_findings=args.show_library_findings)
+    except RuleSettingsError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _split(values: list[str]) -> list[str]:
+    """``--ignore PT402,PT700`` and ``--ignore PT402 --ignore PT700`` alike."""
+    return [part for value in values for part in value.replace(",", " ").split()]
+
+
 def add_inputs_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("inputs")
     group.add_argument("--inputs", action="append", default=[], metavar="FILE",

@@ -16,8 +16,8 @@ from pathlib import Path
 from .api import GRAPH_FORMATS as FORMATS
 from .api import GRAPH_IMAGE_FORMATS as IMAGE_FORMATS
 from .api import TARGETS
-from .cli_common import (EXIT_FAILED, EXIT_OK, UsageError, add_inputs_options, add_loader_options, options_from_args,
-                         print_diagnostics)
+from .cli_common import (EXIT_FAILED, EXIT_OK, UsageError, add_inputs_options, add_loader_options, add_rule_options,
+                         options_from_args, print_diagnostics, settings_from_args)
 
 
 def add_commands(subparsers) -> None:
@@ -39,12 +39,13 @@ def add_commands(subparsers) -> None:
     compile_parser.add_argument("--no-contextualize", action="store_true",
                                 help="write an empty `contextualize ()`: IM then runs no Ansible")
     compile_parser.add_argument("--no-validate", action="store_true",
-                                help="skip the template checks (tosca-parser's too); the compiler's own errors "
-                                     "still stop it")
+                                help="skip the template checks; what stops reading a template, and the "
+                                     "compiler's own errors, still stop it")
     compile_parser.add_argument("--color", choices=["auto", "always", "never"], default="auto",
                                 help="colour the diagnostics")
     add_loader_options(compile_parser)
     add_inputs_options(compile_parser)
+    add_rule_options(compile_parser)
     compile_parser.set_defaults(handler=cmd_compile)
 
     graph_parser = subparsers.add_parser(
@@ -66,7 +67,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     destinations = output_paths(args.blueprints, args.output, SUFFIXES.get(args.to, ".radl"))  # usage errors first
     results = compile_results(args.blueprints, args.to, options=options, include_secrets=args.include_secrets,
-                              contextualize=not args.no_contextualize, validate=not args.no_validate)
+                              contextualize=not args.no_contextualize, validate=not args.no_validate,
+                              settings=settings_from_args(args))
     print_diagnostics(results, args.color)
     if not all(r.ok for r in results):
         failed = sum(1 for r in results if not r.ok)

@@ -20,6 +20,8 @@ ENV_HOME = "PRIMAGE_TOSCA_HOME"
 ENV_IMPORT_MAP = "PRIMAGE_TOSCA_IMPORT_MAP"
 ENV_CONFIG = "PRIMAGE_TOSCA_CONFIG"
 CONFIG_NAME = ".primage-tosca.yaml"
+KNOWN_KEYS = frozenset({"import_map", "import_maps", "roots", "online", "ignore", "only", "checks",
+                        "show_library_findings"})
 
 
 class ConfigError(Exception):
@@ -48,6 +50,10 @@ class FileConfig:
     import_maps: list[Path] = field(default_factory=list)
     roots: list[Path] = field(default_factory=list)
     online: bool | None = None
+    ignore: list[str] = field(default_factory=list)  # rule ids
+    only: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)  # optional checks to run ("toscaparser")
+    show_library_findings: bool | None = None
 
 
 def find_config_file(start: Path | None = None) -> Path | None:
@@ -92,16 +98,32 @@ def load_config(path: Path | None = None) -> FileConfig:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the config file must be a mapping")
-    unknown = set(data) - {"import_map", "import_maps", "roots", "online"}
+    unknown = set(data) - KNOWN_KEYS
     if unknown:
-        raise ConfigError(f"{path}: unknown keys {sorted(unknown)}; known: import_map, roots, online")
+        raise ConfigError(f"{path}: unknown keys {sorted(unknown)}; known: {', '.join(sorted(KNOWN_KEYS))}")
     base = path.parent
     maps = _as_list(data.get("import_map"), "import_map", path) + _as_list(data.get("import_maps"), "import_maps", path)
     roots = _as_list(data.get("roots"), "roots", path)
     online = data.get("online")
     if online is not None and not isinstance(online, bool):
         raise ConfigError(f"{path}: 'online' must be true or false")
-    return FileConfig(path, [base / m for m in maps], [base / r for r in roots], online)
+    flag = data.get("show_library_findings")
+    if flag is not None and not isinstance(flag, bool):
+        raise ConfigError(f"{path}: 'show_library_findings' must be true or false")
+    return FileConfig(path, [base / m for m in maps], [base / r for r in roots], online,
+                      _words(data.get("ignore"), "ignore", path), _words(data.get("only"), "only", path),
+                      _words(data.get("checks"), "checks", path), flag)
+
+
+def _words(value, key: str, path: Path) -> list[str]:
+    """A string or a list of strings (rule ids, check names)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part for part in value.replace(",", " ").split() if part]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise ConfigError(f"{path}: '{key}' must be a name or a list of names")
 
 
 def env_import_maps() -> list[Path]:

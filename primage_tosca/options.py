@@ -79,3 +79,4 @@ def resolve_options(options: LoadOptions | None, inputs: Any, import_map: Any, k
     if isinstance(inputs, (str, os.PathLike)):
         inputs = load_inputs_file(Path(inputs))
     return load_options(inputs=inputs, import_map=import_map, **kwargs)
+

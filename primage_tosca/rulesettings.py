@@ -28,6 +28,10 @@ RULE_ID = re.compile(r"PT\d{3}", re.IGNORECASE)
 READ_RULES = ("PT1", "PT2")  # what stops a library being read is never folded: nothing else could be checked
 
 
+class RuleSettingsError(ValueError):
+    """An unknown rule id or check name in the rule settings."""
+
+
 @dataclass(frozen=True)
 class RuleSettings:
     ignore: frozenset[str] = frozenset()
