@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Protocol
 
 from . import catalog
 from .diagnostics import Diagnostic, Location, Severity
+from .source.reader import ComplexKey
 
 # Every function name TOSCA 1.0-1.3 defines; a one-key map with another key is data.
 FUNCTION_NAMES = frozenset({
@@ -115,6 +116,9 @@ class Scope(Protocol):
     def attribute_primitive(self, node: str, name: str) -> str | None:
         """The primitive type of a node's attribute (or property), None when complex or unknown."""
 
+    def hosted_later(self, node: str) -> bool:
+        """The node's type has a hosting requirement no node template fulfils yet (the orchestrator will)."""
+
     def artifact(self, node: str, name: str) -> dict | None: ...
 
     def locate(self, path: tuple) -> Location: ...
@@ -150,12 +154,19 @@ class Evaluator:
             return self._call(name, value[name], context.at(name))
         # plain values are most of a template: they need neither a context nor a call
         if isinstance(value, dict):
-            return {k: self.evaluate(v, context.at(k)) if isinstance(v, (dict, list)) else v
+            return {self._key(k, context) if type(k) is ComplexKey else k:
+                    self.evaluate(v, context.at(k)) if isinstance(v, (dict, list)) else v
                     for k, v in value.items()}
         if isinstance(value, list):
             return [self.evaluate(v, context.at(i)) if isinstance(v, (dict, list)) else v
                     for i, v in enumerate(value)]
         return value
+
+    def _key(self, key: ComplexKey, context: Context) -> Any:
+        """A map key written as a function call (TOSCA 1.3): its value when it
+        gives a plain one, else the key as written."""
+        value = self.evaluate(key.value, context)
+        return value if isinstance(value, (str, int, float, bool)) else key
 
     def _call(self, name: str, args: Any, context: Context) -> Any:
         handler = getattr(self, "_" + name)
@@ -242,7 +253,7 @@ class Evaluator:
                 raise Unresolved("HOST is not defined here", rule=None)
             host = next(iter(self.scope.hosts(context.node)), None)
             if host is None:
-                raise Unresolved("HOST is not defined here (the node is hosted on nothing)", rule="PT421")
+                self._no_host(context.node)
             return host
         if entity in ("SOURCE", "TARGET"):
             node = context.source if entity == "SOURCE" else context.target
@@ -345,11 +356,18 @@ class Evaluator:
             raise Unresolved("HOST is not defined here", rule=None)
         hosts = list(self.scope.hosts(context.node))
         if not hosts:
-            raise Unresolved("HOST is not defined here (the node is hosted on nothing)", rule="PT421")
+            self._no_host(context.node)
         found = next((host for host in hosts if self._attribute_known(host, args[1:])), None)
         if found is None:
             raise Unresolved(f"no host of {context.node!r} has attribute {args[1]!r}", rule="PT422")
         return found
+
+    def _no_host(self, node: str) -> None:
+        """HOST names nothing: an error, unless the node has a hosting
+        requirement the orchestrator is left to fulfil (then it is known at run time)."""
+        if self.scope.hosted_later(node):
+            raise Unresolved("the host is chosen at deployment", rule="PT701")
+        raise Unresolved("HOST is not defined here (the node is hosted on nothing)", rule="PT421")
 
     def _attribute_index(self, node: str, args: list, context: Context) -> None:
         """``[node, attribute, index]`` on an attribute whose type has no entries."""

@@ -57,6 +57,7 @@ ALIASES = {
     "tosca_simple_yaml_1_0_0": "tosca_simple_yaml_1_0",
     "http://docs.oasis-open.org/tosca/ns/simple/yaml/1.0": "tosca_simple_yaml_1_0",
     "http://docs.oasis-open.org/tosca/ns/simple/yaml/1.3": "tosca_simple_yaml_1_3",
+    "tosca_simple_profile_for_nfv_1_0": "tosca_simple_profile_for_nfv_1_0_0",
 }
 
 

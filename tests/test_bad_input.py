@@ -104,7 +104,7 @@ CASES = [
     Case("import-cycle-of-three", fixture("cycle3/a.yaml"), "PT203", "c.yaml", 3, 5),
     Case("unknown-tags", fixture("unknown_tags.yaml"), "PT108", "unknown_tags.yaml", 5, 13),
     Case("several-documents", fixture("several_documents.yaml"), "PT108", "several_documents.yaml", 4, 1),
-    Case("complex-keys", fixture("complex_keys.yaml"), "PT108", "complex_keys.yaml", 4, 7),
+    Case("complex-keys", fixture("complex_keys.yaml"), "PT306", "complex_keys.yaml", 4, 7),
     Case("duplicate-keys", fixture("duplicate_keys.yaml"), "PT102", "duplicate_keys.yaml", 6, 5),
     Case("does-not-exist", lambda tmp: tmp / "nowhere.yaml", "PT109", "nowhere.yaml", 1, 1),
 ]

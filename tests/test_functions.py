@@ -64,6 +64,9 @@ class FakeScope:
     def attribute_primitive(self, node: str, name: str):
         return {"custom_attribute": "string"}.get(name)
 
+    def hosted_later(self, node: str) -> bool:
+        return False
+
     def artifact(self, node: str, name: str):
         return self.artifacts.get(node, {}).get(name)
 

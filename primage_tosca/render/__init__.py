@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import Reporter
+from ..diagnostics import Severity
 from ..imports.template import ServiceTemplate
 from ..typesystem import Types
 from ..typesystem.keynames import check_keys
@@ -53,7 +54,7 @@ def render(template: ServiceTemplate, types: Types, collector: Any) -> Rendered:
     if not check_keys("topology_template", topology, types.version, document_of(TOPOLOGY), TOPOLOGY, report):
         report("PT306", "topology_template must be a map of its sections", template.document, TOPOLOGY)
         return rendered
-    nodes = NodeRenderer(types, report, document_of)
+    nodes = NodeRenderer(types, report, document_of, repository_names(template))
     sections = SectionRenderer(types, report, document_of, nodes)
     rendered.inputs = sections.inputs(_section(topology, "inputs"), template.options.inputs)
     rendered.nodes = render_nodes(nodes, _section(topology, "node_templates"), report, document_of)
@@ -71,6 +72,18 @@ def render(template: ServiceTemplate, types: Types, collector: Any) -> Rendered:
     return rendered
 
 
+def repository_names(template: ServiceTemplate) -> list[str]:
+    """The repositories the template and the files it reads define."""
+    found: list[str] = []
+    for document in template.all_documents():
+        section = document.data.get("repositories") if isinstance(document.data, dict) else None
+        if isinstance(section, dict):
+            found.extend(str(name) for name in section)
+    if isinstance(template.data.get("repositories"), dict):
+        found.extend(str(name) for name in template.data["repositories"])
+    return found
+
+
 def _section(topology: dict, name: str) -> dict:
     value = topology.get(name)
     return value if isinstance(value, dict) else {}
@@ -80,6 +93,8 @@ def render_nodes(renderer: NodeRenderer, section: dict, report: Reporter, docume
     found: dict[str, NodeTemplate] = {}
     for index, (name, raw) in enumerate(section.items()):
         if not isinstance(name, str):
+            report("PT306", f"a node template's name is a string, not {name!r}", document_of(NODE_TEMPLATES),
+                   NODE_TEMPLATES + (name,), key=True)
             continue
         path = NODE_TEMPLATES + (name,)
         if not isinstance(raw, dict):
@@ -89,24 +104,40 @@ def render_nodes(renderer: NodeRenderer, section: dict, report: Reporter, docume
     return found
 
 
-def copied(name: str, raw: dict, section: dict, report: Reporter, document_of) -> dict:
+def copied(name: str, raw: dict, section: dict, report: Reporter, document_of, chain: tuple = ()) -> dict:
     """A node template's definition once ``copy`` (TOSCA 1.2) is applied: the
-    source template's keynames, overridden by the copy's own."""
+    source template's keynames and values, the copy's own merged on top
+    (maps merged key by key, anything else replaced). TOSCA forbids copying a
+    copy; other processors follow the chain, so it is followed here too, with
+    a warning, and a loop is an error."""
     source_name = raw.get("copy")
     if source_name is None:
         return raw
     path = NODE_TEMPLATES + (name, "copy")
+    own = {k: v for k, v in raw.items() if k != "copy"}
     source = section.get(source_name) if isinstance(source_name, str) else None
     if not isinstance(source, dict):
         close = difflib.get_close_matches(str(source_name), [str(n) for n in section], n=1, cutoff=0.7)
         report("PT332", f"node template {name!r} copies {source_name!r}, which is not a node template",
                document_of(path), path, hint=f"did you mean {close[0]!r}?" if close else None)
-        return {k: v for k, v in raw.items() if k != "copy"}
-    if source_name == name or "copy" in source:
-        report("PT332", f"node template {name!r} copies {source_name!r}, which is "
-               + ("itself" if source_name == name else "a copy too; copy its source instead"), document_of(path), path)
-    merged = {k: v for k, v in source.items() if k != "copy"}
-    merged.update({k: v for k, v in raw.items() if k != "copy"})
+        return own
+    if source_name == name or source_name in chain:
+        loop = " -> ".join([*chain, name, source_name]) if chain else f"{name} -> {name}"
+        report("PT332", f"node template {name!r} copies in a loop: {loop}", document_of(path), path)
+        return own
+    if "copy" in source and not chain:
+        report("PT332", f"node template {name!r} copies {source_name!r}, which is a copy too; TOSCA wants the source "
+               "of a copy to be a whole template", document_of(path), path, severity=Severity.WARNING,
+               hint=f"copy {source_name!r}'s own source instead")
+    base = copied(source_name, source, section, report, document_of, (*chain, name))
+    return merged_copy(base, own)
+
+
+def merged_copy(base: dict, own: dict) -> dict:
+    merged = dict(base)
+    for key, value in own.items():
+        old = merged.get(key)
+        merged[key] = merged_copy(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
     return merged
 
 

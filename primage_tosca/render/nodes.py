@@ -6,11 +6,11 @@ does that). Function calls stay as written; the topology evaluates them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from ..diagnostics import Severity
 from ..typesystem import Types
-from ..typesystem.definitions import artifact_entries, operation_entries
+from ..typesystem.definitions import DEFINITION_KEYNAMES, artifact_entries, operation_entries
 from ..typesystem.constraints import read_clause
 from ..typesystem.keynames import check_keys
 from ..typesystem.quirks import required_relaxed
@@ -93,7 +93,9 @@ class NodeTemplate:
 class NodeRenderer:
     """Renders node templates of one template; type facts are worked out once per type."""
 
-    def __init__(self, types: Types, report: Report, document_of: Callable[[tuple], Any]):
+    def __init__(self, types: Types, report: Report, document_of: Callable[[tuple], Any],
+                 repositories: Iterable[str] = ()):
+        self.repositories = set(repositories)
         self.types = types
         self.definitions = types.definitions
         self.values = types.values
@@ -104,8 +106,12 @@ class NodeRenderer:
         path = NODE_TEMPLATES + (name,)
         document = self.document_of(path)
         version = self.types.version
-        check_keys("node_template", written_raw, version, document, path, self.report)
         raw = raw if isinstance(raw, dict) else {}
+        if "copy" in written_raw:  # what it has from its source is checked there; what it must have, here
+            check_keys("node_template", {**{k: v for k, v in raw.items() if k not in written_raw}, **written_raw},
+                       version, document, path, self.report)
+        else:
+            check_keys("node_template", written_raw, version, document, path, self.report)
         typedef = self._type(raw.get("type"), document, path)
         type_name = typedef.name if typedef else (raw.get("type") if isinstance(raw.get("type"), str) else None)
         ancestry = [t.name for t in typedef.ancestry] if typedef else ([type_name] if type_name else [])
@@ -179,6 +185,9 @@ class NodeRenderer:
     def _attributes(self, node: NodeTemplate, written: Any, document: Any, path: tuple, label: str) -> dict:
         if written is None:
             return {}
+        if isinstance(written, dict):  # TOSCA 1.3's long notation: {description, value}
+            written = {name: value["value"] if isinstance(value, dict) and "value" in value
+                       and set(value) <= {"description", "value"} else value for name, value in written.items()}
         values, _ = self.assign(node.attribute_defs, written, document, path + ("attributes",),
                                 f"{label}: attribute", node.type_def, check_required=False)
         return values
@@ -358,6 +367,8 @@ class NodeRenderer:
         key = interface_key(name, definition) if definition is not None else _interface_name(name, raw, self.types)
         table = found.setdefault(key, {})
         shared = raw.get("inputs") if isinstance(raw.get("inputs"), dict) else {}
+        declared_inputs = dict(definition.inputs) if definition is not None else {}
+        self._inputs(shared, declared_inputs, document, path + ("inputs",), f"{label}: interface {name!r} input")
         for op_name, op_raw, op_path, notification in entries:
             if operations is not None and op_name not in operations:
                 what = "notification" if notification else "operation"
@@ -365,7 +376,26 @@ class NodeRenderer:
                             hint="operations: " + (", ".join(sorted(operations)) or "none"))
             if isinstance(op_raw, dict):
                 check_keys("operation_assignment", op_raw, self.types.version, document, op_path, self.report)
+                if isinstance(op_raw.get("implementation"), dict):
+                    check_keys("implementation", op_raw["implementation"], self.types.version, document,
+                               op_path + ("implementation",), self.report)
+                declared_op = definition.operations.get(op_name) if definition is not None else None
+                self._inputs(op_raw.get("inputs"), {**declared_inputs, **(declared_op.inputs if declared_op else {})},
+                             document, op_path + ("inputs",), f"{label}: operation {op_name!r} input")
             table[op_name] = merge_operation(table.get(op_name), op_raw, op_path, document, shared)
+
+    def _inputs(self, values: Any, declared: dict, document: Any, path: tuple, label: str) -> None:
+        """Operation (or interface) input values the template assigns, checked
+        against the input definitions the type gives (TOSCA 1.3, 3.6.16); an
+        input the type only gives a value to, or does not mention, is free."""
+        if not isinstance(values, dict):
+            return
+        for name, value in values.items():
+            raw = declared.get(name)
+            if not isinstance(raw, dict) or not DEFINITION_KEYNAMES & set(raw) or "type" not in raw:
+                continue
+            definition = self.definitions.property_def(name, raw, document, path + (name,), None, None)
+            self.values.check(value, definition.schema, document, path + (name,), f"{label} {name!r}")
 
     def _artifacts(self, node: NodeTemplate, written: Any, document: Any, path: tuple) -> dict[str, dict]:
         found = {name: dict(artifact) for name, artifact in
@@ -381,12 +411,19 @@ class NodeRenderer:
             if not isinstance(raw, dict):
                 self.report("PT306", f"artifact {name!r} must be a file name or a definition", document, where)
                 continue
-            check_keys("artifact_definition", raw, self.types.version, document, where, self.report)
+            inherited = found.get(name, {})
+            check_keys("artifact_definition", {**{k: inherited[k] for k in ("type", "file") if k in inherited}, **raw},
+                       self.types.version, document, where, self.report)
+            repository = raw.get("repository")
+            if isinstance(repository, str) and repository not in self.repositories:
+                self.report("PT205", f"artifact {name!r} names repository {repository!r}, which 'repositories' does "
+                            "not define", document, where + ("repository",),
+                            hint="repositories: " + (", ".join(self.repositories) or "none"))
             artifact_type = raw.get("type")
             if isinstance(artifact_type, str) and self.types.find("artifact_types", artifact_type) is None:
                 self.report("PT314", f"unknown artifact type {artifact_type!r}", document, where + ("type",),
                             hint=self.types.system.suggestion("artifact_types", artifact_type))
-            found[name] = dict(raw)
+            found[name] = {**inherited, **raw}  # a template's artifact refines the type's of that name
         return found
 
 

@@ -146,8 +146,11 @@ class SectionRenderer:
             if "value" not in raw:
                 self.report("PT305", f"output {name!r} needs 'value'", self.document_of(path), path, key=True)
             if raw.get("type") is not None:
-                self.types.definitions.find_data_type(raw["type"], self.document_of(path), path + ("type",),
-                                                      self.report)
+                definition = self.types.definitions.property_def(name, raw, self.document_of(path), path, None,
+                                                                 self.report, None, "outputs")
+                if "value" in raw:
+                    self.types.values.check(raw["value"], definition.schema, self.document_of(path),
+                                            path + ("value",), f"output {name!r}")
             found[name] = raw
         return found
 
@@ -382,11 +385,15 @@ def policy_items(section: Any) -> list[tuple[str, Any, tuple]]:
 
 
 def _type_list(typedef: Type | None, key: str) -> list[str] | None:
-    """``members`` of a group type or ``targets`` of a policy type, inherited."""
+    """``members`` of a group type or ``targets`` of a policy type: a derived
+    type adds to what it inherits. None when no type in the chain says."""
     if typedef is None:
         return None
+    found: list[str] = []
+    said = False
     for ancestor in typedef.ancestry:
         value = ancestor.raw.get(key)
         if isinstance(value, list):
-            return [v for v in value if isinstance(v, str)]
-    return None
+            said = True
+            found.extend(v for v in value if isinstance(v, str) and v not in found)
+    return found if said else None

@@ -74,17 +74,50 @@ class _Abort(Exception):
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
+_VALUE_TAG = "tag:yaml.org,2002:value"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _COLLECTION_TAGS = {_MAP_TAG, _SEQ_TAG} | {f"tag:yaml.org,2002:{name}" for name in ("set", "omap", "pairs")}
-_SKIP = object()  # stands for a value that must not be stored
+_KEY_PART = "<key>"  # the path part under which a complex key's own contents sit
 _NO_KEY = object()  # no key is pending: None cannot say that, `null:` is a key
 
 
-class _Frame:
-    __slots__ = ("obj", "path", "anchor", "size", "key", "merges", "is_map", "start")
+class ComplexKey:
+    """A mapping or sequence used as a mapping key (TOSCA 1.3 lets a map's
+    key be any value of its key_schema, or a function call). Python keys must
+    be hashable, so the value is wrapped; ``value`` is the collection itself."""
 
-    def __init__(self, obj, path, anchor, is_map, start):
+    __slots__ = ("value", "_text")
+
+    def __init__(self, value: Any):
+        self.value = value
+        self._text = _canonical(value)
+
+    def __hash__(self) -> int:
+        return hash(self._text)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ComplexKey) and other._text == self._text
+
+    def __repr__(self) -> str:
+        return self._text
+
+    __str__ = __repr__
+
+
+def _canonical(value: Any) -> str:
+    """A stable text of a YAML value, for hashing and showing a complex key."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_canonical(k)}: {_canonical(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_canonical(v) for v in value) + "]"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+class _Frame:
+    __slots__ = ("obj", "path", "anchor", "size", "key", "merges", "is_map", "start", "is_key")
+
+    def __init__(self, obj, path, anchor, is_map, start, is_key=False):
         self.obj = obj
         self.start = start
         self.path = path
@@ -93,6 +126,7 @@ class _Frame:
         self.key = _NO_KEY
         self.merges = [] if is_map else None
         self.is_map = is_map
+        self.is_key = is_key  # the collection is a mapping key, not a value
 
 
 class _Builder:
@@ -105,7 +139,6 @@ class _Builder:
         self.total = 0
         self.root: Any = None
         self.have_root = False
-        self.skip_depth = 0  # >0 while skipping a collection used as a key
         self._constructor = yaml.constructor.SafeConstructor()
         self.plain: dict[str, Any] = {}  # plain scalar text -> its value
 
@@ -134,7 +167,7 @@ class _Builder:
         return self.construct(loader, event, pos, tag)
 
     def construct(self, loader, event, pos, tag):
-        if tag == _STR_TAG:
+        if tag == _STR_TAG or tag == _VALUE_TAG:  # a plain '=' is YAML 1.1's "value" type: text in TOSCA
             return event.value
         construct = self._constructor.yaml_constructors.get(tag)
         if construct is None or tag in _COLLECTION_TAGS:
@@ -157,7 +190,7 @@ class _Builder:
             return ()
         top = self.stack[-1]
         if top.is_map:
-            return top.path + ((top.key,) if top.key is not _NO_KEY and top.key is not _SKIP else ())
+            return top.path + ((top.key,) if top.key is not _NO_KEY else ())
         return top.path + (len(top.obj),)
 
     # -- attaching values -------------------------------------------------
@@ -181,8 +214,6 @@ class _Builder:
             return
         key = top.key
         top.key = _NO_KEY
-        if key is _SKIP:
-            return
         if key is _MERGE_TAG:
             top.merges.append((value, pos))
             return
@@ -247,20 +278,15 @@ class _Builder:
         self.anchors[anchor] = (value, size)
 
     def on_start(self, event, pos, is_map):
-        if self.stack and self.stack[-1].is_map and self.stack[-1].key is _NO_KEY:
-            self.problem("PT108", "a mapping or sequence used as a mapping key", pos, self.stack[-1].path,
-                         "TOSCA keys are plain strings")
-            self.stack[-1].key = _SKIP
-            self.skip_depth = 1
-            return
+        as_key = bool(self.stack) and self.stack[-1].is_map and self.stack[-1].key is _NO_KEY
         if len(self.stack) >= self.limits.max_depth:
             self.problem("PT107", f"nesting deeper than {self.limits.max_depth} levels", pos,
                          self.current_path(), "flatten the document; TOSCA templates need few levels")
             raise _Abort
-        path = self.child_path() if self.stack else ()
+        path = (self.stack[-1].path + (_KEY_PART,) if as_key else self.child_path()) if self.stack else ()
         self.check_collection_tag(event.tag, is_map, pos, path)
         self.count(1, pos)
-        self.stack.append(_Frame({} if is_map else [], path, event.anchor, is_map, pos))
+        self.stack.append(_Frame({} if is_map else [], path, event.anchor, is_map, pos, as_key))
 
     def check_collection_tag(self, tag, is_map, pos, path):
         """PyYAML refuses unknown tags on collections and builds sets or pairs
@@ -278,10 +304,13 @@ class _Builder:
         if frame.is_map:
             self.apply_merges(frame)
             # a key without value cannot come from a valid stream
-            if frame.key is not _NO_KEY and frame.key is not _SKIP:
+            if frame.key is not _NO_KEY:
                 frame.obj[frame.key] = None
         if frame.anchor:
             self.define_anchor(frame.anchor, frame.obj, frame.size, frame.start)
+        if frame.is_key:
+            self.take_key(ComplexKey(frame.obj), frame.start)
+            return
         self.attach(frame.obj, frame.size, frame.start)
 
     def apply_merges(self, frame):
@@ -317,20 +346,10 @@ class _Builder:
             raise _Abort
         value, size = found
         if self.stack and self.stack[-1].is_map and self.stack[-1].key is _NO_KEY:
-            if isinstance(value, (dict, list)):
-                self.problem("PT108", "an alias of a collection used as a mapping key", pos, self.stack[-1].path)
-                self.stack[-1].key = _SKIP
-            else:
-                self.take_key(value, pos)
+            self.take_key(ComplexKey(value) if isinstance(value, (dict, list)) else value, pos)
             return
         self.count(size, pos)
         self.attach(value, size, pos)
-
-    def skip(self, event):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            self.skip_depth += 1
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            self.skip_depth -= 1
 
 
 def _pos(mark) -> Position:
@@ -344,11 +363,6 @@ def _walk(loader, builder: _Builder) -> None:
         event = next_event()
         mark = event.start_mark
         pos = (mark.line + 1, mark.column + 1)  # _pos, inline: once per event
-        if builder.skip_depth:
-            builder.skip(event)
-            if builder.skip_depth == 0 and builder.stack:
-                builder.stack[-1].key = _SKIP  # the value of the skipped key is dropped too
-            continue
         kind = type(event)
         if kind is yaml.ScalarEvent:
             builder.on_scalar(loader, event, pos)

@@ -129,6 +129,12 @@ class Builder:
     def declares_attribute(self, node: str, name: str) -> bool:
         return name in self.nodes[node].attribute_defs
 
+    def hosted_later(self, node: str) -> bool:
+        raw = self.nodes[node]
+        assigned = {r.name for r in self.requirements.get(node, ()) if r.target is not None}
+        return any(d.relationship is not None and d.relationship.is_a("tosca.relationships.HostedOn")
+                   and name not in assigned for name, d in raw.requirement_defs.items())
+
     def attribute_primitive(self, node: str, name: str) -> str | None:
         raw = self.nodes[node]
         definition = raw.attribute_defs.get(name) or raw.property_defs.get(name)

@@ -292,18 +292,20 @@ class RequirementResolver:
                               f"definition allows at most {high:g}", where)
 
     def _too_few(self, node: NodeTemplate, name: str, count: int, low: int) -> None:
+        """A warning: TOSCA leaves a requirement the template does not assign to
+        the orchestrator to fulfil (TOSCA 1.3, 3.8.2); tosca-parser, and so IM,
+        refuse it unless another hosting requirement places the node."""
         hosted = name == "host" and any(
             a.definition is not None and a.definition.relationship is not None and
             kind_of(a.definition.relationship, "") in HOSTING for a in node.requirements if a.name != name)
-        message = (f"node template {node.name!r} ({node.type}) needs requirement {name!r} "
-                   f"{low} time{'s' if low > 1 else ''}; it is assigned {count}")
-        if hosted:  # INDIGO's types host some nodes through a requirement of another name: IM deploys them
-            self._problem("PT327", message + "; another hosting requirement places the node, which IM accepts",
-                          node.path, "assign `host` too if other processors must read the template",
-                          severity=Severity.WARNING)
-            return
+        message = (f"node template {node.name!r} ({node.type}) leaves requirement {name!r} to the orchestrator "
+                   f"(its definition asks for {low}, the template assigns {count})")
+        if hosted:
+            message += "; another hosting requirement places the node, as IM's converter reads it"
+        else:
+            message += "; tosca-parser, and so IM, refuse that"
         self._problem("PT327", message, node.path + ("requirements",) if node.requirements else node.path,
-                      f"add `- {name}: NODE_TEMPLATE` under requirements")
+                      f"add `- {name}: NODE_TEMPLATE` under requirements", severity=Severity.WARNING)
 
 
 def _closest(name: str, known: list[str]) -> str:

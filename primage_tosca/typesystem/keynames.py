@@ -26,7 +26,10 @@ def check_keys(construct: str, mapping: Any, version: Version, document: Any, pa
         entry = table.get(key)
         where = path + (key,)
         if entry is None:
-            if key in skip or not isinstance(key, str):
+            if not isinstance(key, str):
+                report("PT306", f"a keyname is a string, not {key!r}", document, where, key=True)
+                continue
+            if key in skip:
                 continue
             _unknown(construct, key, table, version, document, where, report)
         elif not entry.in_version(version):

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import json
+import re
 from typing import Any, Callable
 
+from ..source.reader import ComplexKey
 from .constraints import violation
 from .definitions import Definitions
 from .model import Schema, Type
@@ -25,6 +28,8 @@ PORT_SPEC = "tosca.datatypes.network.PortSpec"
 PORT_FIELDS = ("source", "target", "source_range", "target_range")
 PORT_SPEC_EXTENSIONS = frozenset({"remote_cidr"})  # IM reads it from a port specification: a named leniency
 MAX_DEPTH = 64
+JSON, XML = "tosca.datatypes.json", "tosca.datatypes.xml"
+MAX_DOCUMENT = 1_000_000  # characters of a json or xml value parsed to check it
 
 
 class ValueChecker:
@@ -68,6 +73,8 @@ class ValueChecker:
             self.report(self._rule(dtype, primitive, family), f"{label}: {exc}{note}", document, path)
             return False
         ok = True
+        if primitive == "string" and dtype.primitive is None:
+            ok = self._document_text(value, dtype, document, path, label, note)
         lenient = strictness(primitive, value)
         if lenient is not None:
             self.report("PT508", f"{label}: {lenient}{note}", document, path)
@@ -80,6 +87,17 @@ class ValueChecker:
                 self.report(rule, f"{label}: {problem}{note}", document, path)
                 ok = False
         return ok
+
+    def _document_text(self, value: str, dtype: Type, document: Any, path: tuple, label: str, note: str) -> bool:
+        """A value of TOSCA's json or xml type must be a document of that kind (TOSCA 1.2, 5.3.1 and 5.3.2)."""
+        kind = "json" if dtype.is_a(JSON) else "xml" if dtype.is_a(XML) else None
+        if kind is None or len(value) > MAX_DOCUMENT:
+            return True
+        problem = json_problem(value) if kind == "json" else xml_problem(value)
+        if problem is None:
+            return True
+        self.report("PT503", f"{label}: not a valid {kind.upper()} document: {problem}{note}", document, path)
+        return False
 
     @staticmethod
     def _rule(dtype: Type, primitive: str, family: str | None) -> str:
@@ -99,7 +117,8 @@ class ValueChecker:
         elif isinstance(value, dict):
             for key, entry in value.items():
                 if schema.key is not None:
-                    ok = self._check(key, schema.key, document, path + (key,), f"{label} key {key!r}", note,
+                    written = key.value if type(key) is ComplexKey else key
+                    ok = self._check(written, schema.key, document, path + (key,), f"{label} key {key!r}", note,
                                      family, depth + 1) and ok
                 ok = self._check(entry, schema.entry, document, path + (key,), f"{label}.{key}", note, family,
                                  depth + 1) and ok
@@ -181,3 +200,24 @@ def _close(name: Any, known: dict) -> str:
     if close:
         return f"did you mean {close[0]!r}?"
     return ("fields: " + ", ".join(sorted(map(str, known)))) if known else "this type has no fields"
+
+
+def json_problem(text: str) -> str | None:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        return str(exc)
+    return None
+
+
+def xml_problem(text: str) -> str | None:
+    """Well-formedness, with expat (which refuses entity expansion bombs). A
+    fragment of several elements is taken as it is written (wrapped in one root)."""
+    from xml.etree import ElementTree
+
+    body = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    try:
+        ElementTree.fromstring(f"<fragment>{body}</fragment>")
+    except ElementTree.ParseError as exc:
+        return str(exc)
+    return None
