@@ -2,17 +2,21 @@
 
 Precedence, highest first: an explicit argument (CLI flag or API keyword),
 the environment variable, the config file, the default. The config file is
-the first of ``./.primage-tosca.yaml`` (or any parent folder's) and
+the nearest ``.primage-tosca.yaml`` above the template's folder and above the
+current directory (both are used when they differ), else
 ``$XDG_CONFIG_HOME/primage_tosca/config.yaml``; relative paths in it are taken
 from the folder the file is in.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import yaml
 
@@ -20,6 +24,9 @@ ENV_HOME = "PRIMAGE_TOSCA_HOME"
 ENV_IMPORT_MAP = "PRIMAGE_TOSCA_IMPORT_MAP"
 ENV_CONFIG = "PRIMAGE_TOSCA_CONFIG"
 CONFIG_NAME = ".primage-tosca.yaml"
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+
+log = logging.getLogger("primage_tosca")
 
 
 class ConfigError(Exception):
@@ -40,6 +47,74 @@ def data_dir() -> Path:
     return Path(base) / "primage_tosca"
 
 
+# -- private files: the data directory holds deployment records and the local IM's data ------------
+
+def private_dir(path: str | os.PathLike) -> Path:
+    """``path`` as a folder only its owner can enter: created 0700 (each missing
+    folder on the way too). The data directory (or, outside it, ``path``) is
+    tightened when an older version left it open to other users, with a notice."""
+    path = Path(path)
+    missing = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+    home = data_dir()
+    tighten(home if path == home or home in path.parents else path)
+    return path
+
+
+def tighten(folder: Path) -> None:
+    """Take group and other permissions off ``folder`` and everything in it,
+    once: only when the folder itself is open."""
+    try:
+        mode = stat.S_IMODE(folder.stat().st_mode)
+    except OSError:
+        return
+    if not mode & 0o077:
+        return
+    for root, folders, files in os.walk(folder):
+        for name in [*folders, *files]:
+            _owner_only(Path(root) / name)
+    _owner_only(folder)
+    log.warning("primage_tosca: %s was open to other users (mode %04o); it holds deployment records and "
+                "credentials, so it is now 0700 and its files 0600", folder, mode)
+
+
+def _owner_only(path: Path) -> None:
+    try:
+        info = path.lstat()
+        if not stat.S_ISLNK(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
+            os.chmod(path, stat.S_IMODE(info.st_mode) & 0o700)
+    except OSError:
+        pass  # not ours, or gone: nothing to tighten
+
+
+def private_file(path: str | os.PathLike) -> Path:
+    """``path`` exists, created readable and writable by its owner only
+    (0600); an existing one loses any group and other permissions."""
+    path = Path(path)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        _owner_only(path)  # a file made read-only stays so: whoever uses it says what that means
+    return path
+
+
+def write_private(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` (0600), replacing it whole: readers never see half a file."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+
+
+# -- the config file ------------------------------------------------------------------------------
+
 @dataclass
 class FileConfig:
     """What a config file may set."""
@@ -54,10 +129,42 @@ def find_config_file(start: Path | None = None) -> Path | None:
     explicit = os.environ.get(ENV_CONFIG)
     if explicit:
         return Path(explicit)
-    folder = (start or Path.cwd()).resolve()
+    project = _project_config(start or Path.cwd())
+    return project or _user_config()
+
+
+def find_config_files(templates: Sequence[str | os.PathLike] = ()) -> list[Path]:
+    """The config files for a run on ``templates``: the nearest project file
+    above each template's folder (nearest to the first template first), then
+    the one above the current directory; the user's file when there is none."""
+    explicit = os.environ.get(ENV_CONFIG)
+    if explicit:
+        return [Path(explicit)]
+    found: list[Path] = []
+    for start in [*(_folder_of(t) for t in templates), Path.cwd()]:
+        project = _project_config(start) if start is not None else None
+        if project is not None and project not in found:
+            found.append(project)
+    user = _user_config()
+    return found or ([user] if user else [])
+
+
+def _folder_of(template: str | os.PathLike) -> Path | None:
+    path = Path(template)
+    if path.is_dir():
+        return path
+    return path.parent if path.parent.is_dir() else None
+
+
+def _project_config(start: Path) -> Path | None:
+    folder = start.resolve()
     for candidate in [folder, *folder.parents]:
         if (candidate / CONFIG_NAME).is_file():
             return candidate / CONFIG_NAME
+    return None
+
+
+def _user_config() -> Path | None:
     xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     user = Path(xdg) / "primage_tosca" / "config.yaml"
     return user if user.is_file() else None
@@ -102,6 +209,20 @@ def load_config(path: Path | None = None) -> FileConfig:
     if online is not None and not isinstance(online, bool):
         raise ConfigError(f"{path}: 'online' must be true or false")
     return FileConfig(path, [base / m for m in maps], [base / r for r in roots], online)
+
+
+def load_configs(templates: Sequence[str | os.PathLike] = ()) -> FileConfig:
+    """One config from every file :func:`find_config_files` names: their
+    import maps in that order (the earlier wins on equal prefixes), all their
+    roots, and the first ``online`` that is set."""
+    merged = FileConfig()
+    for path in find_config_files(templates):
+        found = load_config(path)
+        merged.path = merged.path or found.path
+        merged.import_maps += [m for m in found.import_maps if m not in merged.import_maps]
+        merged.roots += [r for r in found.roots if r not in merged.roots]
+        merged.online = found.online if merged.online is None else merged.online
+    return merged
 
 
 def env_import_maps() -> list[Path]:

@@ -90,10 +90,24 @@ def compile_topology(topology: Topology, target: str = "radl", *, contextualize:
         from .k8s import drop_unneeded_secrets
 
         checked, found = drop_unneeded_secrets(topology, checked), drop_unneeded_secrets(topology, found)
-    emitted = _emit(topology, target, playbooks, contextualize, include_secrets)
+    try:
+        emitted = _emit(topology, target, playbooks, contextualize, include_secrets)
+    except (ValueError, TypeError) as exc:  # a value of the wrong kind reached the emitter
+        emitted = _unusable_value(topology, target, exc, [*checked, *found])
     diagnostics = merge_diagnostics(checked, found, emitted.diagnostics)
     failed = any(d.severity is Severity.ERROR for d in diagnostics)
     return CompileResult(topology.file, None if failed else emitted.text, diagnostics, topology)
+
+
+def _unusable_value(topology: Topology, target: str, exc: Exception, known: list[Diagnostic]):
+    """No text. When the checks already found errors, they say why; else (``--no-validate``) a PT702 says it."""
+    from .radl import Emitted
+
+    if any(d.severity is Severity.ERROR for d in known):
+        return Emitted(None, [])
+    return Emitted(None, [catalog.make("PT702", f"the {target} compiler cannot use a value of this template: {exc}",
+                                       Location(topology.file),
+                                       hint="validate the template (without --no-validate) to find the value")])
 
 
 def _emit(topology: Topology, target: str, playbooks: PlaybookSource | None, contextualize: bool,
@@ -153,7 +167,8 @@ def _compile_items(items: list, target: str, inputs: Any, import_map: Any, conte
         if isinstance(item, Topology):
             topology = item
         else:
-            resolved = resolved or resolve_options(options, inputs, import_map, kwargs)
+            templates = [i for i in items if not isinstance(i, Topology)]  # their config files count
+            resolved = resolved or resolve_options(options, inputs, import_map, {"templates": templates} | kwargs)
             topology = from_template(load_template(str(item), resolved))
         options_used = topology.template.options
         if playbooks is None or playbooks.policy is not options_used.policy:

@@ -55,7 +55,8 @@ def load(path, *, inputs=None, import_map=None, options=None, **kwargs):
     :func:`primage_tosca.options.load_options`, or pass ready ``options``. A list
     of paths shares one parse cache and one set of options, and gives a list.
     Problems in the template are in ``topology.diagnostics``, never raised."""
-    resolved = resolve_options(options, inputs, import_map, kwargs)
+    templates = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+    resolved = resolve_options(options, inputs, import_map, {"templates": templates} | kwargs)
     with gc_paused():
         if isinstance(path, (str, os.PathLike)):
             return build(load_template(str(path), resolved))
