@@ -14,7 +14,8 @@ from typing import Sequence
 
 from . import __version__
 from .cli_common import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_inputs_options,  # noqa: F401
-                         add_loader_options, options_from_args, parse_size, use_color, write_output)
+                         add_loader_options, options_from_args, parse_size, refuse_overwriting_inputs, use_color,
+                         write_output)
 
 # -- commands -----------------------------------------------------------------------
 
@@ -24,6 +25,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     if not args.paths:
         raise UsageError("validate needs at least one file, directory or glob")
+    if args.output:
+        refuse_overwriting_inputs([args.output], args)
     report = validate(args.paths, options=options, only_tosca=args.only_tosca)
     color = use_color(sys.stdout, args.color) and args.output is None and args.format == "text"
     write_output(render(report, args.format, color=color), args.output)
