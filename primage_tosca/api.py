@@ -75,9 +75,13 @@ _EXPORTS = {
     "IMError": "im",
     "LocalIM": "im.local",
     "LocalIMError": "im.local",
+    "BadArgument": "lifecycle",
     "LifecycleError": "lifecycle",
     "Progress": "lifecycle",
     "StoreError": "lifecycle",
+    "check_im_url": "lifecycle",
+    "check_name": "lifecycle.names",
+    "printable": "lifecycle.names",
     "WaitTimeout": "lifecycle",
     "deploy": "lifecycle",
     "inspect": "lifecycle",
@@ -111,7 +115,8 @@ def validate(paths: PathLike | Sequence[PathLike], *, options: LoadOptions | Non
     from .options import load_options
     from .validation import validate as run  # the checks load only when something is validated
 
-    return run(paths, options or load_options(**kwargs), only_tosca)
+    templates = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    return run(paths, options or load_options(templates=templates, **kwargs), only_tosca)
 
 
 __all__ = ["validate", *sorted(_EXPORTS)]
