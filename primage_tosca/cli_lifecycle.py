@@ -220,7 +220,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         print(f"deployment {record['id']} ({_shown(record['name'])}): {_shown(data['state'])}")
         if data.get("note"):
             print(f"  {_shown(data['note'])}")
-        print(f"  IM {_shown(record['im_url'])}  infrastructure {_shown(record['infra_id'] or '-')}  ({record['kind']})")
+        print(f"  IM {_shown(record['im_url'])}  infrastructure {_shown(record['infra_id'] or '-')}  "
+              f"({record['kind']})")
         print(f"  blueprint {_shown(record['blueprint'])}  sha256 {str(record['blueprint_hash'])[:12]}")
         if record["inputs"]:
             print("  inputs: " + ", ".join(f"{_shown(k)}={_shown(v)}" for k, v in record["inputs"].items()))

@@ -51,8 +51,8 @@ def data_dir() -> Path:
 
 def private_dir(path: str | os.PathLike) -> Path:
     """``path`` as a folder only its owner can enter: created 0700 (each missing
-    folder on the way too). The data directory (or, outside it, ``path``) is
-    tightened when an older version left it open to other users, with a notice."""
+    folder on the way too). Under the data directory, what an older version
+    left open to other users is tightened first (:func:`tighten_data_dir`)."""
     path = Path(path)
     missing = []
     probe = path
@@ -62,25 +62,54 @@ def private_dir(path: str | os.PathLike) -> Path:
     for folder in reversed(missing):
         folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
     home = data_dir()
-    tighten(home if path == home or home in path.parents else path)
+    if path == home or home in path.parents:
+        tighten_data_dir(home)
     return path
 
 
-def tighten(folder: Path) -> None:
-    """Take group and other permissions off ``folder`` and everything in it,
-    once: only when the folder itself is open."""
+# what primage_tosca keeps in the data directory
+OWN_ENTRIES = ("deployments.sqlite", "deployments.sqlite-wal", "deployments.sqlite-shm", "local-im", "imports",
+               "recipes")
+
+
+def tighten_data_dir(home: Path) -> None:
+    """Take group and other permissions off the data directory and what
+    primage_tosca keeps in it, with a notice. A folder that also holds other
+    files (``$PRIMAGE_TOSCA_HOME`` set to a shared one) keeps its own mode and
+    the rest of its files: only ours are tightened, and the notice says so."""
     try:
-        mode = stat.S_IMODE(folder.stat().st_mode)
+        info = home.stat()
+        entries = list(home.iterdir())
     except OSError:
         return
-    if not mode & 0o077:
+    loose = [e for e in entries if e.name in OWN_ENTRIES and _open(e)]
+    foreign = [e for e in entries if e.name not in OWN_ENTRIES and not e.name.startswith(".")]
+    shared = bool(foreign) or bool(info.st_mode & stat.S_ISVTX)
+    open_root = bool(stat.S_IMODE(info.st_mode) & 0o077)
+    if not loose and not (open_root and not shared):
+        if open_root:
+            log.warning("primage_tosca: %s is open to other users and holds other files: primage_tosca's own are "
+                        "private, but give it a folder of its own ($PRIMAGE_TOSCA_HOME)", home)
         return
-    for root, folders, files in os.walk(folder):
-        for name in [*folders, *files]:
-            _owner_only(Path(root) / name)
-    _owner_only(folder)
-    log.warning("primage_tosca: %s was open to other users (mode %04o); it holds deployment records and "
-                "credentials, so it is now 0700 and its files 0600", folder, mode)
+    first = home if open_root else loose[0]
+    mode = stat.S_IMODE(first.lstat().st_mode)
+    for entry in loose:
+        _owner_only(entry)
+        for root, folders, files in os.walk(entry):
+            for name in [*folders, *files]:
+                _owner_only(Path(root) / name)
+    if open_root and not shared:
+        _owner_only(home)
+    log.warning("primage_tosca: %s was open to other users (mode %04o); the data directory %s holds deployment "
+                "records and credentials, so %s now readable by their owner only (0700 folders, 0600 files)",
+                first, mode, home, "primage_tosca's entries in it are" if shared else "it and everything in it are")
+
+
+def _open(path: Path) -> bool:
+    try:
+        return bool(stat.S_IMODE(path.lstat().st_mode) & 0o077)
+    except OSError:
+        return False
 
 
 def _owner_only(path: Path) -> None:

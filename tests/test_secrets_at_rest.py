@@ -172,3 +172,16 @@ def test_the_mark_moves_no_line():
     for text in (radl, "description d (\nname = 'x'\n)\n" + radl, "description d ()\n" + radl):
         marked = mark_radl(text, "abc123")
         assert marked.count("\n") == text.count("\n") and "abc123" in marked.splitlines()[0]
+
+
+def test_a_shared_folder_as_data_directory_keeps_its_mode_and_other_files(caplog):
+    home = data_dir()
+    os.chmod(home, 0o755)
+    (home / "someone-elses.txt").write_text("not ours\n")
+    os.chmod(home / "someone-elses.txt", 0o644)
+    with caplog.at_level(logging.WARNING, logger="primage_tosca"):
+        Store().close()
+    assert stat.S_IMODE(home.stat().st_mode) == 0o755
+    assert stat.S_IMODE((home / "someone-elses.txt").stat().st_mode) == 0o644
+    assert stat.S_IMODE((home / "deployments.sqlite").stat().st_mode) == 0o600
+    assert any("folder of its own" in r.getMessage() for r in caplog.records)

@@ -227,5 +227,5 @@ class IMClient:
         self.request("DELETE", f"/infrastructures/{inf}", what=f"infrastructure {inf}")
 
 
-__all__ = ["IMAuthError", "IMBadRequest", "IMClient", "IMError", "IMNotFound", "IMUnreachable", "RETRY_STATUS", "check_url",
-           "infrastructure_id"]
+__all__ = ["IMAuthError", "IMBadRequest", "IMClient", "IMError", "IMNotFound", "IMUnreachable", "RETRY_STATUS",
+           "check_url", "infrastructure_id"]

@@ -135,7 +135,7 @@ class LocalIM:
         private_dir(self.directory)
         config = self.config_file
         data = self.directory / "inf.dat"
-        for path in (data, self.log_file, self.directory / "server.out"):  # IM's own files: private before it opens them
+        for path in (data, self.log_file, self.directory / "server.out"):  # private before IM opens them
             private_file(path)
         write_private(config, "\n".join([
             "[im]",

@@ -19,6 +19,8 @@ it: other commands wait for a submit in flight instead of calling it failed.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import math
 import os
 import re
@@ -226,18 +228,17 @@ def _compiled_radl_file(path: Path, content: bytes, ident: str, kind: str, conte
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadArgument(f"{path}: byte {exc.start} is not UTF-8") from None
-    try:
-        radl = text if contextualize else without_contextualization(text)
-    except ValueError as exc:  # unbalanced parentheses: IM will say where
-        radl = text if contextualize else text + "\ncontextualize ()\n"
-        del exc
+    radl = text
+    if not contextualize:
+        try:
+            radl = without_contextualization(text)
+        except ValueError:  # unbalanced parentheses: IM's parser will say where
+            radl = text + "\ncontextualize ()\n"
     payload = mark_radl(radl, ident)
     return Compiled("radl", payload, radl, blueprint_hash=_sha256(content), stored=payload, source_text=text)
 
 
 def _sha256(content: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(content).hexdigest()
 
 
@@ -308,7 +309,8 @@ def deploy(blueprint: str | os.PathLike, *, name: str | None = None, inputs: Any
         except NameInUse as exc:  # another process took the name meanwhile
             raise _name_taken(exc) from None
         try:
-            infra = target.client.create(compiled.payload, kind, wait=wait)  # synchronous: IM answers once the VMs exist
+            # synchronous when waiting: IM answers once the VMs exist
+            infra = target.client.create(compiled.payload, kind, wait=wait)
         except IMError as exc:
             error = _explained(exc, path, compiled)
             store.update(ident, state="failed", detail=str(error), owner=None)
@@ -587,22 +589,8 @@ def reconfigure(reference: str, blueprint: str | os.PathLike | None = None, *, i
             raise LifecycleError(f"deployment {record.id} is deleted: deploy it again")
         if not dry_run:
             store.check_writable()
-        source = blueprint or record.blueprint
-        if not source:
-            raise LifecycleError(f"deployment {record.id} has no blueprint on record: name one")
-        source = _readable(source)
         settings = Settings.from_dict(record.options).over(contextualize, import_map, options, **kwargs)
-        kept = {k: v for k, v in record.inputs.items() if v != MASK}  # secret inputs must be given again
-        if options is not None:
-            options = _with_inputs(options, kept | dict(options.inputs or {}) | dict(_read_inputs(inputs) or {}))
-            merged = None
-        else:
-            merged = kept | (_read_inputs(inputs) or {})
-        extra = {k: v for k, v in kwargs.items() if k not in Settings.__dataclass_fields__}
-        compiled = compile_blueprint(source, ident=record.id, kind="radl", inputs=merged,
-                                     contextualize=settings.contextualize, options=options,
-                                     digest_of=record.secrets_digest, **(settings.load_kwargs() if options is None
-                                                                         else {}), **extra)
+        source, compiled = _recompiled(record, blueprint, inputs, options, settings, kwargs)
         client = client_for(record, auth, insecure=insecure)
         record = reached(record, client, store, 0.0 if dry_run else SUBMIT_PATIENCE)
         # both sides masked alike; without a stored payload, IM's own RADL stands for the old one
@@ -631,10 +619,25 @@ def reconfigure(reference: str, blueprint: str | os.PathLike | None = None, *, i
         return Reconfiguration(store.get(record.id), plan, True, actions, not_applied)
 
 
-def _with_inputs(options: Any, inputs: dict) -> Any:
-    import dataclasses
-
-    return dataclasses.replace(options, inputs=inputs)
+def _recompiled(record: Record, blueprint: Any, inputs: Any, options: Any, settings: Settings,
+                kwargs: dict) -> tuple[Path, Compiled]:
+    """The blueprint (the one given, else the deployed one) compiled with the
+    deployment's inputs (secret ones must be given again: the store has
+    them masked) under ``inputs``, and with ``settings``."""
+    source = blueprint or record.blueprint
+    if not source:
+        raise LifecycleError(f"deployment {record.id} has no blueprint on record: name one")
+    source = _readable(source)
+    kept = {k: v for k, v in record.inputs.items() if v != MASK}
+    given = _read_inputs(inputs) or {}
+    if options is not None:
+        options = dataclasses.replace(options, inputs=kept | dict(options.inputs or {}) | dict(given))
+    loading = settings.load_kwargs() if options is None else {}
+    extra = {k: v for k, v in kwargs.items() if k not in Settings.__dataclass_fields__}
+    values = None if options is not None else kept | given
+    return source, compile_blueprint(source, ident=record.id, kind="radl", inputs=values,
+                                     contextualize=settings.contextualize, options=options,
+                                     digest_of=record.secrets_digest, **loading, **extra)
 
 
 def _radl_text(radl: Any) -> str:

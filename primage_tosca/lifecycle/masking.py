@@ -80,7 +80,9 @@ class SecretMask:
         when given, so two digests of the same values are equal)."""
         if not self.values:
             return None
-        salt = bytes.fromhex(previous.split("$")[1]) if previous and previous.count("$") == 2 else secrets.token_bytes(16)
+        salt = secrets.token_bytes(16)
+        if previous and previous.count("$") == 2:
+            salt = bytes.fromhex(previous.split("$")[1])
         material = json.dumps(self.values, sort_keys=True).encode("utf-8")
         return f"scrypt${salt.hex()}${hashlib.scrypt(material, salt=salt, **_SCRYPT).hex()}"
 

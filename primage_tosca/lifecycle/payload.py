@@ -103,7 +103,8 @@ def self_contained_tosca(template: Any, values: dict, ident: str, *, local_files
         for edge in source_set.edges:
             if edge.namespace_prefix:
                 raise PayloadError(f"{edge.importer.file} imports {edge.reference} with namespace_prefix "
-                                   f"{edge.namespace_prefix!r}: IM's converter cannot take it inlined; deploy --as radl")
+                                   f"{edge.namespace_prefix!r}: IM's converter cannot take it inlined; "
+                                   "deploy --as radl")
         for document in source_set.documents:
             if document is source_set.root or not isinstance(document.data, dict):
                 continue

@@ -197,7 +197,7 @@ class Store:
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.execute("PRAGMA secure_delete = ON")  # what is replaced or deleted is overwritten, not left in the file
+            self.db.execute("PRAGMA secure_delete = ON")  # what is replaced or deleted is overwritten in the file
             self.migrate()
         except sqlite3.Error as exc:
             self.close()
