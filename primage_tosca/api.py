@@ -79,9 +79,13 @@ _EXPORTS = {
     "IMError": "im",
     "LocalIM": "im.local",
     "LocalIMError": "im.local",
+    "BadArgument": "lifecycle",
     "LifecycleError": "lifecycle",
     "Progress": "lifecycle",
     "StoreError": "lifecycle",
+    "check_im_url": "lifecycle",
+    "check_name": "lifecycle.names",
+    "printable": "lifecycle.names",
     "WaitTimeout": "lifecycle",
     "deploy": "lifecycle",
     "inspect": "lifecycle",
@@ -116,7 +120,8 @@ def validate(paths: PathLike | Sequence[PathLike], *, options: LoadOptions | Non
     from .options import load_options
     from .validation import validate as run  # the checks load only when something is validated
 
-    return run(paths, options or load_options(**kwargs), only_tosca, settings)
+    templates = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    return run(paths, options or load_options(templates=templates, **kwargs), only_tosca, settings)
 
 
 def rule_settings(*, ignore: Sequence[str] = (), only: Sequence[str] = (), checks: Sequence[str] = (),
@@ -159,7 +164,8 @@ def load(path: PathLike | Sequence[PathLike], *, inputs: Any = None, import_map:
     from .pipeline import run
     from .topology import gc_paused
 
-    resolved = resolve_options(options, inputs, import_map, kwargs)
+    templates = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+    resolved = resolve_options(options, inputs, import_map, {"templates": templates} | kwargs)
     with gc_paused():
         if isinstance(path, (str, os.PathLike)):
             return _topology(run(str(path), resolved, ()))

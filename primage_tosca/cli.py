@@ -14,8 +14,8 @@ from typing import Sequence
 
 from . import __version__
 from .cli_common import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_inputs_options,  # noqa: F401
-                         add_loader_options, add_rule_options, options_from_args, parse_size, settings_from_args,
-                         use_color, write_output)
+                         add_loader_options, add_rule_options, options_from_args, parse_size,
+                         refuse_overwriting_inputs, settings_from_args, use_color, write_output)
 
 # -- commands -----------------------------------------------------------------------
 
@@ -25,6 +25,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     if not args.paths:
         raise UsageError("validate needs at least one file, directory or glob")
+    if args.output:
+        refuse_overwriting_inputs([args.output], args)
     report = validate(args.paths, options=options, only_tosca=args.only_tosca, settings=settings_from_args(args))
     color = use_color(sys.stdout, args.color) and args.output is None and args.format == "text"
     write_output(render(report, args.format, color=color), args.output)

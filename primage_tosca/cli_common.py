@@ -5,8 +5,11 @@ cli_*.py) import this module and :mod:`primage_tosca.api`, never each other."""
 from __future__ import annotations
 
 import argparse
+import glob
+import math
 import os
 import sys
+from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -85,18 +88,91 @@ def parse_size(text: str) -> int:
     return int(value * units[unit])
 
 
-def options_from_args(args: argparse.Namespace):
-    """LoadOptions from the shared flags; malformed inputs or maps are usage errors."""
-    from .api import ConfigError, ImportMapError, InputsError, collect_inputs, load_options
+def positive_int(most: int):
+    """An argparse type: a whole number from 1 to ``most``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(f"{text} is out of range: give 1 to {most:,}")
+        return value
+    return parse
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds above zero")
+    return value
+
+
+def loader_kwargs(args: argparse.Namespace) -> dict:
+    """The loading flags as given (unset ones None), for calls that remember them."""
+    return {"import_map": list(args.import_map) or None, "roots": list(args.root) or None, "online": args.online,
+            "allow_outside_roots": args.allow_outside_roots or None, "allow_file_urls": args.allow_file_urls or None,
+            "allow_http": args.allow_http or None, "max_file_size": args.max_file_size}
+
+
+def inputs_from_args(args: argparse.Namespace):
+    """The --inputs files and -i values, read under --max-file-size; malformed ones are usage errors."""
+    from .api import InputsError, collect_inputs
 
     try:
-        inputs = collect_inputs(getattr(args, "inputs", []), getattr(args, "assignments", []))
-        return load_options(
-            inputs=inputs, import_map=args.import_map, online=args.online, roots=args.root,
-            allow_outside_roots=args.allow_outside_roots, allow_file_urls=args.allow_file_urls,
-            allow_http=args.allow_http, max_file_size=args.max_file_size)
-    except (InputsError, ImportMapError, ConfigError) as exc:
+        return collect_inputs(getattr(args, "inputs", []), getattr(args, "assignments", []),
+                              max_bytes=getattr(args, "max_file_size", None))
+    except InputsError as exc:
         raise UsageError(str(exc)) from None
+
+
+def templates_of(args: argparse.Namespace) -> list[str]:
+    """The template paths a command was given, whatever its argument is called."""
+    for name in ("paths", "blueprints"):
+        if getattr(args, name, None):
+            return list(getattr(args, name))
+    single = getattr(args, "blueprint", None)
+    return [single] if single else []
+
+
+def options_from_args(args: argparse.Namespace):
+    """LoadOptions from the shared flags; malformed inputs or maps are usage errors."""
+    from .api import ConfigError, ImportMapError, load_options
+
+    inputs = inputs_from_args(args)
+    try:
+        settings = {k: v for k, v in loader_kwargs(args).items() if v is not None}
+        return load_options(inputs=inputs, templates=templates_of(args), **settings)
+    except (ImportMapError, ConfigError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def refuse_overwriting_inputs(destinations, args: argparse.Namespace) -> None:
+    """A usage error when an output would replace a file the command reads:
+    a template (named, matched by a glob, or under a named folder), an inputs
+    file or an import map."""
+    read = [Path(p) for p in templates_of(args)] + [Path(p) for p in getattr(args, "inputs", [])]
+    read += [Path(p) for p in getattr(args, "import_map", [])]
+    read += [Path(match) for p in templates_of(args) for match in glob.glob(str(p), recursive=True)]
+    for destination in destinations:
+        target = Path(destination)
+        if not target.exists():
+            continue
+        for source in read:
+            if _same_file(target, source) or (source.is_dir() and target.suffix.lower() in (".yaml", ".yml")
+                                              and source.resolve() in target.resolve().parents):
+                raise UsageError(f"-o {destination} would overwrite an input ({source}): write the output elsewhere")
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def use_color(stream, choice: str) -> bool:
@@ -106,11 +182,24 @@ def use_color(stream, choice: str) -> bool:
 
 
 def write_output(text: str, destination: str | None) -> None:
-    if destination:
-        with open(destination, "w", encoding="utf-8") as handle:
-            handle.write(text if text.endswith("\n") or not text else text + "\n")
-    else:
+    if not destination:
         sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+        return
+    write_file(destination, text if text.endswith("\n") or not text else text + "\n")
+
+
+def write_file(destination: str | os.PathLike, content: str | bytes) -> None:
+    """Write an output file; a missing folder or a refused write is a usage error, not a traceback."""
+    target = Path(destination)
+    if not target.parent.is_dir():
+        raise UsageError(f"cannot write {destination}: the folder {target.parent} does not exist")
+    try:
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {destination}: {exc.strerror or exc}") from None
 
 
 def print_diagnostics(results, color_choice: str) -> None:

@@ -17,7 +17,8 @@ from .api import GRAPH_FORMATS as FORMATS
 from .api import GRAPH_IMAGE_FORMATS as IMAGE_FORMATS
 from .api import TARGETS
 from .cli_common import (EXIT_FAILED, EXIT_OK, UsageError, add_inputs_options, add_loader_options, add_rule_options,
-                         options_from_args, print_diagnostics, settings_from_args)
+                         options_from_args, print_diagnostics, refuse_overwriting_inputs, settings_from_args,
+                         write_file)
 
 
 def add_commands(subparsers) -> None:
@@ -66,6 +67,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
     options = options_from_args(args)
     destinations = output_paths(args.blueprints, args.output, SUFFIXES.get(args.to, ".radl"))  # usage errors first
+    refuse_overwriting_inputs(destinations or [], args)
     results = compile_results(args.blueprints, args.to, options=options, include_secrets=args.include_secrets,
                               contextualize=not args.no_contextualize, validate=not args.no_validate,
                               settings=settings_from_args(args))
@@ -125,6 +127,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
     from .api import load
 
     options = options_from_args(args)
+    if args.output:
+        refuse_overwriting_inputs([args.output], args)
     topology = load(args.blueprint, options=options)
     from .api import CompileResult
 
@@ -140,10 +144,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
         print(f"primage-tosca graph: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     if args.output:
-        try:
-            Path(args.output).write_bytes(rendered if isinstance(rendered, bytes) else rendered.encode("utf-8"))
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+        write_file(args.output, rendered)
     elif isinstance(rendered, bytes):
         if args.format in IMAGE_FORMATS and sys.stdout.isatty():
             raise UsageError(f"--format {args.format} is binary: write it with -o FILE")

@@ -12,15 +12,34 @@ import sys
 import time
 from typing import Callable
 
-from .cli_common import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_inputs_options, add_loader_options,
-                         options_from_args, print_diagnostics)
+from .cli_common import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_inputs_options, add_loader_options, inputs_from_args,
+                         loader_kwargs, positive_int, print_diagnostics, seconds)
+
+
+def _im_url(text: str) -> str:
+    from .api import BadArgument, check_im_url
+
+    try:
+        return check_im_url(text)
+    except BadArgument as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--im-url: ")) from None
+
+
+def _name(text: str) -> str:
+    from .api import check_name
+
+    try:
+        return check_name(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _connection(parser: argparse.ArgumentParser, url: bool = False) -> None:
     group = parser.add_argument_group("IM")
     if url:
-        group.add_argument("--im-url", metavar="URL", help="IM REST endpoint (default $PRIMAGE_TOSCA_IM_URL, "
-                                                             "else the local IM)")
+        group.add_argument("--im-url", metavar="URL", type=_im_url,
+                           help="IM REST endpoint, http(s)://HOST[:PORT][/PATH] (default $PRIMAGE_TOSCA_IM_URL, "
+                                "else the local IM)")
     group.add_argument("--auth", metavar="FILE", help="IM auth file (default $PRIMAGE_TOSCA_IM_AUTH; a token in "
                                                       "$PRIMAGE_TOSCA_IM_TOKEN is added to the IM credential)")
     group.add_argument("--insecure", action="store_true", help="do not verify IM's TLS certificate")
@@ -30,13 +49,18 @@ def add_commands(subparsers) -> None:
     deploy = subparsers.add_parser("deploy", help="compile a blueprint and deploy it through IM",
                                    description="Compile, record, submit to IM and (by default) wait until configured.")
     deploy.add_argument("blueprint", metavar="BLUEPRINT")
-    deploy.add_argument("--name", help="a name for the deployment (default: the blueprint's file name)")
+    deploy.add_argument("--name", type=_name, help="a name for the deployment: 1 to 128 characters, no control "
+                                                   "characters (default: the blueprint's file name)")
+    deploy.add_argument("--replace", action="store_true",
+                        help="if a deployment holds the name, undeploy it first (else the name is refused)")
     deploy.add_argument("--as", dest="kind", choices=["radl", "tosca"], default="radl",
                         help="send the compiled RADL (default) or the TOSCA template to IM's own converter")
     deploy.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True,
                         help="wait until configured (default) or return once submitted")
-    deploy.add_argument("--timeout", type=float, default=1800.0, metavar="S", help="seconds to wait (default 1800)")
-    deploy.add_argument("--no-contextualize", action="store_true", help="empty contextualize (): IM runs no Ansible")
+    deploy.add_argument("--timeout", type=seconds, default=1800.0, metavar="S", help="seconds to wait (default 1800)")
+    deploy.add_argument("--no-contextualize", action="store_true",
+                        help="empty contextualize () (for --as tosca: no interfaces): IM runs no Ansible; "
+                             "remembered for reconfigure")
     deploy.add_argument("--json", action="store_true")
     _connection(deploy, url=True)
     add_loader_options(deploy)
@@ -44,8 +68,8 @@ def add_commands(subparsers) -> None:
     deploy.set_defaults(handler=cmd_deploy)
 
     listing = subparsers.add_parser("list", help="the deployments in the local store, newest first")
-    listing.add_argument("--limit", type=int, default=50, help="page size (default 50)")
-    listing.add_argument("--page", type=int, default=1, help="page number, from 1")
+    listing.add_argument("--limit", type=positive_int(10_000), default=50, help="page size, 1 to 10000 (default 50)")
+    listing.add_argument("--page", type=positive_int(10 ** 9), default=1, help="page number, from 1")
     listing.add_argument("--state", help="only deployments in this state")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=cmd_list)
@@ -59,7 +83,7 @@ def add_commands(subparsers) -> None:
         command = subparsers.add_parser(name, help=help_text)
         command.add_argument("reference", metavar="ID", help="local id, name, or IM infrastructure id")
         if name == "wait":
-            command.add_argument("--timeout", type=float, default=1800.0, metavar="S")
+            command.add_argument("--timeout", type=seconds, default=1800.0, metavar="S")
         if name != "logs":
             command.add_argument("--json", action="store_true")
         _connection(command)
@@ -71,9 +95,13 @@ def add_commands(subparsers) -> None:
     reconf.add_argument("reference", metavar="ID")
     reconf.add_argument("blueprint", nargs="?", metavar="BLUEPRINT", help="default: the deployed blueprint")
     reconf.add_argument("--dry-run", action="store_true", help="print the plan only")
-    reconf.add_argument("--no-contextualize", action="store_true")
+    reconf.add_argument("--contextualize", action=argparse.BooleanOptionalAction, default=None,
+                        help="IM runs the recipes (default: as the deployment was made)")
+    reconf.add_argument("--replace-vms", action="store_true",
+                        help="apply VM size and image changes by replacing the nodes' VMs (IM does not change a "
+                             "running VM)")
     reconf.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True)
-    reconf.add_argument("--timeout", type=float, default=1800.0, metavar="S")
+    reconf.add_argument("--timeout", type=seconds, default=1800.0, metavar="S")
     reconf.add_argument("--json", action="store_true")
     _connection(reconf)
     add_loader_options(reconf)
@@ -84,7 +112,7 @@ def add_commands(subparsers) -> None:
                                   description="Run IM 2.0.0 on 127.0.0.1 with the Dummy cloud; its data live under "
                                               "the data directory. Needs the `im` extra or $PRIMAGE_TOSCA_IM_PYTHON.")
     local.add_argument("action", choices=["start", "stop", "status"])
-    local.add_argument("--port", type=int, help="port to listen on (default: a free one)")
+    local.add_argument("--port", type=positive_int(65535), help="port to listen on (default: a free one)")
     local.add_argument("--python", help="the python that runs IM (default $PRIMAGE_TOSCA_IM_PYTHON)")
     local.add_argument("--json", action="store_true")
     local.set_defaults(handler=cmd_local_im)
@@ -98,11 +126,14 @@ def _fail(command: str, exc: Exception) -> int:
 
 
 def _guard(command: str, action: Callable[[], int]) -> int:
-    from .api import AuthError, IMError
+    from .api import AuthError, BadArgument, IMError
     from .api import LifecycleError, StoreError, WaitTimeout
 
     try:
         return action()
+    except BadArgument as exc:
+        print(f"primage-tosca {command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except AuthError as exc:
         print(f"primage-tosca {command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -132,13 +163,11 @@ def _when(stamp: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
 
 
-def _inputs(args):
-    from .api import InputsError, collect_inputs
+def _shown(text) -> str:
+    """Text from the store or IM, with control characters escaped."""
+    from .api import printable
 
-    try:
-        return collect_inputs(args.inputs, args.assignments)
-    except InputsError as exc:
-        raise UsageError(str(exc)) from None
+    return printable(text)
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -146,17 +175,18 @@ def _inputs(args):
 def cmd_deploy(args: argparse.Namespace) -> int:
     from .api import deploy
 
-    options = options_from_args(args)
+    inputs = inputs_from_args(args)
 
     def run() -> int:
-        record = deploy(args.blueprint, name=args.name, im_url=args.im_url, auth=args.auth, kind=args.kind,
-                        wait=args.wait, timeout=args.timeout, contextualize=not args.no_contextualize,
-                        insecure=args.insecure, options=options, progress=_progress(args),
-                        notify=lambda note: print(note, file=sys.stderr))
+        record = deploy(args.blueprint, name=args.name, inputs=inputs, im_url=args.im_url, auth=args.auth,
+                        kind=args.kind, wait=args.wait, timeout=args.timeout, contextualize=not args.no_contextualize,
+                        insecure=args.insecure, replace=args.replace, progress=_progress(args),
+                        notify=lambda note: print(note, file=sys.stderr), **loader_kwargs(args))
         if args.json:
             _dump(record.as_dict())
         else:
-            print(f"{record.id}  {record.name}  {record.state}  IM {record.im_url} infrastructure {record.infra_id}")
+            print(f"{record.id}  {_shown(record.name)}  {record.state}  IM {record.im_url} "
+                  f"infrastructure {record.infra_id}")
         return EXIT_OK if record.state in ("configured", "submitted", "pending", "running") else EXIT_FAILED
     return _guard("deploy", run)
 
@@ -172,7 +202,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         if not records:
             print("no deployments")
         for r in records:
-            print(f"{r.id}  {r.name:<24} {r.state:<12} {_when(r.created)}  {r.kind:<5} {r.infra_id or '-'}  {r.im_url}")
+            print(f"{r.id}  {_shown(r.name):<24} {_shown(r.state):<12} {_when(r.created)}  {r.kind:<5} "
+                  f"{_shown(r.infra_id or '-')}  {_shown(r.im_url)}")
         return EXIT_OK
     return _guard("list", run)
 
@@ -186,22 +217,26 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             _dump(data)
             return EXIT_OK
         record = data["deployment"]
-        print(f"deployment {record['id']} ({record['name']}): {data['state']}")
-        print(f"  IM {record['im_url']}  infrastructure {record['infra_id'] or '-'}  ({record['kind']})")
-        print(f"  blueprint {record['blueprint']}  sha256 {str(record['blueprint_hash'])[:12]}")
+        print(f"deployment {record['id']} ({_shown(record['name'])}): {_shown(data['state'])}")
+        if data.get("note"):
+            print(f"  {_shown(data['note'])}")
+        print(f"  IM {_shown(record['im_url'])}  infrastructure {_shown(record['infra_id'] or '-')}  "
+              f"({record['kind']})")
+        print(f"  blueprint {_shown(record['blueprint'])}  sha256 {str(record['blueprint_hash'])[:12]}")
         if record["inputs"]:
-            print("  inputs: " + ", ".join(f"{k}={v}" for k, v in record["inputs"].items()))
+            print("  inputs: " + ", ".join(f"{_shown(k)}={_shown(v)}" for k, v in record["inputs"].items()))
         for vm in data["vms"]:
             addresses = ", ".join(f"{a['ip']}{' (public)' if a.get('public') else ''}" for a in vm.get("addresses", [])
                                   if a.get("ip"))
-            print(f"  vm {vm['id']}  {vm.get('node') or '?':<16} {vm['state']:<12} {addresses}")
+            print(f"  vm {_shown(vm['id'])}  {_shown(vm.get('node') or '?'):<16} {_shown(vm['state']):<12} "
+                  f"{_shown(addresses)}")
         if data["contmsg"]:
             print("  last contextualization messages:")
             for line in data["contmsg"]:
-                print(f"    {line}")
+                print(f"    {_shown(line)}")
         print("  history:")
         for entry in record["history"]:
-            print(f"    {_when(entry['at'])}  {entry['state']:<12} {entry['detail']}")
+            print(f"    {_when(entry['at'])}  {_shown(entry['state']):<12} {_shown(entry['detail'])}")
         return EXIT_OK
     return _guard("inspect", run)
 
@@ -247,26 +282,29 @@ def cmd_wait(args: argparse.Namespace) -> int:
 def cmd_reconfigure(args: argparse.Namespace) -> int:
     from .api import reconfigure
 
-    options = options_from_args(args)
+    inputs = inputs_from_args(args)
 
     def run() -> int:
-        result = reconfigure(args.reference, args.blueprint, dry_run=args.dry_run, auth=args.auth,
-                             insecure=args.insecure, contextualize=not args.no_contextualize, options=options,
-                             wait=args.wait, timeout=args.timeout, progress=_progress(args))
+        result = reconfigure(args.reference, args.blueprint, inputs=inputs, dry_run=args.dry_run, auth=args.auth,
+                             insecure=args.insecure, contextualize=args.contextualize, replace_vms=args.replace_vms,
+                             wait=args.wait, timeout=args.timeout, progress=_progress(args), **loader_kwargs(args))
+        done = EXIT_FAILED if result.not_applied else EXIT_OK  # the deployment does not match the blueprint
         if args.json:
             _dump({"plan": result.plan.as_dict(), "applied": result.applied, "actions": result.actions,
-                   "state": result.record.state})
-            return EXIT_OK
+                   "not_applied": result.not_applied, "state": result.record.state})
+            return done
         print("plan:")
         for line in result.plan.lines():
             print(f"  {line}")
+        for action in result.actions:
+            print(f"applied: {action}")
+        for line in result.not_applied:
+            print(f"not applied: {line}")
         if result.applied:
-            for action in result.actions:
-                print(f"applied: {action}")
             print(f"{result.record.id}: {result.record.state}")
         elif args.dry_run:
             print("dry run: nothing applied")
-        return EXIT_OK
+        return done
     return _guard("reconfigure", run)
 
 
@@ -278,7 +316,7 @@ def cmd_undeploy(args: argparse.Namespace) -> int:
         if args.json:
             _dump(record.summary())
         else:
-            print(f"{record.id}: {record.state} ({record.history[-1]['detail'] if record.history else ''})")
+            print(f"{record.id}: {record.state} ({_shown(record.history[-1]['detail']) if record.history else ''})")
         return EXIT_OK
     return _guard("undeploy", run)
 

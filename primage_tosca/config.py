@@ -2,17 +2,21 @@
 
 Precedence, highest first: an explicit argument (CLI flag or API keyword),
 the environment variable, the config file, the default. The config file is
-the first of ``./.primage-tosca.yaml`` (or any parent folder's) and
+the nearest ``.primage-tosca.yaml`` above the template's folder and above the
+current directory (both are used when they differ), else
 ``$XDG_CONFIG_HOME/primage_tosca/config.yaml``; relative paths in it are taken
 from the folder the file is in.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import yaml
 
@@ -22,6 +26,9 @@ ENV_CONFIG = "PRIMAGE_TOSCA_CONFIG"
 CONFIG_NAME = ".primage-tosca.yaml"
 KNOWN_KEYS = frozenset({"import_map", "import_maps", "roots", "online", "ignore", "only", "checks",
                         "show_library_findings"})
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+
+log = logging.getLogger("primage_tosca")
 
 
 class ConfigError(Exception):
@@ -42,6 +49,103 @@ def data_dir() -> Path:
     return Path(base) / "primage_tosca"
 
 
+# -- private files: the data directory holds deployment records and the local IM's data ------------
+
+def private_dir(path: str | os.PathLike) -> Path:
+    """``path`` as a folder only its owner can enter: created 0700 (each missing
+    folder on the way too). Under the data directory, what an older version
+    left open to other users is tightened first (:func:`tighten_data_dir`)."""
+    path = Path(path)
+    missing = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+    home = data_dir()
+    if path == home or home in path.parents:
+        tighten_data_dir(home)
+    return path
+
+
+# what primage_tosca keeps in the data directory
+OWN_ENTRIES = ("deployments.sqlite", "deployments.sqlite-wal", "deployments.sqlite-shm", "local-im", "imports",
+               "recipes")
+
+
+def tighten_data_dir(home: Path) -> None:
+    """Take group and other permissions off the data directory and what
+    primage_tosca keeps in it, with a notice. A folder that also holds other
+    files (``$PRIMAGE_TOSCA_HOME`` set to a shared one) keeps its own mode and
+    the rest of its files: only ours are tightened, and the notice says so."""
+    try:
+        info = home.stat()
+        entries = list(home.iterdir())
+    except OSError:
+        return
+    loose = [e for e in entries if e.name in OWN_ENTRIES and _open(e)]
+    foreign = [e for e in entries if e.name not in OWN_ENTRIES and not e.name.startswith(".")]
+    shared = bool(foreign) or bool(info.st_mode & stat.S_ISVTX)
+    open_root = bool(stat.S_IMODE(info.st_mode) & 0o077)
+    if not loose and not (open_root and not shared):
+        if open_root:
+            log.warning("primage_tosca: %s is open to other users and holds other files: primage_tosca's own are "
+                        "private, but give it a folder of its own ($PRIMAGE_TOSCA_HOME)", home)
+        return
+    first = home if open_root else loose[0]
+    mode = stat.S_IMODE(first.lstat().st_mode)
+    for entry in loose:
+        _owner_only(entry)
+        for root, folders, files in os.walk(entry):
+            for name in [*folders, *files]:
+                _owner_only(Path(root) / name)
+    if open_root and not shared:
+        _owner_only(home)
+    log.warning("primage_tosca: %s was open to other users (mode %04o); the data directory %s holds deployment "
+                "records and credentials, so %s now readable by their owner only (0700 folders, 0600 files)",
+                first, mode, home, "primage_tosca's entries in it are" if shared else "it and everything in it are")
+
+
+def _open(path: Path) -> bool:
+    try:
+        return bool(stat.S_IMODE(path.lstat().st_mode) & 0o077)
+    except OSError:
+        return False
+
+
+def _owner_only(path: Path) -> None:
+    try:
+        info = path.lstat()
+        if not stat.S_ISLNK(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
+            os.chmod(path, stat.S_IMODE(info.st_mode) & 0o700)
+    except OSError:
+        pass  # not ours, or gone: nothing to tighten
+
+
+def private_file(path: str | os.PathLike) -> Path:
+    """``path`` exists, created readable and writable by its owner only
+    (0600); an existing one loses any group and other permissions."""
+    path = Path(path)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        _owner_only(path)  # a file made read-only stays so: whoever uses it says what that means
+    return path
+
+
+def write_private(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` (0600), replacing it whole: readers never see half a file."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+
+
+# -- the config file ------------------------------------------------------------------------------
+
 @dataclass
 class FileConfig:
     """What a config file may set."""
@@ -60,10 +164,42 @@ def find_config_file(start: Path | None = None) -> Path | None:
     explicit = os.environ.get(ENV_CONFIG)
     if explicit:
         return Path(explicit)
-    folder = (start or Path.cwd()).resolve()
+    project = _project_config(start or Path.cwd())
+    return project or _user_config()
+
+
+def find_config_files(templates: Sequence[str | os.PathLike] = ()) -> list[Path]:
+    """The config files for a run on ``templates``: the nearest project file
+    above each template's folder (nearest to the first template first), then
+    the one above the current directory; the user's file when there is none."""
+    explicit = os.environ.get(ENV_CONFIG)
+    if explicit:
+        return [Path(explicit)]
+    found: list[Path] = []
+    for start in [*(_folder_of(t) for t in templates), Path.cwd()]:
+        project = _project_config(start) if start is not None else None
+        if project is not None and project not in found:
+            found.append(project)
+    user = _user_config()
+    return found or ([user] if user else [])
+
+
+def _folder_of(template: str | os.PathLike) -> Path | None:
+    path = Path(template)
+    if path.is_dir():
+        return path
+    return path.parent if path.parent.is_dir() else None
+
+
+def _project_config(start: Path) -> Path | None:
+    folder = start.resolve()
     for candidate in [folder, *folder.parents]:
         if (candidate / CONFIG_NAME).is_file():
             return candidate / CONFIG_NAME
+    return None
+
+
+def _user_config() -> Path | None:
     xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     user = Path(xdg) / "primage_tosca" / "config.yaml"
     return user if user.is_file() else None
@@ -124,6 +260,20 @@ def _words(value, key: str, path: Path) -> list[str]:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return value
     raise ConfigError(f"{path}: '{key}' must be a name or a list of names")
+
+
+def load_configs(templates: Sequence[str | os.PathLike] = ()) -> FileConfig:
+    """One config from every file :func:`find_config_files` names: their
+    import maps in that order (the earlier wins on equal prefixes), all their
+    roots, and the first ``online`` that is set."""
+    merged = FileConfig()
+    for path in find_config_files(templates):
+        found = load_config(path)
+        merged.path = merged.path or found.path
+        merged.import_maps += [m for m in found.import_maps if m not in merged.import_maps]
+        merged.roots += [r for r in found.roots if r not in merged.roots]
+        merged.online = found.online if merged.online is None else merged.online
+    return merged
 
 
 def env_import_maps() -> list[Path]:

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .config import FileConfig, env_import_maps, load_config
+from .config import FileConfig, env_import_maps, load_configs
 from .imports.template import LoadOptions
 from .source.document import PARSE_CACHE, ParseCache
 from .imports.policy import ImportMap, ImportPolicy, UrlCache
@@ -48,13 +48,16 @@ def load_options(
     cache_dir: PathLike | None = None,
     parse_cache: ParseCache | None = None,
     use_config: bool = True,
+    templates: Sequence[PathLike] = (),
 ) -> LoadOptions:
     """Options for loading templates. Arguments win over the environment
-    (``PRIMAGE_TOSCA_IMPORT_MAP``) and the config file (``.primage-tosca.yaml``).
+    (``PRIMAGE_TOSCA_IMPORT_MAP``) and the config file (``.primage-tosca.yaml``),
+    which is looked for above the folders of ``templates`` and above the
+    current directory.
 
     Raises :class:`~primage_tosca.imports.policy.ImportMapError` or
     :class:`~primage_tosca.config.ConfigError` for a malformed map or config."""
-    config = load_config() if use_config else FileConfig()
+    config = load_configs(_as_list(templates)) if use_config else FileConfig()
     all_roots = [str(Path(r).resolve()) for r in [*_as_list(roots), *config.roots]]
     policy = ImportPolicy(
         import_map=build_import_map(_as_list(import_map), config),

@@ -85,3 +85,11 @@ def im_server_module(tmp_path_factory):
     server = start_server(tmp_path_factory.mktemp("im-server-module"))
     yield server
     server.stop()
+
+
+@pytest.fixture
+def im(im_server, monkeypatch):
+    """The session's IM as the default target ($PRIMAGE_TOSCA_IM_URL and _AUTH)."""
+    monkeypatch.setenv("PRIMAGE_TOSCA_IM_URL", im_server.url)
+    monkeypatch.setenv("PRIMAGE_TOSCA_IM_AUTH", str(im_server.auth_file))
+    return im_server

@@ -129,8 +129,13 @@ def test_reconfigure_scale_and_property(im, tmp_path, capsys):
     view = lifecycle.inspect(record.id)
     assert len(view["vms"]) == 1 and view["state"] == "configured"
 
+    # memory is a VM size: IM does not resize a running VM, so it is not claimed as applied
     code, out, _ = run_cli(["reconfigure", record.id, "-i", "mem=2 GB", "--no-contextualize"], capsys)
-    assert code == 0 and "node vm: properties changed" in out and "reconfigured with the new RADL" in out
+    assert code == 1 and "memory.size >= 2000000000B" in out and "not applied" in out
+    assert "applied: reconfigured" not in out and "1000000000B" in Store().get(record.id).payload
+
+    code, out, _ = run_cli(["reconfigure", record.id, "-i", "mem=2 GB", "--replace-vms"], capsys)
+    assert code == 0 and "replaced 1 VM(s) of vm" in out
     stored = Store().get(record.id)
     assert "2000000000B" in stored.payload and stored.history[-1]["state"] == "configured"
     lifecycle.undeploy(record.id)

@@ -96,10 +96,24 @@ def compile_topology(topology: Topology, target: str = "radl", *, contextualize:
         from .k8s import drop_unneeded_secrets
 
         found = drop_unneeded_secrets(topology, found)
-    emitted = _emit(topology, target, playbooks, contextualize, include_secrets)
+    try:
+        emitted = _emit(topology, target, playbooks, contextualize, include_secrets)
+    except (ValueError, TypeError) as exc:  # a value of the wrong kind reached the emitter
+        emitted = _unusable_value(topology, target, exc, found)
     diagnostics = apply(merge_diagnostics(found, emitted.diagnostics), settings or RuleSettings(), topology.template)
     failed = any(d.severity is Severity.ERROR for d in diagnostics)
     return CompileResult(topology.file, None if failed else emitted.text, diagnostics, topology)
+
+
+def _unusable_value(topology: Topology, target: str, exc: Exception, known: list[Diagnostic]):
+    """No text. When the checks already found errors, they say why; else (``--no-validate``) a PT702 says it."""
+    from .radl import Emitted
+
+    if any(d.severity is Severity.ERROR for d in known):
+        return Emitted(None, [])
+    return Emitted(None, [catalog.make("PT702", f"the {target} compiler cannot use a value of this template: {exc}",
+                                       Location(topology.file),
+                                       hint="validate the template (without --no-validate) to find the value")])
 
 
 def _emit(topology: Topology, target: str, playbooks: PlaybookSource | None, contextualize: bool,
@@ -150,12 +164,13 @@ def compile_results(sources: Any, target: str = "radl", *, inputs: Any = None, i
     resolved: LoadOptions | None = None
     playbooks: PlaybookSource | None = None
     results = []
+    templates = [i for i in items if not isinstance(i, Topology)]  # their config files count
     with gc_paused():
         for item in items:
             if isinstance(item, Topology):
                 topology = item
             else:
-                resolved = resolved or resolve_options(options, inputs, import_map, kwargs)
+                resolved = resolved or resolve_options(options, inputs, import_map, {"templates": templates} | kwargs)
                 compilation = run(str(item), resolved, settings.checks if validate else None)
                 topology = compilation.topology
                 if topology is None:

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from ..config import data_dir
+from ..config import data_dir, private_dir
 from .errors import ChecksumMismatch, LockError
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -62,8 +62,7 @@ class RecipeCache:
     @contextlib.contextmanager
     def scratch(self) -> Iterator[Path]:
         """A private temporary folder inside the cache, removed afterwards."""
-        base = self.root / "tmp"
-        base.mkdir(parents=True, exist_ok=True)
+        base = private_dir(self.root / "tmp")  # the data directory is the owner's only
         folder = Path(tempfile.mkdtemp(prefix="work-", dir=base))
         try:
             yield folder
@@ -76,7 +75,7 @@ class RecipeCache:
         if actual != sha256:
             raise ChecksumMismatch(f"{label}: the archive's sha256 is {actual}, not {sha256}")
         target = self.path_for(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
         os.replace(source, target)
         return target
 

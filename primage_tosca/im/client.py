@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -52,6 +53,24 @@ class IMNotFound(IMError):
     """The infrastructure (or VM) does not exist (any more) on IM."""
 
 
+def check_url(url: str) -> str:
+    """``url`` when it can name an IM REST endpoint (http or https, a host, a
+    valid port); else ValueError saying what is wrong."""
+    text = (url or "").strip()
+    if not text:
+        raise ValueError("the IM URL is empty")
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f"{text!r} is not an http:// or https:// URL")
+    if not parts.hostname:
+        raise ValueError(f"{text!r} names no host")
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError(f"{text!r} has a port that is not a number from 1 to 65535") from None
+    return text
+
+
 def infrastructure_id(uri: str) -> str:
     return uri.rstrip("/").rsplit("/infrastructures/", 1)[-1].split("/")[0]
 
@@ -60,7 +79,10 @@ class IMClient:
     def __init__(self, url: str, auth: Auth, *, verify: bool = True, connect_timeout: float = 5.0,
                  read_timeout: float = 120.0, retries: int = 3, backoff: float = 0.5,
                  session: requests.Session | None = None):
-        self.url = url.rstrip("/")
+        try:
+            self.url = check_url(url).rstrip("/")
+        except ValueError as exc:
+            raise IMUnreachable(f"cannot use IM at {url!r}: {exc}") from None
         self.auth = auth
         self.verify = verify
         self.timeout = (connect_timeout, read_timeout)
@@ -95,6 +117,8 @@ class IMClient:
                     continue
                 kind = "timed out" if isinstance(exc, requests.Timeout) else "connection refused or unreachable"
                 raise IMUnreachable(f"cannot reach IM at {self.url}: {kind}") from None
+            except requests.RequestException as exc:  # a URL requests cannot use, a redirect loop...
+                raise IMUnreachable(f"cannot reach IM at {self.url}: {type(exc).__name__}") from None
             if response.status_code in RETRY_STATUS and attempt + 1 < attempts:
                 time.sleep(self.backoff * 2 ** attempt)
                 continue
@@ -203,4 +227,5 @@ class IMClient:
         self.request("DELETE", f"/infrastructures/{inf}", what=f"infrastructure {inf}")
 
 
-__all__ = ["IMAuthError", "IMBadRequest", "IMClient", "IMError", "IMNotFound", "IMUnreachable", "infrastructure_id"]
+__all__ = ["IMAuthError", "IMBadRequest", "IMClient", "IMError", "IMNotFound", "IMUnreachable", "RETRY_STATUS",
+           "check_url", "infrastructure_id"]

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import requests
 
-from ..config import data_dir
+from .. import processes
+from ..config import data_dir, private_dir, private_file, write_private
 from .auth import Auth, load_auth
 
 ENV_IM_PYTHON = "PRIMAGE_TOSCA_IM_PYTHON"
@@ -55,18 +56,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child of ours is not alive
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            return handle.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
+def port_taken(port: int) -> bool:
+    """True when something already listens on ``HOST:port``."""
+    with socket.socket() as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return True
+    return False
 
 
 @dataclass
@@ -83,6 +80,7 @@ class LocalIM:
 
     def __init__(self, directory: str | os.PathLike | None = None, *, python: str | None = None):
         self.directory = Path(directory) if directory else data_dir() / "local-im"
+        self.config_file = self.directory / "im.cfg"
         self.python = python
         self.state_file = self.directory / "server.json"
         self.auth_file = self.directory / "auth.dat"
@@ -100,10 +98,22 @@ class LocalIM:
     def url(self) -> str | None:
         return self._state().get("url")
 
+    def _ours(self, state: dict) -> bool:
+        """Whether the pid in ``state`` is this server's: alive, started when
+        it was recorded, running our launcher on our config. A pid reused by
+        an unrelated process is never taken for ours."""
+        pid = state.get("pid")
+        if not isinstance(pid, int) or pid <= 0 or not processes.alive(pid):
+            return False
+        if state.get("started") and processes.start_time(pid) not in (None, state["started"]):
+            return False
+        command = processes.command_line(pid)
+        return command is None or (str(LAUNCHER) in command and str(self.config_file) in command)
+
     def status(self) -> Status:
         state = self._state()
         pid = state.get("pid")
-        running = bool(pid) and _alive(int(pid))
+        running = self._ours(state)
         answering = running and self._answers(state["url"], timeout=2.0)
         return Status(running, state.get("url") if running else None, pid if running else None,
                       str(self.directory), answering)
@@ -122,10 +132,12 @@ class LocalIM:
     # -- start / stop ---------------------------------------------------------------
 
     def write_config(self, port: int) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        config = self.directory / "im.cfg"
+        private_dir(self.directory)
+        config = self.config_file
         data = self.directory / "inf.dat"
-        config.write_text("\n".join([
+        for path in (data, self.log_file, self.directory / "server.out"):  # private before IM opens them
+            private_file(path)
+        write_private(config, "\n".join([
             "[im]",
             f"REST_ADDRESS = {HOST}",
             f"REST_PORT = {port}",
@@ -139,38 +151,46 @@ class LocalIM:
             "WAIT_SSH_ACCCESS_TIMEOUT = 5",
             "MAX_CONTEXTUALIZATION_TIME = 60",
             "",
-        ]), encoding="utf-8")
+        ]))
         if not self.auth_file.exists():
-            self.auth_file.touch(mode=0o600)
-            self.auth_file.write_text(
-                "# the local IM's user (any name and password are accepted) and its Dummy cloud\n"
-                f"id = im; type = InfrastructureManager; username = local; password = {secrets.token_urlsafe(18)}\n"
-                "id = dummy; type = Dummy\n", encoding="utf-8")
+            write_private(self.auth_file,
+                          "# the local IM's user (any name and password are accepted) and its Dummy cloud\n"
+                          f"id = im; type = InfrastructureManager; username = local; "
+                          f"password = {secrets.token_urlsafe(18)}\nid = dummy; type = Dummy\n")
+        private_file(self.auth_file)
         return config
 
     def start(self, port: int | None = None, *, timeout: float = 60.0) -> Status:
         current = self.status()
         if current.running:
             return current
-        port = port or self._state().get("port") or free_port()
+        if port and port_taken(port):
+            raise LocalIMError(f"port {port} on {HOST} is in use by another program: choose another --port, or "
+                               "leave it out for a free one")
+        remembered = self._state().get("port")
+        port = port or (remembered if remembered and not port_taken(remembered) else free_port())
         python = find_python(self.python)
         config = self.write_config(port)
         url = f"http://{HOST}:{port}"
         output = open(self.directory / "server.out", "ab")
-        try:
+        try:  # umask: the files IM makes (its database, its log) are the owner's only
             process = subprocess.Popen([python, str(LAUNCHER), str(config)], stdout=output, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, cwd=self.directory, start_new_session=True)
+                                       stdin=subprocess.DEVNULL, cwd=self.directory, start_new_session=True,
+                                       umask=0o077)
         finally:
             output.close()
-        self.state_file.write_text(json.dumps({"pid": process.pid, "port": port, "url": url, "python": python}),
-                                   encoding="utf-8")
+        write_private(self.state_file, json.dumps({"pid": process.pid, "port": port, "url": url, "python": python,
+                                                   "started": processes.start_time(process.pid)}))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 tail = (self.directory / "server.out").read_text(errors="replace")[-1500:]
                 raise LocalIMError(f"the local IM exited with code {process.returncode}:\n{tail}")
             if self._answers(url, timeout=0.5):
-                return self.status()
+                time.sleep(0.2)  # what answered must be ours: a server that lost the port has exited by now
+                if process.poll() is None:
+                    return self.status()
+                continue
             time.sleep(0.1)
         self.stop()
         raise LocalIMError(f"the local IM did not answer on {url} within {timeout:.0f} s")
@@ -179,7 +199,9 @@ class LocalIM:
         """Stop the server; False when none was running."""
         state = self._state()
         pid = state.get("pid")
-        if not pid or not _alive(int(pid)):
+        if not self._ours(state):  # a stale pid file: that pid is someone else's now
+            if pid:
+                write_private(self.state_file, json.dumps({"port": state.get("port")}))
             return False
         for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
             try:
@@ -187,16 +209,16 @@ class LocalIM:
             except ProcessLookupError:
                 break
             deadline = time.monotonic() + wait
-            while time.monotonic() < deadline and _alive(int(pid)):
+            while time.monotonic() < deadline and processes.alive(int(pid)):
                 try:
                     os.waitpid(int(pid), os.WNOHANG)
                 except ChildProcessError:
                     pass
                 time.sleep(0.05)
-            if not _alive(int(pid)):
+            if not processes.alive(int(pid)):
                 break
-        self.state_file.write_text(json.dumps({"port": state.get("port")}), encoding="utf-8")
+        write_private(self.state_file, json.dumps({"port": state.get("port")}))
         return True
 
 
-__all__ = ["ENV_IM_PYTHON", "LocalIM", "LocalIMError", "Status", "find_python", "free_port"]
+__all__ = ["ENV_IM_PYTHON", "LocalIM", "LocalIMError", "Status", "find_python", "free_port", "port_taken"]

@@ -24,7 +24,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 
-from ..config import data_dir
+from ..config import data_dir, private_dir
 
 URL_SCHEMES = ("http", "https", "ftp", "file")
 MAX_REDIRECTS = 5
@@ -112,7 +112,7 @@ class UrlCache:
 
     def store(self, url: str, content: bytes) -> Path:
         stem = self._stem(url)
-        stem.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(stem.parent)  # the data directory is the owner's only
         meta = {"url": url, "sha256": hashlib.sha256(content).hexdigest(), "size": len(content),
                 "fetched": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         tmp = stem.with_suffix(".tmp")

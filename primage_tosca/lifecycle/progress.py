@@ -67,22 +67,35 @@ def _num(text: str):
 
 
 def wait_for(get_state: Callable[[], dict], *, timeout: float | None = None,
-             on_state: Callable[[dict], None] | None = None, sleep: Callable[[float], None] = time.sleep) -> dict:
+             on_state: Callable[[dict], None] | None = None, sleep: Callable[[float], None] = time.sleep,
+             retry: Callable[[Exception], bool] | None = None,
+             on_error: Callable[[Exception], None] | None = None) -> dict:
     """Poll ``get_state`` until the infrastructure is configured or failed;
-    raises :class:`WaitTimeout` after ``timeout`` seconds."""
+    raises :class:`WaitTimeout` after ``timeout`` seconds. An error for which
+    ``retry`` says yes (IM unreachable for a while) is reported to
+    ``on_error`` and polled through, with the same backoff, until the timeout;
+    then it is raised."""
     deadline = None if timeout is None else time.monotonic() + timeout
     intervals = backoff()
     while True:
-        state = get_state()
-        if on_state:
-            on_state(state)
-        if state.get("state") in DONE | FAILED:
-            return state
+        try:
+            state = get_state()
+        except Exception as exc:
+            if retry is None or not retry(exc) or (deadline is not None and time.monotonic() >= deadline):
+                raise
+            if on_error:
+                on_error(exc)
+            state = None
+        if state is not None:
+            if on_state:
+                on_state(state)
+            if state.get("state") in DONE | FAILED:
+                return state
         pause = next(intervals)
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise WaitTimeout(f"still {state.get('state')} after {timeout:.0f} s")
+                raise WaitTimeout(f"still {state.get('state') if state else 'unknown'} after {timeout:.0f} s")
             pause = min(pause, left)
         sleep(pause)
 
