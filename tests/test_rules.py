@@ -24,15 +24,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import FIXTURES, IMPORT_MAP, INDIGO_EXAMPLES, needs_corpus
 
 from primage_tosca import catalog
 from primage_tosca.checks.ports import port_range_problem
+from primage_tosca.imports.policy import ImportMap, ImportPolicy
 from primage_tosca.imports.template import LoadOptions
 from primage_tosca.typesystem.primitives import BadValue, scalar
-from primage_tosca.imports.policy import ImportMap, ImportPolicy
 from primage_tosca.validation import validate
-
-from conftest import FIXTURES, IMPORT_MAP, INDIGO_EXAMPLES, needs_corpus
 
 RULES_DIR = FIXTURES / "rules"
 EXPECT = re.compile(r"#\s*expect:\s*(.*)$")
