@@ -6,8 +6,13 @@ marked line gets a diagnostic of that rule, and no other line gets one of
 the rules the file is about. A good fixture must be a fully valid template:
 no diagnostic of its rule and no error of any rule (tosca-parser's included).
 
-A fixture whose first line is ``# inputs: {name: value}`` is validated with
-those supplied input values, as ``--inputs`` would pass them.
+Comment lines at the top of a fixture set its options:
+
+* ``# inputs: {name: value}`` validates it with those supplied input values,
+  as ``--inputs`` would pass them;
+* ``# import-map: FILE`` serves its URL imports from the import map FILE
+  (relative to the fixture), as ``--import-map`` would: fixtures never reach
+  the network.
 """
 
 from __future__ import annotations
@@ -19,20 +24,19 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import FIXTURES, IMPORT_MAP, INDIGO_EXAMPLES, needs_corpus
 
 from primage_tosca import catalog
 from primage_tosca.checks.ports import port_range_problem
+from primage_tosca.imports.policy import ImportMap, ImportPolicy
 from primage_tosca.imports.template import LoadOptions
 from primage_tosca.typesystem.primitives import BadValue, scalar
-from primage_tosca.imports.policy import ImportMap, ImportPolicy
 from primage_tosca.validation import validate
-
-from conftest import FIXTURES, IMPORT_MAP, INDIGO_EXAMPLES, needs_corpus
 
 RULES_DIR = FIXTURES / "rules"
 EXPECT = re.compile(r"#\s*expect:\s*(.*)$")
 RULE_ID = re.compile(r"PT\d{3}")
-INPUTS_HEADER = "# inputs:"
+HEADER = re.compile(r"#\s*(inputs|import-map):\s*(.*)$")
 
 # Rules no small fixture file can show, and why.
 EXEMPT = {
@@ -65,11 +69,26 @@ def read_text(path: Path) -> str:
     return path.read_bytes().decode("utf-8", errors="replace")
 
 
-def supplied_inputs(path: Path) -> dict | None:
-    first = read_text(path).split("\n", 1)[0]
-    if not first.startswith(INPUTS_HEADER):
-        return None
-    return yaml.safe_load(first[len(INPUTS_HEADER):])
+def headers(path: Path) -> dict[str, str]:
+    """The option comments at the top of a fixture, by name."""
+    found = {}
+    for line in read_text(path).split("\n"):
+        if not line.startswith("#"):
+            break
+        match = HEADER.match(line)
+        if match:
+            found[match.group(1)] = match.group(2).strip()
+    return found
+
+
+def load_options(path: Path) -> LoadOptions:
+    """The options a fixture's header comments ask for."""
+    found = headers(path)
+    inputs = yaml.safe_load(found["inputs"]) if "inputs" in found else None
+    policy = ImportPolicy()
+    if "import-map" in found:
+        policy = ImportPolicy(import_map=ImportMap.from_file(path.parent / found["import-map"]))
+    return LoadOptions(policy=policy, inputs=inputs)
 
 
 def expectations(path: Path) -> set[tuple[int, str]]:
@@ -82,7 +101,7 @@ def expectations(path: Path) -> set[tuple[int, str]]:
 
 
 def diagnostics_in(path: Path) -> list:
-    report = validate(str(path), LoadOptions(inputs=supplied_inputs(path)))
+    report = validate(str(path), load_options(path))
     here = os.path.realpath(path)
     return [d for d in report.diagnostics if os.path.realpath(d.file) == here]
 
@@ -100,7 +119,7 @@ def test_bad_fixture_reports_each_marked_line(rule: str, path: Path) -> None:
 @pytest.mark.parametrize("rule, path", fixture_cases("good"))
 def test_good_fixture_is_clean(rule: str, path: Path) -> None:
     assert not expectations(path), "a good fixture marks no line"
-    report = validate(str(path), LoadOptions(inputs=supplied_inputs(path)))
+    report = validate(str(path), load_options(path))
     assert [d for d in report.diagnostics if d.rule == rule] == []
     assert [f"{d.line}: {d.rule} {d.message}" for d in report.errors] == []
 
