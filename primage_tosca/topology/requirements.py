@@ -304,8 +304,9 @@ class RequirementResolver:
             message += "; another hosting requirement places the node, as IM's converter reads it"
         else:
             message += "; tosca-parser, and so IM, refuse that"
-        self._problem("PT327", message, node.path + ("requirements",) if node.requirements else node.path,
-                      f"add `- {name}: NODE_TEMPLATE` under requirements", severity=Severity.WARNING)
+        where = node.path + ("requirements",) if "requirements" in node.template else node.path
+        self.report("PT327", message, self.document_of(where), where, key=True,
+                    hint=f"add `- {name}: NODE_TEMPLATE` under requirements", severity=Severity.WARNING)
 
 
 def _closest(name: str, known: list[str]) -> str:
