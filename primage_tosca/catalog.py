@@ -133,8 +133,8 @@ RULES: dict[str, Rule] = {
              "3.6.21 Interface definition; 3.6.22 Interface assignment"),
         Rule("PT337", "capability-unknown", E, "A node template assigns a capability its type does not define.",
              "3.8.1 Capability assignment"),
-        Rule("PT339", "type-deprecated", W, "A type marked deprecated is used or derived from.",
-             "3.7.1 Entity type schema; 3.4 status values"),
+        Rule("PT339", "deprecated", W, "A template assigns a property its definition marks deprecated or unsupported.",
+             "3.6.10 Property definition: status"),
         Rule("PT340", "refinement", W, "A derived definition does not narrow what it inherits (a property's type "
              "changed to an unrelated one, a required one made optional).",
              "3.6.10.4 Property refinement rules; 3.7.x refinement"),

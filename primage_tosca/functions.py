@@ -246,7 +246,7 @@ class Evaluator:
     def _entity(self, entity: Any, context: Context) -> str:
         if entity == "SELF":
             if context.node is None:
-                raise Unresolved("SELF is not defined here", rule="PT421" if context.relationship is None else None)
+                raise Unresolved("SELF is not defined here", rule=None)  # reported as written, by the render phase
             return context.node
         if entity == "HOST":
             if context.node is None:
@@ -313,6 +313,8 @@ class Evaluator:
     def _host_property(self, rest: list, context: Context) -> Any:
         if context.node is None:
             raise Unresolved("HOST is not defined here", rule=None)
+        if not list(self.scope.hosts(context.node)):
+            self._no_host(context.node)
         for host in self.scope.hosts(context.node):
             first = rest[0]
             if isinstance(first, str) and self.scope.declares_property(host, first):

@@ -17,6 +17,7 @@ from ..catalog import Reporter
 from ..diagnostics import Severity
 from ..imports.template import ServiceTemplate
 from ..typesystem import Types
+from ..typesystem.check import check_document
 from ..typesystem.keynames import check_keys
 from .functions import Call, CallChecker, calls_in
 from .nodes import NODE_TEMPLATES, Capability, NodeRenderer, NodeTemplate, Operation, RequirementAssignment
@@ -46,7 +47,7 @@ def render(template: ServiceTemplate, types: Types, collector: Any) -> Rendered:
     """Render a readable template whose types are built."""
     report = Reporter(collector)
     document_of = template.document_of
-    check_keys("service_template", template.data, types.version, template.document, (), report)
+    check_document(template.document, types.version, report)
     topology = template.data.get("topology_template")
     rendered = Rendered(template, types)
     if topology is None:
@@ -99,7 +100,7 @@ def render_nodes(renderer: NodeRenderer, section: dict, report: Reporter, docume
         path = NODE_TEMPLATES + (name,)
         if not isinstance(raw, dict):
             report("PT306", f"node template {name!r} must be a map with `type`", document_of(path), path)
-            raw = {}
+            continue
         found[name] = renderer.render(name, index, copied(name, raw, section, report, document_of), raw)
     return found
 

@@ -85,6 +85,7 @@ class NodeTemplate:
     type_def: Type | None = None
     document: Any = None  # the document it is written in (a fragment's own file)
     attributes: dict = field(default_factory=dict)
+    declared_operations: dict[str, set] = field(default_factory=dict)  # interface -> what the type declares
 
     def is_a(self, base: str) -> bool:
         return base in self.ancestry
@@ -130,6 +131,8 @@ class NodeRenderer:
         node.capabilities = self._capabilities(node, raw.get("capabilities"), document, path)
         node.requirements = self._requirements(node, raw.get("requirements"), document, path)
         node.interfaces = self.interfaces(typedef, raw.get("interfaces"), document, path, label)
+        node.declared_operations = {name: set(d.operations) for name, d in
+                                    (self.definitions.interfaces(typedef).items() if typedef else ())}
         node.artifacts = self._artifacts(node, raw.get("artifacts"), document, path)
         self.node_filter(raw.get("node_filter"), document, path + ("node_filter",))
         return node
@@ -144,8 +147,6 @@ class NodeRenderer:
         if found is None:
             self.report("PT310", f"unknown node type {written!r}", document, path + ("type",),
                         hint=self.types.system.suggestion("node_types", written))
-        elif found.status == "deprecated":
-            self.report("PT339", f"node type {found.name!r} is deprecated", document, path + ("type",))
         return found
 
     # -- values ------------------------------------------------------------------------------
@@ -157,7 +158,7 @@ class NodeRenderer:
         not know (``owner`` None) is not second-guessed."""
         values = {name: d.default for name, d in definitions.items() if d.has_default}
         if written is not None and not isinstance(written, dict):
-            self.report("PT306", f"{label}s must be a map of names to values", document, path)
+            self.report("PT306", f"{path[-1]} must be a map of names to values", document, path)
             written = None
         names: set = set()
         if written:
@@ -171,6 +172,9 @@ class NodeRenderer:
                                     path + (name,), key=True, hint=_close(name, definitions))
                     continue
                 self.values.check(value, definition.schema, document, path + (name,), f"{label} {name!r}")
+                if definition.status in ("deprecated", "unsupported"):
+                    self.report("PT339", f"{label} {name!r} is {definition.status}", document, path + (name,),
+                                key=True)
         if check_required and owner is not None:
             for name in _required(definitions):
                 if name not in values or values[name] is None and name not in names:
@@ -350,9 +354,12 @@ class NodeRenderer:
         definition = declared.get(name) or _by_type(name, declared, self.types)
         if definition is None:
             itype, _ = self.definitions.interface_type_of(name, raw, None)
-            if typedef is not None and itype is None:
+            if typedef is not None:
+                # tosca-parser (and so IM) takes the lifecycle interfaces by name on any template: a warning there
+                lenient = name in INTERFACE_ALIASES
                 self.report("PT336", f"{typedef.name} has no interface {name!r}", document, path, key=True,
-                            hint="interfaces of the type: " + (", ".join(sorted(declared)) or "none"))
+                            hint="interfaces of the type: " + (", ".join(sorted(declared)) or "none"),
+                            severity=Severity.WARNING if lenient else None)
             operations = set(self.definitions.interface_operations(itype)) if itype is not None else None
         else:
             operations = set(definition.operations)

@@ -11,7 +11,7 @@ from typing import Any, Callable
 from ..typesystem import Types
 from ..typesystem.keynames import check_keys
 from ..typesystem.model import PropertyDef, Type
-from .nodes import NodeRenderer, NodeTemplate, Operation
+from .nodes import INTERFACE_ALIASES, NodeRenderer, NodeTemplate, Operation
 
 Report = Callable[..., None]
 TOPOLOGY = ("topology_template",)
@@ -190,8 +190,7 @@ class SectionRenderer:
                 if isinstance(raw.get("members"), list) else []
             allowed = _type_list(typedef, "members")
             for index, member in enumerate(raw.get("members") or [] if isinstance(raw.get("members"), list) else []):
-                self._member(member, nodes, allowed, document, path + ("members", index), f"group {name!r}",
-                             section)
+                self._member(member, nodes, allowed, document, path + ("members", index), f"group {name!r}", {})
             definitions = self.types.definitions.properties(typedef) if typedef else {}
             properties, _ = self.nodes.assign(definitions, raw.get("properties"), document, path + ("properties",),
                                               f"group {name!r}: property", typedef)
@@ -210,9 +209,9 @@ class SectionRenderer:
                         + (" or group" if what == "target" else ""), document, path,
                         hint=f"did you mean {close[0]!r}?" if close else None)
             return
-        if node is not None and allowed and node.type_def is not None and \
-                not any(node.type_def.is_a(self._resolve(t)) for t in allowed):
-            self.report("PT333", f"{owner}: {what} {member!r} is a {node.type}, not one of "
+        member_type = node.type_def if node is not None else getattr(groups.get(member), "type_def", None)
+        if allowed and member_type is not None and not any(member_type.is_a(self._resolve(t)) for t in allowed):
+            self.report("PT333", f"{owner}: {what} {member!r} is a {member_type.name}, not one of "
                         f"{', '.join(allowed)}", document, path)
 
     def _resolve(self, name: str) -> Type | str:
@@ -334,9 +333,10 @@ class SectionRenderer:
                 continue
             steps = raw.get("steps") if isinstance(raw.get("steps"), dict) else {}
             for step, body in steps.items():
-                self._step(step, body, steps, nodes, groups, document, path + ("steps", step))
+                self._step(step, body, steps, nodes, groups, document, path + ("steps", step), section)
 
-    def _step(self, name: Any, body: Any, steps: dict, nodes: dict, groups: dict, document: Any, path: tuple) -> None:
+    def _step(self, name: Any, body: Any, steps: dict, nodes: dict, groups: dict, document: Any, path: tuple,
+              workflows: dict) -> None:
         if not self._keys("workflow_step", body, path):
             self.report("PT335", f"workflow step {name!r} must be a map with target and activities", document, path)
             return
@@ -352,10 +352,45 @@ class SectionRenderer:
                     self.report("PT335", f"{key} names step {other!r}, which the workflow does not have", document,
                                 where)
         activities = body.get("activities")
+        node = nodes.get(target) if isinstance(target, str) else None
         for index, activity in enumerate(activities if isinstance(activities, list) else []):
+            where = path + ("activities", index)
             if not isinstance(activity, dict) or len(activity) != 1 or next(iter(activity)) not in ACTIVITIES:
-                self.report("PT335", "an activity is one of " + ", ".join(sorted(ACTIVITIES)), document,
-                            path + ("activities", index))
+                self.report("PT335", "an activity is one of " + ", ".join(sorted(ACTIVITIES)), document, where)
+                continue
+            kind, argument = next(iter(activity.items()))
+            problem = _activity_problem(kind, argument, node, workflows)
+            if problem:
+                self.report("PT335", f"step {name!r}: {problem}", document, where + (kind,))
+
+
+# The states a node can be set to (TOSCA 1.3, 3.4.1).
+NODE_STATES = frozenset({"initial", "creating", "created", "configuring", "configured", "starting", "started",
+                         "stopping", "deleting", "error"})
+
+
+def _activity_problem(kind: str, argument: Any, node: NodeTemplate | None, workflows: dict) -> str | None:
+    """What is wrong with a workflow activity's argument (TOSCA 1.3, 3.6.27), if anything."""
+    if kind == "set_state":
+        return None if argument in NODE_STATES else f"{argument!r} is not a node state ({', '.join(sorted(NODE_STATES))})"
+    if kind == "inline":
+        workflow = argument.get("workflow") if isinstance(argument, dict) else argument
+        return None if workflow in workflows else f"inline names workflow {workflow!r}, which the template does not have"
+    if kind == "call_operation" and node is not None and node.type_def is not None:
+        operation = argument.get("operation") if isinstance(argument, dict) else argument
+        if not isinstance(operation, str) or "." not in operation:
+            return f"call_operation names {operation!r}; write it as Interface.operation"
+        interface, _, name = operation.rpartition(".")
+        operations = node.interfaces.get(INTERFACE_ALIASES.get(interface, interface))
+        if operations is None or name not in operations and name not in _declared(node, interface):
+            return f"node template {node.name!r} has no operation {operation!r}"
+    return None
+
+
+def _declared(node: NodeTemplate, interface: str) -> set[str]:
+    """The operations a node's type declares for an interface, implemented or not."""
+    return {op for name, ops in node.declared_operations.items() if name == interface
+            or INTERFACE_ALIASES.get(name) == INTERFACE_ALIASES.get(interface, interface) for op in ops}
 
 
 class _KeyPlace:

@@ -187,19 +187,29 @@ class Builder:
             for parts, call in outermost_calls(value, self.types.is_call):
                 result = _part(evaluated.get(name), parts)
                 schema = values.schema_at(definition.schema, parts)
-                if result is MISSING or schema is None or is_symbolic(result) or self._typed_input(call, schema):
+                if result is MISSING or schema is None or is_symbolic(result):
                     continue
                 where = path + (name, *parts)
-                values.check(result, schema, self.template.document_of(where), where, f"{label} {name!r}",
-                             " (the value its function gave)", Severity.WARNING)
+                document = self.template.document_of(where)
+                own = self._typed_input(call, schema)
+                if own is None:
+                    values.check(result, schema, document, where, f"{label} {name!r}",
+                                 " (the value its function gave)", Severity.WARNING)
+                else:  # the input's type was checked where it is declared: only what it lacks is left
+                    extra = tuple(c for c in schema.constraints if id(c) not in set(map(id, own.constraints)))
+                    values.check_constraints(result, schema, extra, document, where, f"{label} {name!r}",
+                                             " (the value its input gave)", Severity.WARNING)
 
-    def _typed_input(self, call: dict, schema: Any) -> bool:
-        """A plain get_input of an input declared with the very type wanted."""
+    def _typed_input(self, call: dict, schema: Any) -> Any:
+        """The schema of the input a plain get_input reads, when it is
+        declared with the very type wanted (its value was checked there); else None."""
         args = call.get("get_input")
         name = args[0] if isinstance(args, list) and len(args) == 1 else args
         parameter = self.rendered.inputs.get(name) if isinstance(name, str) else None
-        return parameter is not None and parameter.definition is not None and \
-            parameter.definition.schema.type is schema.type and schema.type is not None
+        if parameter is None or parameter.definition is None or schema.type is None:
+            return None
+        own = parameter.definition.schema
+        return own if own.type is schema.type else None
 
     def operation(self, operation: Operation, context: Context) -> dict:
         inputs = {name: self.evaluate(value, context.at("inputs", name) if operation.path else context)

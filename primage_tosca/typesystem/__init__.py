@@ -27,7 +27,7 @@ from ..imports.template import ServiceTemplate
 from ..profiles import profile_path
 from ..source.document import Document, load_document
 from ..versions import V1_0, Version
-from .check import TypeChecker
+from .check import TypeChecker, check_document
 from .definitions import Definitions
 from .grammar import is_call_1
 from .model import KINDS, Type
@@ -192,6 +192,10 @@ def build_types(template: ServiceTemplate, collector: Any, cache: LibraryFinding
     definitions = Definitions(system, router, lambda found: not found.builtin and id(found.document) not in router.quiet)
     values = ValueChecker(definitions, router, is_call_1)
     checker = TypeChecker(system, definitions, values, router)
+    for document in libraries:
+        dialect = template.dialects.get(id(document))
+        if id(document) not in router.quiet:
+            check_document(document, dialect.version if dialect else own_version, router)
     for kind in KINDS:
         for found in list(system.own(kind).values()):
             if id(found.document) not in router.quiet:

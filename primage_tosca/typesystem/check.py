@@ -36,16 +36,9 @@ class TypeChecker:
         skip = {name for name, _r, _p, _n in operation_entries(found.raw, found.path)} \
             if found.kind == "interface_types" else frozenset()
         check_keys(KIND_GRAMMAR[found.kind], found.raw, version, found.document, found.path, self.report, skip=skip)
-        self._status(found)
         getattr(self, "_" + found.kind)(found)
 
     # -- shared ---------------------------------------------------------------------------------
-
-    def _status(self, found: Type) -> None:
-        parent = found.parent
-        if parent is not None and parent.status == "deprecated":
-            self.report("PT339", f"{found.name!r} derives from {parent.name!r}, which is deprecated",
-                        found.document, found.path + ("derived_from",))
 
     def _definitions(self, found: Type, section: str) -> None:
         """Property or attribute definitions: keynames, and defaults of their types."""
@@ -54,11 +47,14 @@ class TypeChecker:
             return
         merged = self.definitions.properties(found) if section == "properties" else \
             self.definitions.attributes(found)
+        parent = {} if found.parent is None else (self.definitions.properties(found.parent) if section == "properties"
+                                                  else self.definitions.attributes(found.parent))
         grammar = "property_definition" if section == "properties" else "attribute_definition"
         for name, raw in written.items():
             path = found.path + (section, name)
             if isinstance(raw, dict) and DEFINITION_KEYNAMES & set(raw):
-                check_keys(grammar, raw, found.version, found.document, path, self.report)
+                check_keys(grammar, raw, found.version, found.document, path, self.report,
+                           inherited={"type"} if name in parent else frozenset())
                 self._schema_keys(raw, found, path)
             definition = merged.get(name)
             if definition is not None:
@@ -217,6 +213,9 @@ class TypeChecker:
                     check_keys("notification_definition" if notification else "operation_definition", op_raw,
                                found.version, found.document, op_path, self.report)
                     self._implementation(op_raw.get("implementation"), found, op_path + ("implementation",))
+                elif op_raw is not None and not isinstance(op_raw, str):
+                    self.report("PT306", f"operation {op!r} must be a definition or an implementation",
+                                found.document, op_path)
 
     def _implementation(self, value: Any, found: Type, path: tuple) -> None:
         if isinstance(value, dict):
@@ -248,3 +247,18 @@ def occurrences_problem(value: Any) -> str | None:
     if high == 0:
         return "the maximum must be at least 1"
     return None
+
+
+def check_document(document: Any, version: Any, report: Report) -> None:
+    """A file's top-level keynames and its repository definitions (TOSCA 1.3, 3.10 and 3.6.6)."""
+    # a missing version is the imports phase's to report (it reads every file's)
+    check_keys("service_template", document.data, version, document, (), report, inherited={"tosca_definitions_version"})
+    repositories = document.data.get("repositories") if isinstance(document.data, dict) else None
+    if not isinstance(repositories, dict):
+        return
+    for name, definition in repositories.items():
+        path = ("repositories", name)
+        if isinstance(definition, str):
+            continue  # the short form: the URL alone
+        if not check_keys("repository", definition, version, document, path, report):
+            report("PT306", f"repository {name!r} is a URL or a map with `url`", document, path)

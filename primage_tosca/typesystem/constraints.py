@@ -51,6 +51,10 @@ def read_clause(clause: Any, primitive: str | None, document: Any, path: tuple,
         return None
     operator, argument = next(iter(clause.items()))
     where = path + (operator,)
+    if argument is None and operator in OPERATORS:
+        if report:
+            report("PT507", f"{operator} needs an argument", document, where)
+        return None
     if operator not in OPERATORS:
         if report:
             close = [o for o in OPERATORS if o.startswith(str(operator)[:4])]

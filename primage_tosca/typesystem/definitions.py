@@ -89,9 +89,8 @@ class Definitions:
         found = self.types.find("data_types", name)
         if found is None and report is not None:
             if name is None:
-                report("PT305", "the definition has no type", document, path[:-1],
-                       hint="add `type:` naming a data type such as string or integer")
-            elif not isinstance(name, str):
+                return None  # the keyname check reports a missing `type`
+            if not isinstance(name, str):
                 report("PT306", "type must name a data type", document, path)
             else:
                 report("PT313", f"unknown data type {name!r}", document, path,
@@ -220,7 +219,7 @@ class Definitions:
         if written is not None and captype is None and report is not None:
             report("PT311", f"unknown capability type {written!r}", document, path + ("type",),
                    hint=self.types.suggestion("capability_types", str(written)))
-        elif written is None and inherited is None and report is not None:
+        elif written is None and inherited is None and report is not None and raw:
             report("PT305", f"capability {name!r} has no type", document, path, key=True)
         if inherited is not None and captype is not None and inherited.type is not None and report is not None \
                 and not captype.is_a(inherited.type):

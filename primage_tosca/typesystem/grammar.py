@@ -72,7 +72,7 @@ def _version(text: str) -> Version:
 
 
 _ENTITY_TYPE = "derived_from:string version:string|number metadata:map description:string"
-_PROPERTY = ("type:string! description:string required:boolean default:any status:string constraints:list "
+_PROPERTY = ("type:string! description:string required:boolean default:any status:string constraints "
              "key_schema:string|map@1.3 entry_schema:string|map external-schema:string@1.2 metadata:map@1.3")
 
 GRAMMAR_1: dict[str, dict[str, Key]] = {
@@ -85,7 +85,7 @@ GRAMMAR_1: dict[str, dict[str, Key]] = {
     "repository": keys("description:string url:string! credential:map"),
     # -- types -----------------------------------------------------------------------------
     "artifact_type": keys(_ENTITY_TYPE + " mime_type:string file_ext:list properties:map"),
-    "data_type": keys(_ENTITY_TYPE + " constraints:list properties:map key_schema:string|map@1.3 "
+    "data_type": keys(_ENTITY_TYPE + " constraints properties:map key_schema:string|map@1.3 "
                       "entry_schema:string|map@1.3"),
     "capability_type": keys(_ENTITY_TYPE + " properties:map attributes:map valid_source_types:list"),
     "interface_type": keys(_ENTITY_TYPE + " inputs:map operations:map@1.3 notifications:map@1.3"),
@@ -101,7 +101,7 @@ GRAMMAR_1: dict[str, dict[str, Key]] = {
     "attribute_definition": keys("type:string! description:string default:any status:string "
                                  "key_schema:string|map@1.3 entry_schema:string|map metadata:map@1.3"),
     "parameter_definition": keys(_PROPERTY.replace("type:string!", "type:string") + " value:any"),
-    "schema_definition": keys("type:string! description:string constraints:list "
+    "schema_definition": keys("type:string! description:string constraints "
                               "key_schema:string|map@1.3 entry_schema:string|map"),
     "capability_definition": keys("type:string! description:string properties:map attributes:map "
                                   "valid_source_types:list occurrences:list"),
@@ -114,7 +114,7 @@ GRAMMAR_1: dict[str, dict[str, Key]] = {
     "notification_definition": keys("description:string implementation:string|map outputs:map"),
     "implementation": keys("primary:string|map dependencies:list timeout:number@1.3 operation_host:string@1.3"),
     "artifact_definition": keys("type:string! file:string! repository:string description:string "
-                                "deploy_path:string version:string|number@1.3 checksum:string@1.3 "
+                                "deploy_path:string artifact_version:string|number@1.3 checksum:string@1.3 "
                                 "checksum_algorithm:string@1.3 properties:map@1.3"),
     # -- templates ------------------------------------------------------------------------------
     "topology_template": keys("description:string inputs:map node_templates:map relationship_templates:map "
@@ -122,9 +122,9 @@ GRAMMAR_1: dict[str, dict[str, Key]] = {
                               "workflows:map@1.2"),
     "node_template": keys("type:string! description:string metadata:map directives:list properties:map "
                           "attributes:map requirements:list capabilities:map interfaces:map artifacts:map|list "
-                          "node_filter:map copy:string"),
+                          "node_filter:map copy:string@1.2"),
     "relationship_template": keys("type:string! description:string metadata:map properties:map attributes:map "
-                                  "interfaces:map copy:string"),
+                                  "interfaces:map copy:string@1.2"),
     "group": keys("type:string! description:string metadata:map properties:map members:list interfaces:map"),
     "policy": keys("type:string! description:string metadata:map properties:map targets:list triggers:map"),
     "requirement_assignment": keys("capability:string node:string relationship:string|map node_filter:map "

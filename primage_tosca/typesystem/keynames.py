@@ -15,10 +15,11 @@ _ALL_VERSIONS = (*V1, V2_0)
 
 
 def check_keys(construct: str, mapping: Any, version: Version, document: Any, path: tuple, report: Report,
-               skip: frozenset | set = frozenset()) -> bool:
+               skip: frozenset | set = frozenset(), inherited: frozenset | set = frozenset()) -> bool:
     """Report unknown keynames, keynames of another version, missing required
     ones and values of the wrong shape. ``skip`` names keys read elsewhere
-    (an interface's operations). False when ``mapping`` is not a map."""
+    (an interface's operations); ``inherited`` required keys a refinement may
+    leave out. False when ``mapping`` is not a map."""
     if not isinstance(mapping, dict):
         return False
     table = grammar_for(version)[construct]
@@ -39,7 +40,7 @@ def check_keys(construct: str, mapping: Any, version: Version, document: Any, pa
                    f"{type_word(value)}", document, where,
                    severity=Severity.WARNING if key in LENIENT_SHAPES else None)
     for key, entry in table.items():
-        if entry.required and entry.in_version(version) and key not in mapping:
+        if entry.required and entry.in_version(version) and key not in mapping and key not in inherited:
             report("PT305", f"{construct.replace('_', ' ')} needs {key!r}", document, path, key=True)
     return True
 
@@ -60,7 +61,7 @@ def _unknown(construct: str, key: Any, table: dict, version: Version, document: 
     hint = f"did you mean {close[0]!r}?" if close else (
         "keynames here: " + ", ".join(k for k, e in table.items() if e.in_version(version)))
     strict = construct in STRICT_CONSTRUCTS
-    report("PT303", f"unknown keyname {key!r} in a {construct.replace('_', ' ')}"
+    report("PT303", f"unknown keyname {key!r} in {_a(construct)}"
            + ("" if strict else " (IM ignores it)"), document, where, key=True, hint=hint,
            severity=None if strict else Severity.WARNING)
 
@@ -70,7 +71,13 @@ def _other_version(construct: str, key: str, entry: Any, version: Version, docum
     first = entry.since
     belongs = f"TOSCA {first}" if entry.until is None else f"TOSCA {first} to {entry.until}"
     crossing = (version >= V2_0) != (first >= V2_0)
-    report("PT304", f"{key!r} in a {construct.replace('_', ' ')} belongs to {belongs}; this file is TOSCA {version}",
+    report("PT304", f"{key!r} in {_a(construct)} belongs to {belongs}; this file is TOSCA {version}",
            document, where, key=True, severity=None if crossing else Severity.WARNING,
            hint="declare the version that has it in tosca_definitions_version, or drop it")
 
+
+
+def _a(construct: str) -> str:
+    """'a node template', 'an attribute definition'."""
+    words = construct.replace("_", " ")
+    return ("an " if words[0] in "aeiou" else "a ") + words

@@ -75,6 +75,11 @@ class TypeSystem:
         table = self.tables[new.kind]
         old = table.get(new.name)
         if old is None:
+            normative = self._in_base(new.kind, new.name)
+            if normative is not None and normative.raw != new.raw and report is not None:
+                report("PT331", f"{KIND_WORD[new.kind]} {new.name!r} redefines the normative type of that name; "
+                       "this definition is used for every file of the template", new.document, new.path, key=True,
+                       hint="give your type a name of your own and derive it from the normative one")
             table[new.name] = new
             return new
         if old.raw == new.raw:  # the same definition reached twice (a library imported by two files)
@@ -86,6 +91,15 @@ class TypeSystem:
                    hint="rename one of them, or import the library that defines it only once")
         table[new.name] = new
         return new
+
+    def _in_base(self, kind: str, name: str) -> Type | None:
+        layer = self.base
+        while layer is not None:
+            found = layer.tables[kind].get(name)
+            if found is not None:
+                return found if found.builtin and found.primitive is None else None
+            layer = layer.base
+        return None
 
     def add_short_names(self) -> None:
         """Short names for a profile's normative types: ``Compute``,

@@ -136,6 +136,22 @@ class ValueChecker:
             ok = self._port_spec(value, document, path, label, note) and ok
         return ok
 
+    def check_constraints(self, value: Any, schema: Schema, constraints: tuple, document: Any, path: tuple,
+                          label: str, note: str = "", severity: Any = None) -> None:
+        """Only ``constraints`` (of ``schema``'s type) on a value whose type was checked elsewhere."""
+        primitive = schema.memo.get("primitive") if "primitive" in schema.memo else (
+            schema.type.root_primitive if schema.type is not None else None)
+        if primitive is None or self.is_call(value):
+            return
+        try:
+            comparable = coerce(primitive, value)
+        except BadValue:
+            return  # reported where the value is declared
+        for constraint in constraints:
+            problem = violation(constraint, comparable, value)
+            if problem is not None:
+                self.report("PT504", f"{label}: {problem}{note}", document, path, severity=severity)
+
     def schema_at(self, schema: Schema | None, parts: tuple) -> Schema | None:
         """The schema of a part of a value: a list's or map's entries, a complex value's fields."""
         for part in parts:
