@@ -33,6 +33,7 @@ class CompileResult:
     text: str | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     topology: Topology | None = None
+    documents: list[dict] = field(default_factory=list)  # k8s: the manifests as data (the lifecycle applies them)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -93,7 +94,8 @@ def compile_topology(topology: Topology, target: str = "radl", *, contextualize:
     emitted = _emit(topology, target, playbooks, contextualize, include_secrets)
     diagnostics = merge_diagnostics(checked, found, emitted.diagnostics)
     failed = any(d.severity is Severity.ERROR for d in diagnostics)
-    return CompileResult(topology.file, None if failed else emitted.text, diagnostics, topology)
+    return CompileResult(topology.file, None if failed else emitted.text, diagnostics, topology,
+                         [] if failed else list(getattr(emitted, "documents", None) or []))
 
 
 def _emit(topology: Topology, target: str, playbooks: PlaybookSource | None, contextualize: bool,

@@ -49,6 +49,7 @@ VOLUME_ROOT = "/mnt/onedata"  # where the sidecar mounts the shared volume
 FUSE_DIR = "onedata"  # oneclient mounts VOLUME_ROOT/FUSE_DIR: a mount under the volume propagates
 LABEL = "primage.eu/application"
 URL_ANNOTATION = "primage.eu/url"
+INDEXES_ANNOTATION = "primage.eu/input-indexes"  # a run's completion index i -> the job's input index
 PLACEHOLDER = "REPLACE-ME: input {name}"
 
 
@@ -57,6 +58,7 @@ class Emitted:
     text: str | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    documents: list[dict] = field(default_factory=list)  # the manifests the text holds, for the lifecycle
 
 
 def k8s_name(name: str) -> str:
@@ -337,6 +339,56 @@ class _Emission:
         return found
 
 
+def index_ranges(indexes: list[int]) -> str:
+    """[0, 1, 2, 5] -> "0-2,5" (the form of a Job's completedIndexes)."""
+    parts: list[str] = []
+    ordered = sorted(set(indexes))
+    start = None
+    for position, value in enumerate(ordered):
+        start = value if start is None else start
+        if position + 1 == len(ordered) or ordered[position + 1] != value + 1:
+            parts.append(str(start) if start == value else f"{start}-{value}")
+            start = None
+    return ",".join(parts)
+
+
+def parse_ranges(text: str | None) -> list[int]:
+    """"0-2,5" -> [0, 1, 2, 5]; an empty or missing text -> []."""
+    found: list[int] = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        first, _, last = part.partition("-")
+        found.extend(range(int(first), int(last or first) + 1))
+    return found
+
+
+def job_run(job: dict, inputs_map: dict, indexes: list[int], name: str) -> tuple[dict, dict]:
+    """A further run of an HTC job over some of its inputs (by input index):
+    a Job and ConfigMap named ``name`` whose completion index *i* reads input
+    ``indexes[i]``, noted in the Job's ``primage.eu/input-indexes``
+    annotation (so a retry of the failed indexes, or the inputs added later,
+    run without the rest)."""
+    import copy
+
+    run_map = copy.deepcopy(inputs_map)
+    run_map["metadata"]["name"] = f"{name}-inputs"
+    run_map["data"] = {str(i): inputs_map["data"][str(index)] for i, index in enumerate(indexes)}
+    run = copy.deepcopy(job)
+    run["metadata"]["name"] = name
+    run["metadata"].setdefault("annotations", {})[INDEXES_ANNOTATION] = ",".join(str(i) for i in indexes)
+    spec = run["spec"]
+    spec["completions"] = len(indexes)
+    spec["parallelism"] = max(1, min(int(spec.get("parallelism") or 1), len(indexes)))
+    if "maxFailedIndexes" in spec:
+        spec["maxFailedIndexes"] = len(indexes)
+    for volume in spec["template"]["spec"].get("volumes", []):
+        if (volume.get("configMap") or {}).get("name") == inputs_map["metadata"]["name"]:
+            volume["configMap"]["name"] = run_map["metadata"]["name"]
+    return run, run_map
+
+
 def drop_unneeded_secrets(topology: Topology, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """Without --include-secrets no secret value is needed: the findings that a
     secret input has no value (PT401, PT411, PT701 at a secret input or a secret
@@ -372,8 +424,8 @@ def emit_k8s(topology: Topology, include_secrets: bool = False) -> Emitted:
     if not em.documents and not em.empty_jobs:
         em.report("PT702", "the template has no application to run on Kubernetes", ())
         return Emitted(None, em.diagnostics.sorted(), outputs)
-    return Emitted(render(topology, [*em.secret_docs.values(), *em.documents], outputs, include_secrets),
-                   em.diagnostics.sorted(), outputs)
+    documents = [*em.secret_docs.values(), *em.documents]
+    return Emitted(render(topology, documents, outputs, include_secrets), em.diagnostics.sorted(), outputs, documents)
 
 
 def render(topology: Topology, documents: list[dict], outputs: dict, include_secrets: bool) -> str:
@@ -389,4 +441,5 @@ def render(topology: Topology, documents: list[dict], outputs: dict, include_sec
     return "\n".join(header) + "\n---\n" + body
 
 
-__all__ = ["Emitted", "drop_unneeded_secrets", "emit_k8s", "k8s_name"]
+__all__ = ["INDEXES_ANNOTATION", "LABEL", "URL_ANNOTATION", "Emitted", "drop_unneeded_secrets", "emit_k8s",
+           "index_ranges", "job_run", "k8s_name", "parse_ranges"]

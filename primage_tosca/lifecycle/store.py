@@ -5,7 +5,9 @@ Per deployment: the local id, name, IM URL, IM infrastructure id, blueprint
 path and content hash, the payload sent (RADL or TOSCA), the inputs (secret
 ones masked, see :func:`mask_inputs`), the path of the auth file (never its
 contents), the outputs the compiler knows, and a state history with
-timestamps. The schema version is ``PRAGMA user_version``; opening an older
+timestamps. A Kubernetes deployment (kind ``k8s``) also has a row in
+``kube_targets``: the API server, namespace, kubeconfig path and context, the
+objects it owns and, per HTC job, its inputs and runs. The schema version is ``PRAGMA user_version``; opening an older
 store migrates it forward. WAL and a busy timeout let several processes
 write at once; every change is one ``BEGIN IMMEDIATE`` transaction.
 """
@@ -60,6 +62,19 @@ MIGRATIONS = [
     CREATE INDEX deployments_name ON deployments(name);
     CREATE INDEX deployments_infra ON deployments(infra_id);
     CREATE INDEX history_deployment ON history(deployment, seq);
+    """,
+    # 3: Kubernetes deployments (kind 'k8s'): where they run and what they own
+    """
+    CREATE TABLE kube_targets (
+        deployment TEXT PRIMARY KEY REFERENCES deployments(id) ON DELETE CASCADE,
+        api_server TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        context TEXT,
+        kubeconfig TEXT,
+        cluster TEXT,
+        objects TEXT NOT NULL DEFAULT '[]',
+        jobs TEXT NOT NULL DEFAULT '{}'
+    );
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -267,6 +282,36 @@ class Store:
             data["outputs"] = json.loads(data["outputs"] or "{}")
             records.append(Record(**data))
         return records
+
+    # -- Kubernetes deployments -------------------------------------------------------
+
+    def set_kube_target(self, ident: str, *, api_server: str, namespace: str, context: str | None = None,
+                        kubeconfig: str | None = None, cluster: str | None = None) -> None:
+        """Where a Kubernetes deployment runs (no credential: the kubeconfig's path and context only)."""
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO kube_targets (deployment, api_server, namespace, context, kubeconfig,"
+                       " cluster, objects, jobs) VALUES (?, ?, ?, ?, ?, ?, COALESCE((SELECT objects FROM"
+                       " kube_targets WHERE deployment = ?), '[]'), COALESCE((SELECT jobs FROM kube_targets"
+                       " WHERE deployment = ?), '{}'))",
+                       (ident, api_server, namespace, context, kubeconfig, cluster, ident, ident))
+
+    def set_kube_objects(self, ident: str, objects: list[dict], jobs: dict | None = None) -> None:
+        """The objects a Kubernetes deployment owns ({kind, name}) and, per HTC
+        job, its inputs by completion index and its runs."""
+        with self.transaction() as db:
+            if jobs is None:
+                db.execute("UPDATE kube_targets SET objects = ? WHERE deployment = ?", (json.dumps(objects), ident))
+            else:
+                db.execute("UPDATE kube_targets SET objects = ?, jobs = ? WHERE deployment = ?",
+                           (json.dumps(objects), json.dumps(jobs), ident))
+
+    def kube_target(self, ident: str) -> dict | None:
+        row = self.db.execute("SELECT api_server, namespace, context, kubeconfig, cluster, objects, jobs"
+                              " FROM kube_targets WHERE deployment = ?", (ident,)).fetchone()
+        if row is None:
+            return None
+        keys = ("api_server", "namespace", "context", "kubeconfig", "cluster")
+        return dict(zip(keys, row[:5])) | {"objects": json.loads(row[5] or "[]"), "jobs": json.loads(row[6] or "{}")}
 
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM deployments").fetchone()[0]
