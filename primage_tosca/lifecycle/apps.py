@@ -46,6 +46,10 @@ ENV_KUBE_CA = "PRIMAGE_TOSCA_KUBE_CA"
 DELETE_ORDER = ("Job", "StatefulSet", "Service", "Pod", "ConfigMap", "Secret", "PersistentVolumeClaim")
 
 
+class TokenNeeded(LifecycleError):
+    """A Onedata token is needed and none was given (the CLI may ask for it)."""
+
+
 @dataclass
 class Where:
     """How to reach the cluster: a kubeconfig and context, or (``--on``) an
@@ -63,6 +67,7 @@ class AppPlan:
     lines: list[str] = field(default_factory=list)  # what changes, for people
     changes: list[dict] = field(default_factory=list)  # the server's dry run: kind, name, path, before, after
     actions: list[Callable[[Store], str]] = field(default_factory=list, repr=False)  # each gets the open store
+    record: dict = field(default_factory=dict)  # store fields once applied (the new inputs)
 
     @property
     def empty(self) -> bool:
@@ -183,19 +188,18 @@ class Manifests:
 
 
 def compile_apps(blueprint: str | os.PathLike, options: Any, *, include_secrets: bool = True,
-                 token: str | None = None, list_space: bool = True) -> Manifests:
+                 token: str | None = None, known: dict[str, list[str]] | None = None) -> Manifests:
     """The blueprint's Kubernetes manifests as data, Secrets with their values
     (kept in memory only). An HTC job's inputs are chosen from the space itself
     when no listing was given: its folder is listed through the Oneprovider
-    REST API and the job's pattern selects from it."""
+    REST API and the job's pattern selects from it (without a token, the
+    inputs ``known`` from the record, by node name, stand in)."""
     path = Path(blueprint)
     try:
         content = path.read_bytes()
     except OSError as exc:
         raise LifecycleError(f"cannot read {blueprint}: {exc.strerror}") from None
-    listed: dict[str, str] = {}
-    if list_space:
-        options, listed = fill_listings(str(path), options, token)
+    options, listed = fill_listings(str(path), options, token, known or {})
     from ..emit import compile_results
 
     [result] = compile_results(str(path), "k8s", options=options, include_secrets=include_secrets)
@@ -212,7 +216,8 @@ def compile_apps(blueprint: str | os.PathLike, options: Any, *, include_secrets:
                      job_facts(topology, listed), hashlib.sha256(content).hexdigest(), include_secrets)
 
 
-def fill_listings(path: str, options: Any, token: str | None) -> tuple[Any, dict[str, str]]:
+def fill_listings(path: str, options: Any, token: str | None,
+                  known: dict[str, list[str]]) -> tuple[Any, dict[str, str]]:
     """Options with each HTC job's listing input filled from the space, for
     the jobs whose selection is not known yet. Returns them and job -> input."""
     import dataclasses
@@ -240,6 +245,10 @@ def fill_listings(path: str, options: Any, token: str | None) -> tuple[Any, dict
         space_props = topology.node(space)["properties"]
         secret = secret_input(topology.raw[space].properties.get("token"))
         key = token or (resolved.inputs or {}).get(secret or "") or os.environ.get(ENV_ONEDATA_TOKEN)
+        if not key and name in known:  # not listed again: the inputs on record
+            filled[source] = known[name]
+            listed[name] = source
+            continue
         if not key:
             raise LifecycleError(f"the inputs of {name!r} are chosen from the space: give the Onedata token "
                                  f"(-i {secret or 'TOKEN'}=... or ${ENV_ONEDATA_TOKEN}), or a listing (-i {source}=[...])")
@@ -488,10 +497,12 @@ def log_source(kube: KubeClient, record: Record, target: dict, index: int | None
     return f"{sets[0]}-0", sets[0]
 
 
-def app_outputs(reference: str, *, token: str | None = None, download: str | os.PathLike | None = None,
-                store: Store | None = None, progress: Callable[[int], None] | None = None) -> dict:
+def app_outputs(reference: str, *, token: str | None = None, inputs: dict | None = None,
+                download: str | os.PathLike | None = None, store: Store | None = None,
+                progress: Callable[[int], None] | None = None) -> dict:
     """What each HTC job wrote in its output folder of the space (Oneprovider
-    REST API, with the token given now: it is never stored); with ``download``,
+    REST API, with the token given now (``token``, the token input among
+    ``inputs``, or $PRIMAGE_TOSCA_ONEDATA_TOKEN): it is never stored); with ``download``,
     fetched into that folder, resuming partial files and checking sizes. The
     blueprint's own outputs (a notebook's URL) too."""
     from ..onedata import OnedataError, OneproviderClient
@@ -501,9 +512,9 @@ def app_outputs(reference: str, *, token: str | None = None, download: str | os.
         for label, facts in target["jobs"].items():
             if not facts.get("space"):
                 continue
-            key = token or os.environ.get(ENV_ONEDATA_TOKEN)
+            key = token or (inputs or {}).get(facts.get("token_input") or "") or os.environ.get(ENV_ONEDATA_TOKEN)
             if not key:
-                raise LifecycleError(f"the results of {label} are in the space {facts['space']!r}: give the "
+                raise TokenNeeded(f"the results of {label} are in the space {facts['space']!r}: give the "
                                      f"Onedata token again (-i {facts.get('token_input') or 'TOKEN'}=... or "
                                      f"${ENV_ONEDATA_TOKEN}); it is not kept")
             folder = f"{facts['space']}/{facts['output_folder']}".rstrip("/")
@@ -542,7 +553,7 @@ def reconfigure_app(reference: str, blueprint: str | os.PathLike | None = None, 
         if dry_run or plan.empty:
             return record, plan
         done = [action(opened) for action in plan.actions]
-        opened.update(record.id, state="running", detail="; ".join(done))
+        opened.update(record.id, state="running", detail="; ".join(done), **plan.record)
         return opened.get(record.id), plan
 
 
@@ -604,12 +615,14 @@ def change_plan(kube: KubeClient, record: Record, target: dict, blueprint: Any, 
         options = load_options(inputs=kept | given, **kwargs)
     else:
         options = dataclasses.replace(options, inputs=kept | given)
-    manifests = compile_apps(source, options, include_secrets=not secret_missing)
+    known = {facts["node"]: facts["inputs"] for facts in target["jobs"].values() if facts.get("listed_from_space")}
+    manifests = compile_apps(source, options, include_secrets=not secret_missing, known=known)
     documents = [own(d, record.id, record.name, kube.namespace) for d in manifests.documents]
     if secret_missing:
         documents = [d for d in documents if d["kind"] != "Secret"]
     old = stored_documents(record)
-    plan = AppPlan()
+    plan = AppPlan(record={"inputs": manifests.inputs, "blueprint": str(Path(source).resolve()),
+                           "blueprint_hash": manifests.blueprint_hash, "outputs": manifests.outputs})
     if secret_missing:
         plan.lines.append(f"Secrets unchanged (give {', '.join(secret_missing)} again to change them)")
     for label, facts in target["jobs"].items():
@@ -700,8 +713,12 @@ IGNORED = {("metadata", "managedFields"), ("metadata", "resourceVersion"), ("met
 def dry_run_changes(plan: AppPlan, kube: KubeClient, documents: list[dict]) -> None:
     """Each object as the server would make it (dryRun=All) against what is there now."""
     for document in documents:
-        live = kube.get(document["kind"], document["metadata"]["name"]) or {}
+        live = kube.get(document["kind"], document["metadata"]["name"])
         after = kube.apply(document, dry_run=True)
+        if live is None:
+            plan.changes.append({"kind": document["kind"], "name": document["metadata"]["name"], "path": "(new)",
+                                 "before": None, "after": "created"})
+            continue
         for path, (old, new) in differences(live, after).items():
             plan.changes.append({"kind": document["kind"], "name": document["metadata"]["name"],
                                  "path": ".".join(path), "before": old, "after": new})
@@ -805,5 +822,5 @@ def undeploy_app(reference: str, *, where: Where | None = None, store: Store | N
         return opened.get(record.id)
 
 
-__all__ = ["AppPlan", "K8S", "OWNER", "Where", "app_logs", "app_outputs", "compile_apps", "deploy_app",
+__all__ = ["AppPlan", "K8S", "OWNER", "TokenNeeded", "Where", "app_logs", "app_outputs", "compile_apps", "deploy_app",
            "find_deployment", "inspect_app", "reconfigure_app", "undeploy_app"]
