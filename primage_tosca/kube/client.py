@@ -25,6 +25,7 @@ from .errors import (Conflict, Forbidden, Invalid, KubeConfigError, KubeError, N
 FIELD_MANAGER = "primage-tosca"
 TIMEOUT = (5.0, 60.0)  # seconds: connect, read
 APPLY = "application/apply-patch+yaml"
+FOLLOW_SECONDS = 7 * 24 * 3600.0  # a followed log may stay quiet that long
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class KubeClient:
 
     @staticmethod
     def _load(path: Path, context: str | None, configuration: Any) -> tuple[str, str | None]:
+        import yaml
         from kubernetes import config
         from kubernetes.config.config_exception import ConfigException
 
@@ -133,8 +135,8 @@ class KubeClient:
                                     persist_config=False)
         except ConfigException as exc:
             raise KubeConfigError(f"cannot use the kubeconfig {path}: {exc}") from None
-        except (OSError, ValueError, TypeError, AttributeError, KeyError) as exc:
-            raise KubeConfigError(f"cannot read the kubeconfig {path}: {exc}") from None
+        except (OSError, ValueError, TypeError, AttributeError, KeyError, yaml.YAMLError) as exc:
+            raise KubeConfigError(f"cannot read the kubeconfig {path}: {_short(str(exc))}") from None
         return chosen["name"], (chosen.get("context") or {}).get("namespace")
 
     def close(self) -> None:
@@ -233,7 +235,7 @@ class KubeClient:
         try:
             self.request("GET", f"/api/v1/namespaces/{self.namespace}", verb="get", resource="namespaces",
                          name=self.namespace)
-        except NotFound:
+        except (NotFound, NamespaceMissing):
             return False
         except Forbidden:
             return True  # may not read namespaces: the writes will tell
@@ -312,7 +314,7 @@ class KubeClient:
         try:
             if follow:
                 yield from watch.Watch().stream(core.read_namespaced_pod_log, pod, self.namespace,
-                                                container=container, _request_timeout=(self.timeout[0], None))
+                                                container=container, _request_timeout=(self.timeout[0], FOLLOW_SECONDS))
                 return
             text = core.read_namespaced_pod_log(pod, self.namespace, container=container,
                                                 _request_timeout=self.timeout)

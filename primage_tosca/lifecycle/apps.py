@@ -31,7 +31,7 @@ import yaml
 
 from ..emit.k8s import LABEL, job_run
 from ..kube.client import KubeClient
-from ..kube.errors import KubeError, NotOwned
+from ..kube.errors import KubeError, NamespaceMissing, NotOwned
 from . import LifecycleError, _using
 from .app_status import INDEX_LABEL, JOB_NAME_LABEL, htc_progress, index_map, notebook_status
 from .store import MASK, Record, Store, mask_inputs
@@ -375,8 +375,8 @@ def deploy_app(blueprint: str | os.PathLike, *, name: str | None = None, options
         kube, cluster = connect_cluster(Where(kubeconfig, context, namespace, on, insecure), opened)
         with kube:
             if not kube.namespace_exists():
-                raise LifecycleError(f"namespace {kube.namespace!r} does not exist on {kube.server}: create it "
-                                     "(kubectl create namespace NAME) or choose another with --namespace")
+                raise NamespaceMissing(f"namespace {kube.namespace!r} does not exist on {kube.server}: create it "
+                                       "(kubectl create namespace NAME) or choose another with --namespace")
             manifests = compile_apps(blueprint, options)
             ident = new_id()
             title = name or Path(blueprint).stem
@@ -621,7 +621,8 @@ def change_plan(kube: KubeClient, record: Record, target: dict, blueprint: Any, 
     if secret_missing:
         documents = [d for d in documents if d["kind"] != "Secret"]
     old = stored_documents(record)
-    plan = AppPlan(record={"inputs": manifests.inputs, "blueprint": str(Path(source).resolve()),
+    still_secret = {k: MASK for k in secret_missing}  # not given again: still secret, still on record
+    plan = AppPlan(record={"inputs": still_secret | manifests.inputs, "blueprint": str(Path(source).resolve()),
                            "blueprint_hash": manifests.blueprint_hash, "outputs": manifests.outputs})
     if secret_missing:
         plan.lines.append(f"Secrets unchanged (give {', '.join(secret_missing)} again to change them)")
@@ -777,7 +778,8 @@ def delete_owned(kube: KubeClient, ident: str, only: list[tuple[str, str]] | Non
         if only is not None and kind not in {k for k, _ in only}:
             continue
         version, items = kube.resource_version(kind, selector)
-        names = {i["metadata"]["name"] for i in items}
+        # what a controller made (a Job's pods) goes with its owner: the foreground deletion takes it
+        names = {i["metadata"]["name"] for i in items if not i["metadata"].get("ownerReferences")}
         if only is not None:
             names &= {n for k, n in only if k == kind}
         for name in sorted(names):
