@@ -48,6 +48,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import socket
 import re
 import ssl
 import tempfile
@@ -170,29 +171,37 @@ def user_leaves(config: dict) -> dict[tuple, Any]:
 
 # -- selectors ---------------------------------------------------------------------------------
 
-def label_matches(labels: dict, selector: str) -> bool:
+def parse_labels(selector: str) -> list[tuple[str, str, frozenset]]:
+    """A label selector as (key, op, values) terms; op is in, notin, exists or absent."""
+    terms = []
     for term in _split_terms(selector):
         term = term.strip()
         if not term:
             continue
         found = re.match(r"^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$", term)
         if found:
-            key, op, values = found.group(1), found.group(2), {v.strip() for v in found.group(3).split(",")}
-            if (op == "in") != (labels.get(key) in values):
-                return False
+            terms.append((found.group(1), found.group(2), frozenset(v.strip() for v in found.group(3).split(","))))
             continue
         for op in ("!=", "==", "="):
             if op in term:
-                key, value = (s.strip() for s in term.split(op, 1))
-                if (labels.get(key) == value) != (op != "!="):
-                    return False
+                key, value = (part.strip() for part in term.split(op, 1))
+                terms.append((key, "notin" if op == "!=" else "in", frozenset([value])))
                 break
         else:
-            if term.startswith("!"):
-                if term[1:] in labels:
-                    return False
-            elif term not in labels:
-                return False
+            terms.append((term[1:], "absent", frozenset()) if term.startswith("!") else (term, "exists", frozenset()))
+    return terms
+
+
+def label_matches(labels: dict, terms: list[tuple[str, str, frozenset]]) -> bool:
+    for key, op, values in terms:
+        if op == "in" and labels.get(key) not in values:
+            return False
+        if op == "notin" and labels.get(key) in values:
+            return False
+        if op == "exists" and key not in labels:
+            return False
+        if op == "absent" and key in labels:
+            return False
     return True
 
 
@@ -213,18 +222,35 @@ FIELD_PATHS = {"metadata.name": ("metadata", "name"), "metadata.namespace": ("me
                "status.phase": ("status", "phase")}
 
 
-def field_matches(obj: dict, selector: str) -> bool:
+def parse_fields(selector: str) -> list[tuple[tuple, bool, str]]:
+    terms = []
     for term in selector.split(","):
         if not term.strip():
             continue
         negate = "!=" in term
-        key, value = (s.strip() for s in re.split(r"!=|==|=", term, maxsplit=1))
+        key, value = (part.strip() for part in re.split(r"!=|==|=", term, maxsplit=1))
         if key not in FIELD_PATHS:
-            raise ApiError(400, "BadRequest", f'field label not supported: {key}')
-        actual = lookup(obj, FIELD_PATHS[key])
-        if (actual == value) == negate:
+            raise ApiError(400, "BadRequest", f"field label not supported: {key}")
+        terms.append((FIELD_PATHS[key], negate, value))
+    return terms
+
+
+def field_matches(obj: dict, terms: list[tuple[tuple, bool, str]]) -> bool:
+    for (first, second), negate, value in terms:  # every supported field is two keys deep
+        if ((obj.get(first) or {}).get(second) == value) == negate:
             return False
     return True
+
+
+class Selector:
+    """The label and field selectors of a request, parsed once."""
+
+    def __init__(self, query: dict):
+        self.labels = parse_labels(query.get("labelSelector", ""))
+        self.fields = parse_fields(query.get("fieldSelector", ""))
+
+    def __call__(self, obj: dict) -> bool:
+        return field_matches(obj, self.fields) and label_matches(obj["metadata"].get("labels") or {}, self.labels)
 
 
 # -- the state ---------------------------------------------------------------------------------
@@ -242,6 +268,7 @@ class Event:
 class KubeState:
     namespaces: set = field(default_factory=lambda: {"default"})
     objects: dict = field(default_factory=dict)  # (plural, ns, name) -> object
+    by_kind: dict = field(default_factory=dict)  # (plural, ns) -> {name: object}, the index lists use
     owners: dict = field(default_factory=dict)  # (plural, ns, name) -> {manager: set of paths}
     events: list = field(default_factory=list)
     logs: dict = field(default_factory=dict)  # (ns, pod) -> text
@@ -522,11 +549,13 @@ class KubeServer:
                                   "apiVersion": obj.get("apiVersion"), "fieldsType": "FieldsV1",
                                   "fieldsV1": fields_v1(sorted(p, key=str))} for m, p in owners.items() if p]
         self.state.objects[key] = obj
+        self.state.by_kind.setdefault((plural, namespace), {})[key[2]] = obj
         self._event("ADDED" if existing is None else "MODIFIED", plural, namespace, obj)
         return obj
 
     def _drop(self, key: tuple) -> None:
         obj = self.state.objects.pop(key, None)
+        self.state.by_kind.get(key[:2], {}).pop(key[2], None)
         self.state.owners.pop(key, None)
         if obj is not None:
             self.state.logs.pop((key[1], key[2]), None)
@@ -576,6 +605,11 @@ class Call:
 def _handler(server: KubeServer):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        wbufsize = -1  # headers and body leave in one write (the answer is flushed after each request)
+
+        def setup(self) -> None:
+            super().setup()  # no Nagle delay on small answers over a kept-alive connection
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def log_message(self, *args) -> None:  # quiet
             pass
@@ -682,17 +716,10 @@ def _handler(server: KubeServer):
             return found
 
         def matching(self, call: Call) -> list[dict]:
-            labels, fields = call.query.get("labelSelector", ""), call.query.get("fieldSelector", "")
-            found = []
-            for (plural, ns, _), obj in server.state.objects.items():
-                if plural != call.plural or (call.namespace and ns != call.namespace):
-                    continue
-                if labels and not label_matches(obj["metadata"].get("labels") or {}, labels):
-                    continue
-                if fields and not field_matches(obj, fields):
-                    continue
-                found.append(obj)
-            return found
+            wanted = Selector(call.query)
+            groups = [group for (plural, ns), group in server.state.by_kind.items()
+                      if plural == call.plural and (not call.namespace or ns == call.namespace)]
+            return [obj for group in groups for obj in group.values() if wanted(obj)]
 
         def listing(self, call: Call) -> dict:
             group, version, kind = RESOURCES[call.plural]
@@ -701,7 +728,11 @@ def _handler(server: KubeServer):
 
         def decode(self, body: bytes, content_type: str) -> dict:
             try:
-                data = yaml.safe_load(body.decode("utf-8")) if "yaml" in content_type else json.loads(body or b"{}")
+                text = body.decode("utf-8")
+                if "yaml" in content_type and not text.lstrip().startswith("{"):  # JSON is YAML: read it as JSON
+                    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+                else:
+                    data = json.loads(text or "{}")
             except (ValueError, yaml.YAMLError) as exc:
                 raise ApiError(400, "BadRequest", f"the body of the request cannot be decoded: {exc}")
             if not isinstance(data, dict):
@@ -872,7 +903,7 @@ def _handler(server: KubeServer):
                         self.chunk(json.dumps({"type": "ADDED", "object": obj}) + "\n")
                 else:
                     position = int(since)
-            labels, fields = call.query.get("labelSelector", ""), call.query.get("fieldSelector", "")
+            wanted = Selector(call.query)
             try:
                 while time.monotonic() < deadline:
                     with server.lock:
@@ -884,9 +915,7 @@ def _handler(server: KubeServer):
                         position = event.rv
                         if event.plural != call.plural or (call.namespace and event.namespace != call.namespace):
                             continue
-                        if labels and not label_matches(event.obj["metadata"].get("labels") or {}, labels):
-                            continue
-                        if fields and not field_matches(event.obj, fields):
+                        if not wanted(event.obj):
                             continue
                         self.chunk(json.dumps({"type": event.type, "object": event.obj}) + "\n")
                 self.chunk("")

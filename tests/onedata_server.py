@@ -23,6 +23,7 @@ for the resume tests. ``requests`` counts every call.
 from __future__ import annotations
 
 import json
+import socket
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,6 +76,11 @@ class OneproviderServer:
 def _handler(provider: OneproviderServer):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        wbufsize = -1  # headers and body leave in one write (the answer is flushed after each request)
+
+        def setup(self) -> None:
+            super().setup()  # no Nagle delay on small answers over a kept-alive connection
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def log_message(self, *args) -> None:
             pass

@@ -436,10 +436,17 @@ def render(topology: Topology, documents: list[dict], outputs: dict, include_sec
     if outputs:
         header.append("# outputs:")
         header.extend(f"#   {name}: {value}" for name, value in outputs.items())
-    body = "---\n".join(yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=1000)
-                        for doc in documents)
-    return "\n".join(header) + "\n---\n" + body
+    return "\n".join(header) + "\n---\n" + dump_documents(documents)
 
 
-__all__ = ["INDEXES_ANNOTATION", "LABEL", "URL_ANNOTATION", "Emitted", "drop_unneeded_secrets", "emit_k8s",
+def dump_documents(documents: list[dict]) -> str:
+    """Documents as one YAML stream, keys in their order; libyaml's emitter
+    when PyYAML has it (the same text, several times faster)."""
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return "---\n".join(yaml.dump(doc, Dumper=dumper, sort_keys=False, default_flow_style=False, width=1000)
+                         for doc in documents)
+
+
+__all__ = ["INDEXES_ANNOTATION", "LABEL", "URL_ANNOTATION", "Emitted", "drop_unneeded_secrets", "dump_documents",
+           "emit_k8s",
            "index_ranges", "job_run", "k8s_name", "parse_ranges"]

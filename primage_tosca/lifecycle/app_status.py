@@ -94,20 +94,25 @@ def htc_progress(name: str, inputs: list[str], run_names: list[str], jobs: list[
     progress.missing = [run for run in run_names if run not in present]
     runs = sorted((present[r] for r in run_names if r in present), key=_created)
     done: set[int] = set()
-    latest_run: dict[int, str] = {}  # input index -> the newest run that covers it
+    covers: list[tuple[str, Any]] = []  # (run, the input indexes it covers), oldest first
+    mappings: dict[str, list[int] | None] = {}
     failed_in: dict[str, set[int]] = {}
     per_index: dict[str, bool] = {}  # the run fails an index only after its own retries (backoffLimitPerIndex)
     for job in runs:
         run = job["metadata"]["name"]
-        mapping = index_map(job)
+        mapping = mappings[run] = index_map(job)
         spec, status = job.get("spec") or {}, job.get("status") or {}
-        to_input = (lambda i, m=mapping: m[i] if m is not None and i < len(m) else i)
-        covered = mapping if mapping is not None else range(int(spec.get("completions") or len(inputs)))
-        for index in covered:
-            latest_run[index] = run
-        done.update(to_input(i) for i in parse_ranges(status.get("completedIndexes")))
-        failed_in[run] = {to_input(i) for i in parse_ranges(status.get("failedIndexes"))}
+        covers.append((run, set(mapping) if mapping is not None else range(int(spec.get("completions") or 0))))
+        completed = parse_ranges(status.get("completedIndexes"))
+        done.update(completed if mapping is None else (mapping[i] for i in completed if i < len(mapping)))
+        failed = parse_ranges(status.get("failedIndexes"))
+        failed_in[run] = set(failed if mapping is None else (mapping[i] for i in failed if i < len(mapping)))
         per_index[run] = spec.get("backoffLimitPerIndex") is not None
+
+    def latest(index: int) -> str | None:
+        """The newest run that covers an input (asked only for inputs with a pod or a failure)."""
+        return next((run for run, covered in reversed(covers) if index in covered), None)
+
         progress.runs.append({"name": run, "completions": spec.get("completions"),
                               "conditions": [{k: c.get(k) for k in ("type", "reason", "message") if c.get(k)}
                                              for c in status.get("conditions") or [] if c.get("status") == "True"]})
@@ -117,10 +122,10 @@ def htc_progress(name: str, inputs: list[str], run_names: list[str], jobs: list[
         run = labels.get(JOB_NAME_LABEL) or labels.get("job-name")
         if run not in present or labels.get(INDEX_LABEL) is None:
             continue
-        mapping = index_map(present[run])
+        mapping = mappings.get(run)
         local = int(labels[INDEX_LABEL])
         index = mapping[local] if mapping is not None and local < len(mapping) else local
-        if latest_run.get(index) == run:
+        if latest(index) == run:
             by_index.setdefault(index, []).append((run, pod))
     progress.done = sorted(done)
     for index in sorted(set(by_index).union(*failed_in.values())):
@@ -137,7 +142,7 @@ def htc_progress(name: str, inputs: list[str], run_names: list[str], jobs: list[
             else:
                 progress.running.append(index)
             continue
-        run = latest_run.get(index)
+        run = latest(index)
         if run is None:
             continue
         if per_index.get(run) and index not in failed_in.get(run, set()):

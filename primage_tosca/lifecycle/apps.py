@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterator
 
 import yaml
 
-from ..emit.k8s import LABEL, job_run
+from ..emit.k8s import dump_documents, job_run
 from ..kube.client import KubeClient
 from ..kube.errors import KubeError, NamespaceMissing, NotOwned
 from . import LifecycleError, _using
@@ -331,7 +331,7 @@ def masked_text(documents: list[dict]) -> str:
                 if isinstance(document.get(key), dict):
                     document[key] = {k: MASK for k in document[key]}
         shown.append(document)
-    return "---\n".join(yaml.safe_dump(d, sort_keys=False, width=1000) for d in shown)
+    return dump_documents(shown)
 
 
 def stored_documents(record: Record) -> list[dict]:
@@ -427,8 +427,9 @@ def inspect_app(reference: str, *, where: Where | None = None, store: Store | No
                 applications.append(notebook_status(item["name"], by_name.get(item["name"]),
                                                     services_by_name.get(item["name"]), pods, url))
         state = overall(applications)
-        note_state(opened, record, state, applications)
-        return {"deployment": describe(opened.get(record.id), target), "state": state,
+        if note_state(opened, record, state, applications):
+            record = opened.get(record.id)
+        return {"deployment": describe(record, target), "state": state,
                 "applications": applications, "requests": kube.calls}
 
 
@@ -440,14 +441,16 @@ def overall(applications: list[dict]) -> str:
     return "succeeded" if states == {"succeeded"} else ("ready" if states else "empty")
 
 
-def note_state(store: Store, record: Record, state: str, applications: list[dict]) -> None:
+def note_state(store: Store, record: Record, state: str, applications: list[dict]) -> bool:
+    """Record a new state seen by inspect; True when it changed."""
     if state == record.state:
-        return
+        return False
     detail = "seen by inspect"
     if state == "missing":
         gone = [a["name"] for a in applications if a["state"] == "missing" or a.get("missing")]
         detail = f"deleted outside primage-tosca: {', '.join(gone)} no longer on the cluster"
     store.update(record.id, state=state, detail=detail)
+    return True
 
 
 def describe(record: Record, target: dict) -> dict:
