@@ -25,7 +25,8 @@ def _connection(parser: argparse.ArgumentParser, url: bool = False) -> None:
                                                              "else the local IM)")
     group.add_argument("--auth", metavar="FILE", help="IM auth file (default $PRIMAGE_TOSCA_IM_AUTH; a token in "
                                                       "$PRIMAGE_TOSCA_IM_TOKEN is added to the IM credential)")
-    group.add_argument("--insecure", action="store_true", help="do not verify IM's TLS certificate")
+    group.add_argument("--insecure", action="store_true",
+                       help="do not verify the TLS certificate (IM's, or a Kubernetes API's)")
 
 
 def _kube(parser: argparse.ArgumentParser, deploying: bool = False) -> None:
