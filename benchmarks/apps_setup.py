@@ -24,6 +24,7 @@ TOKEN = "onedata-token"
 def servers(files: int = 0):
     """A started KubeServer, and a started OneproviderServer with ``files``
     inputs in primage-data/inputs (and a few files the pattern leaves out)."""
+    load_test_helper("local_http")  # what both servers import
     kube = load_test_helper("kube_server").KubeServer(deletion_delay=0.0).start()
     provider = load_test_helper("onedata_server").OneproviderServer(token=TOKEN).__enter__()
     for i in range(files):

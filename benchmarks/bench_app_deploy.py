@@ -82,7 +82,7 @@ def run(config: Config) -> Result:
                 namespace = f"{side}-{round_number}"
                 samples.append(ours(kube, provider, home, namespace) if side == "ours"
                                else peer(kube, path, namespace))
-        applied = len(kube.names("jobs", f"ours-0")) + len(kube.names("configmaps", "peer-0"))
+        applied = len(kube.names("jobs", "ours-0")) + len(kube.names("configmaps", "peer-0"))
     finally:
         kube.stop()
         provider.stop()

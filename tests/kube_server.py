@@ -48,7 +48,6 @@ from __future__ import annotations
 import copy
 import datetime
 import json
-import socket
 import re
 import ssl
 import tempfile
@@ -56,12 +55,12 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
+from local_http import LocalHandler, local_server
 
 # plural -> (group, version, kind); group "" is the core API
 RESOURCES = {
@@ -291,12 +290,10 @@ class KubeServer:
         self.tls = tls
         self.ca_file: Path | None = None
         self._folder = tempfile.TemporaryDirectory(prefix="kube-server-")
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.httpd.daemon_threads = True
+        self.httpd, self.thread = local_server(_handler(self))
         if tls:
             self.ca_file = self._tls()
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> "KubeServer":
         self.thread.start()
@@ -603,17 +600,7 @@ class Call:
 
 
 def _handler(server: KubeServer):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        wbufsize = -1  # headers and body leave in one write (the answer is flushed after each request)
-
-        def setup(self) -> None:
-            super().setup()  # no Nagle delay on small answers over a kept-alive connection
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def log_message(self, *args) -> None:  # quiet
-            pass
-
+    class Handler(LocalHandler):
         def do_GET(self) -> None:
             self.serve("GET")
 
@@ -793,9 +780,9 @@ def _handler(server: KubeServer):
                 owners = server.state.owners.get(self.key(call), {})
                 paths = owners.get(manager, set()) | set(user_leaves(self.decode(body, content_type)))
                 return 200, server._store(call.plural, call.namespace, updated, manager, "Update", paths)
-            raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - "
-                           f"accepted media types include: application/json-patch+json, application/merge-patch+json, "
-                           f"application/apply-patch+yaml")
+            raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
+                           "accepted media types include: application/json-patch+json, application/merge-patch+json, "
+                           "application/apply-patch+yaml")
 
         def apply(self, call: Call, config: dict, dry: bool) -> tuple[int, dict]:
             manager = call.query.get("fieldManager")
@@ -964,14 +951,6 @@ def _handler(server: KubeServer):
             data = text.encode("utf-8")
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
-
-        def send_json(self, code: int, data: dict) -> None:
-            payload = json.dumps(data).encode("utf-8")
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
 
     return Handler
 

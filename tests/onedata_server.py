@@ -22,12 +22,10 @@ for the resume tests. ``requests`` counts every call.
 
 from __future__ import annotations
 
-import json
-import socket
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from local_http import LocalHandler, local_server
 
 PREFIX = "/api/v3/oneprovider"
 
@@ -49,10 +47,8 @@ class OneproviderServer:
         self.files: dict[str, bytes] = {}  # "/space/dir/file" -> content
         self.requests: list[tuple[str, str]] = []
         self.cut_after: dict[str, int] = {}  # path -> bytes sent before the connection drops (once)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.httpd.daemon_threads = True
+        self.httpd, self.thread = local_server(_handler(self))
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> "OneproviderServer":
         self.thread.start()
@@ -74,17 +70,7 @@ class OneproviderServer:
 
 
 def _handler(provider: OneproviderServer):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        wbufsize = -1  # headers and body leave in one write (the answer is flushed after each request)
-
-        def setup(self) -> None:
-            super().setup()  # no Nagle delay on small answers over a kept-alive connection
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def log_message(self, *args) -> None:
-            pass
-
+    class Handler(LocalHandler):
         def do_GET(self) -> None:
             self.serve("GET")
 
@@ -107,7 +93,7 @@ def _handler(provider: OneproviderServer):
                 path = "/" + unquote(route[len("/lookup-file-id/"):]).strip("/")
                 if path not in provider.files and not provider.is_dir(path):
                     return self.enoent()
-                return self.json(200, {"fileId": file_id(path)})
+                return self.send_json(200, {"fileId": file_id(path)})
             found = re.match(r"^/data/([^/]+)(/files|/content|/children)?$", route)
             if method != "GET" or not found:
                 return self.error(404, "notFound", "The resource could not be found.")
@@ -127,7 +113,7 @@ def _handler(provider: OneproviderServer):
             is_file = path in provider.files
             every = {"file_id": file_id(path), "name": path.rsplit("/", 1)[-1], "type": "REG" if is_file else "DIR",
                      "size": len(provider.files[path]) if is_file else 0}
-            self.json(200, {k: v for k, v in every.items() if not names or k in names})
+            self.send_json(200, {k: v for k, v in every.items() if not names or k in names})
 
         def listing(self, folder: str, query: dict) -> None:
             limit = int((query.get("limit") or ["1000"])[0])
@@ -142,7 +128,7 @@ def _handler(provider: OneproviderServer):
                          "name": path.rsplit("/", 1)[-1], "type": "REG"}
                 files.append({k: v for k, v in every.items() if k in names})
             last = start + limit >= len(paths)
-            self.json(200, {"files": files, "inaccessiblePaths": [], "isLast": last,
+            self.send_json(200, {"files": files, "inaccessiblePaths": [], "isLast": last,
                             "nextPageToken": None if last else str(start + limit)})
 
         def content(self, path: str) -> None:
@@ -179,15 +165,7 @@ def _handler(provider: OneproviderServer):
             error = {"id": ident, "description": description}
             if details:
                 error["details"] = details
-            self.json(code, {"error": error})
-
-        def json(self, code: int, data: dict) -> None:
-            payload = json.dumps(data).encode("utf-8")
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.send_json(code, {"error": error})
 
     return Handler
 

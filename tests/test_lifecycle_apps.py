@@ -442,3 +442,13 @@ def test_job_run_maps_completion_indexes_to_inputs():
     assert run["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"] == "seg-r1-inputs"
     assert run_map["data"] == {"0": "/d/1", "1": "/d/4"} and job["spec"]["completions"] == 5
     assert index_ranges([5, 0, 1, 2, 9, 8]) == "0-2,5,8-9" and parse_ranges("0-2,5,8-9") == [0, 1, 2, 5, 8, 9]
+
+
+def test_the_im_calls_refuse_an_application(kube, provider, kubeconfig):
+    record = deploy_htc(provider, kubeconfig)
+    with pytest.raises(lifecycle.LifecycleError, match="runs on Kubernetes"):
+        lifecycle.inspect(record.id)
+    with pytest.raises(lifecycle.LifecycleError, match="runs through IM"):
+        with Store() as store:
+            other = store.create(name="vm", im_url="http://127.0.0.1:1", kind="radl", payload="x")
+        apps.inspect_app(other.id)

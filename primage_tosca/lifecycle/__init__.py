@@ -95,6 +95,9 @@ def connect(im_url: str | None = None, auth: str | os.PathLike | Auth | None = N
 
 
 def client_for(record: Record, auth: str | os.PathLike | Auth | None = None, *, insecure: bool = False) -> IMClient:
+    if record.kind == "k8s":  # an application on Kubernetes (lifecycle.apps), not an IM infrastructure
+        raise LifecycleError(f"deployment {record.id} ({record.name}) runs on Kubernetes: use the *_app calls of "
+                             "primage_tosca.lifecycle.apps (the command line chooses them itself)")
     source = auth if auth is not None else record.auth_path
     if source is None:
         credentials = load_auth(None)
