@@ -452,3 +452,23 @@ def test_the_im_calls_refuse_an_application(kube, provider, kubeconfig):
         with Store() as store:
             other = store.create(name="vm", im_url="http://127.0.0.1:1", kind="radl", payload="x")
         apps.inspect_app(other.id)
+
+
+def test_reconfigure_a_notebook_applies_what_the_dry_run_shows(kube, kubeconfig):
+    inputs = yaml.safe_load((ROOT / "tests" / "fixtures" / "platform" / "notebook-inputs.yaml").read_text())
+    inputs |= {"onedata_token": TOKEN, "notebook_token": "nb-token"}
+    record = apps.deploy_app(NOTEBOOK, options=options(inputs), kubeconfig=kubeconfig)
+    image = "quay.io/jupyter/scipy-notebook:2025-01-01"
+    _, plan = apps.reconfigure_app(record.id, inputs={"image": image}, dry_run=True, roots=[str(ROOT)])
+    [change] = [c for c in plan.changes if c["kind"] == "StatefulSet"]
+    assert change["path"] == "spec.template.spec.containers" and image in json.dumps(change["after"])
+    assert any("Secrets of onedata_token, notebook_token unchanged" in line for line in plan.lines)
+    live = kube.get("statefulsets", "notebook")["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert live != image  # a dry run
+    apps.reconfigure_app(record.id, inputs={"image": image, "notebook_token": "new-token"}, roots=[str(ROOT)])
+    assert kube.get("statefulsets", "notebook")["spec"]["template"]["spec"]["containers"][0]["image"] == image
+    import base64
+
+    assert base64.b64decode(kube.get("secrets", "notebook-token")["data"]["token"]) == b"new-token"
+    with Store() as store:
+        assert store.get(record.id).inputs["notebook_token"] == "***"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import os
 import time
 from contextlib import contextmanager
@@ -188,18 +189,28 @@ class Manifests:
 
 
 def compile_apps(blueprint: str | os.PathLike, options: Any, *, include_secrets: bool = True,
-                 token: str | None = None, known: dict[str, list[str]] | None = None) -> Manifests:
+                 token: str | None = None, known: dict[str, list[str]] | None = None,
+                 stand_ins: dict[str, str] | None = None) -> Manifests:
     """The blueprint's Kubernetes manifests as data, Secrets with their values
     (kept in memory only). An HTC job's inputs are chosen from the space itself
     when no listing was given: its folder is listed through the Oneprovider
     REST API and the job's pattern selects from it (without a token, the
-    inputs ``known`` from the record, by node name, stand in)."""
+    inputs ``known`` from the record, by node name, stand in). ``stand_ins``
+    are values for secret inputs not given, added after the listing; the
+    caller drops the Secrets that hold them."""
     path = Path(blueprint)
     try:
         content = path.read_bytes()
     except OSError as exc:
         raise LifecycleError(f"cannot read {blueprint}: {exc.strerror}") from None
     options, listed = fill_listings(str(path), options, token, known or {})
+    if stand_ins:
+        import dataclasses
+
+        from ..topology import resolve_options
+
+        options = resolve_options(options, None, None, {})
+        options = dataclasses.replace(options, inputs={**dict(options.inputs or {}), **stand_ins})
     from ..emit import compile_results
 
     [result] = compile_results(str(path), "k8s", options=options, include_secrets=include_secrets)
@@ -619,16 +630,16 @@ def change_plan(kube: KubeClient, record: Record, target: dict, blueprint: Any, 
     else:
         options = dataclasses.replace(options, inputs=kept | given)
     known = {facts["node"]: facts["inputs"] for facts in target["jobs"].values() if facts.get("listed_from_space")}
-    manifests = compile_apps(source, options, include_secrets=not secret_missing, known=known)
-    documents = [own(d, record.id, record.name, kube.namespace) for d in manifests.documents]
-    if secret_missing:
-        documents = [d for d in documents if d["kind"] != "Secret"]
+    stand_ins = {name: f"primage-tosca-unchanged-{name}" for name in secret_missing}
+    manifests = compile_apps(source, options, known=known, stand_ins=stand_ins)
+    documents = [own(d, record.id, record.name, kube.namespace) for d in manifests.documents
+                 if not (d["kind"] == "Secret" and any(v in json.dumps(d) for v in stand_ins.values()))]
     old = stored_documents(record)
     still_secret = {k: MASK for k in secret_missing}  # not given again: still secret, still on record
     plan = AppPlan(record={"inputs": still_secret | manifests.inputs, "blueprint": str(Path(source).resolve()),
                            "blueprint_hash": manifests.blueprint_hash, "outputs": manifests.outputs})
     if secret_missing:
-        plan.lines.append(f"Secrets unchanged (give {', '.join(secret_missing)} again to change them)")
+        plan.lines.append(f"Secrets of {', '.join(secret_missing)} unchanged (give them again to change them)")
     for label, facts in target["jobs"].items():
         fresh = manifests.jobs.get(label)
         if fresh is not None:
