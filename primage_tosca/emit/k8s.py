@@ -41,15 +41,13 @@ from ..checks.platform import (
     secret_input, select_inputs)
 from ..diagnostics import Diagnostic, Diagnostics
 from ..functions import is_symbolic
+from ..k8s_labels import INDEXES_ANNOTATION, LABEL, URL_ANNOTATION, index_ranges, parse_ranges  # noqa: F401
 from ..topology import Topology
 
 ONECLIENT_IMAGE = "onedata/oneclient:21.02.5"
 ONEDATA_VOLUME = "onedata"
 VOLUME_ROOT = "/mnt/onedata"  # where the sidecar mounts the shared volume
 FUSE_DIR = "onedata"  # oneclient mounts VOLUME_ROOT/FUSE_DIR: a mount under the volume propagates
-LABEL = "primage.eu/application"
-URL_ANNOTATION = "primage.eu/url"
-INDEXES_ANNOTATION = "primage.eu/input-indexes"  # a run's completion index i -> the job's input index
 PLACEHOLDER = "REPLACE-ME: input {name}"
 
 
@@ -337,31 +335,6 @@ class _Emission:
                 self.report("PT700", f"output {name!r} has no Kubernetes value; left out",
                             ("topology_template", "outputs", name))
         return found
-
-
-def index_ranges(indexes: list[int]) -> str:
-    """[0, 1, 2, 5] -> "0-2,5" (the form of a Job's completedIndexes)."""
-    parts: list[str] = []
-    ordered = sorted(set(indexes))
-    start = None
-    for position, value in enumerate(ordered):
-        start = value if start is None else start
-        if position + 1 == len(ordered) or ordered[position + 1] != value + 1:
-            parts.append(str(start) if start == value else f"{start}-{value}")
-            start = None
-    return ",".join(parts)
-
-
-def parse_ranges(text: str | None) -> list[int]:
-    """"0-2,5" -> [0, 1, 2, 5]; an empty or missing text -> []."""
-    found: list[int] = []
-    for part in (text or "").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        first, _, last = part.partition("-")
-        found.extend(range(int(first), int(last or first) + 1))
-    return found
 
 
 def job_run(job: dict, inputs_map: dict, indexes: list[int], name: str) -> tuple[dict, dict]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..emit.k8s import INDEXES_ANNOTATION, URL_ANNOTATION, parse_ranges
+from ..k8s_labels import INDEXES_ANNOTATION, URL_ANNOTATION, parse_ranges
 
 INDEX_LABEL = "batch.kubernetes.io/job-completion-index"
 JOB_NAME_LABEL = "batch.kubernetes.io/job-name"

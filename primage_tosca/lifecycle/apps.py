@@ -30,7 +30,6 @@ from typing import Any, Callable, Iterator
 
 import yaml
 
-from ..emit.k8s import dump_documents, job_run
 from ..kube.client import KubeClient
 from ..kube.errors import KubeError, NamespaceMissing, NotOwned
 from . import LifecycleError, _using
@@ -334,6 +333,8 @@ def own(document: dict, ident: str, name: str, namespace: str) -> dict:
 
 def masked_text(documents: list[dict]) -> str:
     """The manifests as stored: Secrets' values replaced by ***."""
+    from ..emit.k8s import dump_documents
+
     shown = []
     for document in documents:
         if document.get("kind") == "Secret":
@@ -572,6 +573,8 @@ def reconfigure_app(reference: str, blueprint: str | os.PathLike | None = None, 
 
 
 def retry_plan(kube: KubeClient, record: Record, target: dict) -> AppPlan:
+    from ..emit.k8s import job_run
+
     selector = f"{OWNER}={record.id}"
     jobs = kube.list("Job", selector)
     pods = kube.list("Pod", selector, fields="status.phase!=Succeeded")
@@ -656,6 +659,8 @@ def htc_changes(plan: AppPlan, kube: KubeClient, record: Record, label: str, fac
     """An HTC job's changes: a new image, command or resources replace the job
     (every input runs again); inputs added run as a new run of the job;
     a new parallelism is applied in place."""
+    from ..emit.k8s import job_run
+
     old_job = next((d for d in old if d["kind"] == "Job" and d["metadata"]["name"] == label), None)
     new_job = next((d for d in new if d["kind"] == "Job" and d["metadata"]["name"] == label), None)
     new_map = next((d for d in new if d["kind"] == "ConfigMap" and d["metadata"]["name"] == f"{label}-inputs"), None)
