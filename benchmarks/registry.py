@@ -14,6 +14,8 @@ BENCHMARKS = [
     "bench_store_list",
     "bench_compile_scaling",
     "bench_compile_vs_im",
+    "bench_app_inspect",
+    "bench_app_deploy",
 ]
 
 

@@ -95,6 +95,19 @@ _EXPORTS = {
     "reconfigure": "lifecycle",
     "undeploy": "lifecycle",
     "wait_deployment": "lifecycle",
+    # applications on Kubernetes
+    "AppPlan": "lifecycle.apps",
+    "KubeError": "kube",
+    "OnedataError": "onedata",
+    "TokenNeeded": "lifecycle.apps",
+    "Where": "lifecycle.apps",
+    "app_logs": "lifecycle.apps",
+    "app_outputs": "lifecycle.apps",
+    "deploy_app": "lifecycle.apps",
+    "find_deployment": "lifecycle.apps",
+    "inspect_app": "lifecycle.apps",
+    "reconfigure_app": "lifecycle.apps",
+    "undeploy_app": "lifecycle.apps",
 }
 
 

@@ -1,6 +1,8 @@
 """The deployment commands (deploy, list, inspect, outputs, logs, wait,
 reconfigure, undeploy) and ``local-im``: parsing and printing only; the work
-is :mod:`primage_tosca.lifecycle`. ``--json`` on every read command.
+is :mod:`primage_tosca.lifecycle` (IM) and :mod:`primage_tosca.lifecycle.apps`
+(applications on Kubernetes, ``deploy --to k8s``); the other commands find
+which from the store. ``--json`` on every read command.
 Secrets never print: credentials are shown by id and type, secret inputs as ***.
 """
 
@@ -12,8 +14,8 @@ import sys
 import time
 from typing import Callable
 
-from .cli_common import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_inputs_options, add_loader_options, inputs_from_args,
-                         loader_kwargs, positive_int, print_diagnostics, seconds)
+from .cli_common import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_inputs_options, add_loader_options,
+                         inputs_from_args, loader_kwargs, options_from_args, positive_int, print_diagnostics, seconds)
 
 
 def _im_url(text: str) -> str:
@@ -42,13 +44,30 @@ def _connection(parser: argparse.ArgumentParser, url: bool = False) -> None:
                                 "else the local IM)")
     group.add_argument("--auth", metavar="FILE", help="IM auth file (default $PRIMAGE_TOSCA_IM_AUTH; a token in "
                                                       "$PRIMAGE_TOSCA_IM_TOKEN is added to the IM credential)")
-    group.add_argument("--insecure", action="store_true", help="do not verify IM's TLS certificate")
+    group.add_argument("--insecure", action="store_true",
+                       help="do not verify the TLS certificate (IM's, or a Kubernetes API's)")
+
+
+def _kube(parser: argparse.ArgumentParser, deploying: bool = False) -> None:
+    group = parser.add_argument_group("Kubernetes (applications)")
+    group.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig (default $KUBECONFIG, else ~/.kube/config; "
+                                                            "later commands reuse the deploy's)")
+    group.add_argument("--context", help="kubeconfig context (default: its current one)")
+    if deploying:
+        group.add_argument("--namespace", help="namespace (default: the context's, else default)")
+        group.add_argument("--on", metavar="CLUSTER", help="the cluster deployed through IM with that id or name: "
+                                                           "its outputs give the API endpoint")
+        group.add_argument("--force-conflicts", action="store_true",
+                           help="take over fields another field manager owns (server-side apply force)")
 
 
 def add_commands(subparsers) -> None:
-    deploy = subparsers.add_parser("deploy", help="compile a blueprint and deploy it through IM",
-                                   description="Compile, record, submit to IM and (by default) wait until configured.")
+    deploy = subparsers.add_parser("deploy", help="deploy a blueprint through IM, or its applications on Kubernetes",
+                                   description="Compile, record, submit to IM and (by default) wait until configured; "
+                                               "with --to k8s, apply the applications' manifests on a cluster.")
     deploy.add_argument("blueprint", metavar="BLUEPRINT")
+    deploy.add_argument("--to", dest="target", choices=["im", "k8s"], default="im",
+                        help="im (default): infrastructure through IM; k8s: the applications on a Kubernetes cluster")
     deploy.add_argument("--name", type=_name, help="a name for the deployment: 1 to 128 characters, no control "
                                                    "characters (default: the blueprint's file name)")
     deploy.add_argument("--replace", action="store_true",
@@ -63,6 +82,7 @@ def add_commands(subparsers) -> None:
                              "remembered for reconfigure")
     deploy.add_argument("--json", action="store_true")
     _connection(deploy, url=True)
+    _kube(deploy, deploying=True)
     add_loader_options(deploy)
     add_inputs_options(deploy)
     deploy.set_defaults(handler=cmd_deploy)
@@ -84,9 +104,20 @@ def add_commands(subparsers) -> None:
         command.add_argument("reference", metavar="ID", help="local id, name, or IM infrastructure id")
         if name == "wait":
             command.add_argument("--timeout", type=seconds, default=1800.0, metavar="S")
-        if name != "logs":
+        if name == "undeploy":
+            command.add_argument("--timeout", type=seconds, default=120.0, metavar="S",
+                                 help="seconds to wait for a Kubernetes application's objects to go (default 120)")
+        if name == "logs":
+            command.add_argument("--index", type=int, metavar="I", help="the HTC job's input (completion index)")
+            command.add_argument("--follow", "-f", action="store_true", help="stream until the container ends")
+        else:
             command.add_argument("--json", action="store_true")
+        if name == "outputs":
+            command.add_argument("--download", metavar="DIR", help="fetch an application's results from the space "
+                                                                  "into DIR (resumes, checks sizes)")
+            add_inputs_options(command)
         _connection(command)
+        _kube(command)
         command.set_defaults(handler=handler)
 
     reconf = subparsers.add_parser("reconfigure", help="apply a changed blueprint or inputs to a deployment",
@@ -95,6 +126,8 @@ def add_commands(subparsers) -> None:
     reconf.add_argument("reference", metavar="ID")
     reconf.add_argument("blueprint", nargs="?", metavar="BLUEPRINT", help="default: the deployed blueprint")
     reconf.add_argument("--dry-run", action="store_true", help="print the plan only")
+    reconf.add_argument("--retry-failed", action="store_true",
+                        help="run the failed inputs of an application's HTC job again (nothing else)")
     reconf.add_argument("--contextualize", action=argparse.BooleanOptionalAction, default=None,
                         help="IM runs the recipes (default: as the deployment was made)")
     reconf.add_argument("--replace-vms", action="store_true",
@@ -104,6 +137,7 @@ def add_commands(subparsers) -> None:
     reconf.add_argument("--timeout", type=seconds, default=1800.0, metavar="S")
     reconf.add_argument("--json", action="store_true")
     _connection(reconf)
+    _kube(reconf)
     add_loader_options(reconf)
     add_inputs_options(reconf)
     reconf.set_defaults(handler=cmd_reconfigure)
@@ -126,11 +160,13 @@ def _fail(command: str, exc: Exception) -> int:
 
 
 def _guard(command: str, action: Callable[[], int]) -> int:
-    from .api import AuthError, BadArgument, IMError
+    from .api import AuthError, BadArgument, IMError, KubeError, OnedataError
     from .api import LifecycleError, StoreError, WaitTimeout
 
     try:
         return action()
+    except (KubeError, OnedataError) as exc:
+        return _fail(command, exc)
     except BadArgument as exc:
         print(f"primage-tosca {command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -175,6 +211,9 @@ def _shown(text) -> str:
 def cmd_deploy(args: argparse.Namespace) -> int:
     from .api import deploy
 
+    if args.target == "k8s":
+        options = options_from_args(args)
+        return _guard("deploy", lambda: _deploy_app(args, options))
     inputs = inputs_from_args(args)
 
     def run() -> int:
@@ -212,6 +251,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from .api import inspect
 
     def run() -> int:
+        if _is_app(args.reference):
+            return _inspect_app(args)
         data = inspect(args.reference, auth=args.auth, insecure=args.insecure)
         if args.json:
             _dump(data)
@@ -245,6 +286,8 @@ def cmd_outputs(args: argparse.Namespace) -> int:
     from .api import outputs
 
     def run() -> int:
+        if _is_app(args.reference):
+            return _outputs_app(args)
         data = outputs(args.reference, auth=args.auth, insecure=args.insecure)
         if args.json:
             _dump(data)
@@ -259,6 +302,10 @@ def cmd_logs(args: argparse.Namespace) -> int:
     from .api import logs
 
     def run() -> int:
+        if _is_app(args.reference):
+            return _logs_app(args)
+        if args.index is not None or args.follow:
+            raise UsageError("--index and --follow are for applications on Kubernetes (deploy --to k8s)")
         text = logs(args.reference, auth=args.auth, insecure=args.insecure)
         sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
         return EXIT_OK
@@ -269,6 +316,8 @@ def cmd_wait(args: argparse.Namespace) -> int:
     from .api import wait_deployment
 
     def run() -> int:
+        if _is_app(args.reference):
+            raise UsageError("wait is for IM deployments; inspect an application on Kubernetes to follow it")
         state = wait_deployment(args.reference, auth=args.auth, insecure=args.insecure, timeout=args.timeout,
                                 progress=_progress(args))
         if args.json:
@@ -285,6 +334,10 @@ def cmd_reconfigure(args: argparse.Namespace) -> int:
     inputs = inputs_from_args(args)
 
     def run() -> int:
+        if _is_app(args.reference):
+            return _reconfigure_app(args, options_from_args(args))
+        if args.retry_failed:
+            raise UsageError("--retry-failed is for applications on Kubernetes (deploy --to k8s)")
         result = reconfigure(args.reference, args.blueprint, inputs=inputs, dry_run=args.dry_run, auth=args.auth,
                              insecure=args.insecure, contextualize=args.contextualize, replace_vms=args.replace_vms,
                              wait=args.wait, timeout=args.timeout, progress=_progress(args), **loader_kwargs(args))
@@ -312,13 +365,149 @@ def cmd_undeploy(args: argparse.Namespace) -> int:
     from .api import undeploy
 
     def run() -> int:
-        record = undeploy(args.reference, auth=args.auth, insecure=args.insecure)
+        if _is_app(args.reference):
+            from .api import undeploy_app
+
+            record = undeploy_app(args.reference, where=_where(args), timeout=args.timeout)
+        else:
+            record = undeploy(args.reference, auth=args.auth, insecure=args.insecure)
         if args.json:
             _dump(record.summary())
         else:
             print(f"{record.id}: {record.state} ({_shown(record.history[-1]['detail']) if record.history else ''})")
         return EXIT_OK
     return _guard("undeploy", run)
+
+
+# -- applications on Kubernetes ------------------------------------------------------------------
+
+def _is_app(reference: str) -> bool:
+    from .api import find_deployment
+
+    return find_deployment(reference).kind == "k8s"
+
+
+def _where(args: argparse.Namespace):
+    from .api import Where
+
+    return Where(kubeconfig=args.kubeconfig, context=args.context, insecure=args.insecure)
+
+
+def _deploy_app(args: argparse.Namespace, options) -> int:
+    from .api import deploy_app
+
+    record = deploy_app(args.blueprint, name=args.name, options=options, kubeconfig=args.kubeconfig,
+                        context=args.context, namespace=args.namespace, on=args.on, insecure=args.insecure,
+                        force=args.force_conflicts)
+    if args.json:
+        _dump(record.as_dict())
+    else:
+        print(f"{record.id}  {record.name}  {record.state}  Kubernetes {record.im_url}")
+    return EXIT_OK
+
+
+def _inspect_app(args: argparse.Namespace) -> int:
+    from .api import inspect_app
+
+    data = inspect_app(args.reference, where=_where(args))
+    if args.json:
+        _dump(data)
+        return EXIT_OK
+    record = data["deployment"]
+    print(f"deployment {record['id']} ({record['name']}): {data['state']}")
+    print(f"  Kubernetes {record['api_server']}  namespace {record['namespace']}"
+          + (f"  context {record['context']}" if record.get("context") else "")
+          + (f"  on cluster {record['cluster']}" if record.get("cluster") else ""))
+    print(f"  blueprint {record['blueprint']}  sha256 {str(record['blueprint_hash'])[:12]}")
+    if record["inputs"]:
+        print("  inputs: " + ", ".join(f"{k}={_brief(v)}" for k, v in record["inputs"].items()))
+    for app in data["applications"]:
+        _print_app(app)
+    print("  history:")
+    for entry in record["history"]:
+        print(f"    {_when(entry['at'])}  {entry['state']:<12} {entry['detail']}")
+    return EXIT_OK
+
+
+def _brief(value) -> str:
+    text = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _print_app(app: dict) -> None:
+    if app["kind"] == "notebook":
+        extra = f", {app['reason']}" if app.get("reason") else ""
+        print(f"  {app['name']} (notebook): {app['state']}, {app['restarts']} restart(s), {app.get('url') or '-'}"
+              f"{extra}")
+        return
+    print(f"  {app['name']} (HTC job): {app['done']}/{app['total']} done, {app['running']} running, "
+          f"{len(app['waiting'])} waiting, {len(app['failed'])} failed, {app['pending']} not started  [{app['state']}]")
+    if app["missing"]:
+        print(f"    gone from the cluster (deleted outside primage-tosca): {', '.join(app['missing'])}")
+    for title, entries in (("failed", app["failed"]), ("waiting", app["waiting"])):
+        if entries:
+            print(f"    {title}:")
+        for entry in entries:
+            print(f"      {entry['index']:>5}  {entry['input']}  {entry['reason']}")
+
+
+def _outputs_app(args: argparse.Namespace) -> int:
+    from .api import TokenNeeded, app_outputs
+
+    inputs = inputs_from_args(args)
+    try:
+        data = app_outputs(args.reference, inputs=inputs, download=args.download)
+    except TokenNeeded:
+        if not sys.stdin.isatty():
+            raise
+        import getpass
+
+        data = app_outputs(args.reference, inputs=inputs, token=getpass.getpass("Onedata token: "),
+                           download=args.download)
+    if args.json:
+        _dump(data)
+        return EXIT_OK
+    for name, value in data["outputs"].items():
+        print(f"{name}: {value if not isinstance(value, (dict, list)) else json.dumps(value)}")
+    for label, found in data["files"].items():
+        print(f"{label}: {len(found['files'])} file(s) in {found['folder']}")
+        for entry in found["files"]:
+            print(f"  {entry['size']:>12}  {entry['path']}")
+        if "downloaded_to" in found:
+            print(f"  downloaded to {found['downloaded_to']} ({found['bytes_fetched']} bytes fetched now)")
+    return EXIT_OK
+
+
+def _logs_app(args: argparse.Namespace) -> int:
+    from .api import app_logs
+
+    for line in app_logs(args.reference, index=args.index, follow=args.follow, where=_where(args)):
+        sys.stdout.write(line + "\n")
+        if args.follow:
+            sys.stdout.flush()
+    return EXIT_OK
+
+
+def _reconfigure_app(args: argparse.Namespace, options) -> int:
+    from .api import reconfigure_app
+
+    record, plan = reconfigure_app(args.reference, args.blueprint, options=options, dry_run=args.dry_run,
+                                   retry_failed=args.retry_failed, where=_where(args))
+    applied = not args.dry_run and not plan.empty
+    if args.json:
+        _dump({"plan": plan.as_dict(), "applied": applied, "state": record.state})
+        return EXIT_OK
+    print("plan:")
+    for line in plan.lines or ["no change"]:
+        print(f"  {line}")
+    for change in plan.changes:
+        print(f"    {change['kind']} {change['name']} {change['path']}: {_brief(change['before'])} -> "
+              f"{_brief(change['after'])}")
+    if applied:
+        print(f"{record.id}: {record.state} ({record.history[-1]['detail'] if record.history else ''})")
+    elif args.dry_run:
+        print("dry run: nothing applied")
+    return EXIT_OK
 
 
 def cmd_local_im(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ PACKAGE = ROOT / "primage_tosca"
 # own layer or of earlier ones, never of a later one.
 LAYERS = [
     {"", "diagnostics", "catalog", "versions", "formats", "config", "graphs", "recipe_specs", "rulesettings",
-     "profiles", "processes"},
+     "profiles", "processes", "k8s_labels"},
     {"source"},  # read: YAML with positions, limits, CSARs, input values
     {"imports", "options"},  # imports, namespaces, fragments; loading options
     {"typesystem"},  # types: hierarchies, inheritance, refinement, values

@@ -36,6 +36,7 @@ class CompileResult:
     text: str | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     topology: Topology | None = None
+    documents: list[dict] = field(default_factory=list)  # k8s: the manifests as data (the lifecycle applies them)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -102,7 +103,8 @@ def compile_topology(topology: Topology, target: str = "radl", *, contextualize:
         emitted = _unusable_value(topology, target, exc, found)
     diagnostics = apply(merge_diagnostics(found, emitted.diagnostics), settings or RuleSettings(), topology.template)
     failed = any(d.severity is Severity.ERROR for d in diagnostics)
-    return CompileResult(topology.file, None if failed else emitted.text, diagnostics, topology)
+    return CompileResult(topology.file, None if failed else emitted.text, diagnostics, topology,
+                         [] if failed else list(getattr(emitted, "documents", None) or []))
 
 
 def _unusable_value(topology: Topology, target: str, exc: Exception, known: list[Diagnostic]):

@@ -41,14 +41,13 @@ from ..checks.platform import (
     secret_input, select_inputs)
 from ..diagnostics import Diagnostic, Diagnostics
 from ..functions import is_symbolic
+from ..k8s_labels import INDEXES_ANNOTATION, LABEL, URL_ANNOTATION, index_ranges, parse_ranges  # noqa: F401
 from ..topology import Topology
 
 ONECLIENT_IMAGE = "onedata/oneclient:21.02.5"
 ONEDATA_VOLUME = "onedata"
 VOLUME_ROOT = "/mnt/onedata"  # where the sidecar mounts the shared volume
 FUSE_DIR = "onedata"  # oneclient mounts VOLUME_ROOT/FUSE_DIR: a mount under the volume propagates
-LABEL = "primage.eu/application"
-URL_ANNOTATION = "primage.eu/url"
 PLACEHOLDER = "REPLACE-ME: input {name}"
 
 
@@ -57,6 +56,7 @@ class Emitted:
     text: str | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    documents: list[dict] = field(default_factory=list)  # the manifests the text holds, for the lifecycle
 
 
 def k8s_name(name: str) -> str:
@@ -337,6 +337,31 @@ class _Emission:
         return found
 
 
+def job_run(job: dict, inputs_map: dict, indexes: list[int], name: str) -> tuple[dict, dict]:
+    """A further run of an HTC job over some of its inputs (by input index):
+    a Job and ConfigMap named ``name`` whose completion index *i* reads input
+    ``indexes[i]``, noted in the Job's ``primage.eu/input-indexes``
+    annotation (so a retry of the failed indexes, or the inputs added later,
+    run without the rest)."""
+    import copy
+
+    run_map = copy.deepcopy(inputs_map)
+    run_map["metadata"]["name"] = f"{name}-inputs"
+    run_map["data"] = {str(i): inputs_map["data"][str(index)] for i, index in enumerate(indexes)}
+    run = copy.deepcopy(job)
+    run["metadata"]["name"] = name
+    run["metadata"].setdefault("annotations", {})[INDEXES_ANNOTATION] = ",".join(str(i) for i in indexes)
+    spec = run["spec"]
+    spec["completions"] = len(indexes)
+    spec["parallelism"] = max(1, min(int(spec.get("parallelism") or 1), len(indexes)))
+    if "maxFailedIndexes" in spec:
+        spec["maxFailedIndexes"] = len(indexes)
+    for volume in spec["template"]["spec"].get("volumes", []):
+        if (volume.get("configMap") or {}).get("name") == inputs_map["metadata"]["name"]:
+            volume["configMap"]["name"] = run_map["metadata"]["name"]
+    return run, run_map
+
+
 def drop_unneeded_secrets(topology: Topology, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """Without --include-secrets no secret value is needed: the findings that a
     secret input has no value (PT401, PT411, PT701 at a secret input or a secret
@@ -372,8 +397,8 @@ def emit_k8s(topology: Topology, include_secrets: bool = False) -> Emitted:
     if not em.documents and not em.empty_jobs:
         em.report("PT702", "the template has no application to run on Kubernetes", ())
         return Emitted(None, em.diagnostics.sorted(), outputs)
-    return Emitted(render(topology, [*em.secret_docs.values(), *em.documents], outputs, include_secrets),
-                   em.diagnostics.sorted(), outputs)
+    documents = [*em.secret_docs.values(), *em.documents]
+    return Emitted(render(topology, documents, outputs, include_secrets), em.diagnostics.sorted(), outputs, documents)
 
 
 def render(topology: Topology, documents: list[dict], outputs: dict, include_secrets: bool) -> str:
@@ -384,9 +409,17 @@ def render(topology: Topology, documents: list[dict], outputs: dict, include_sec
     if outputs:
         header.append("# outputs:")
         header.extend(f"#   {name}: {value}" for name, value in outputs.items())
-    body = "---\n".join(yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=1000)
-                        for doc in documents)
-    return "\n".join(header) + "\n---\n" + body
+    return "\n".join(header) + "\n---\n" + dump_documents(documents)
 
 
-__all__ = ["Emitted", "drop_unneeded_secrets", "emit_k8s", "k8s_name"]
+def dump_documents(documents: list[dict]) -> str:
+    """Documents as one YAML stream, keys in their order; libyaml's emitter
+    when PyYAML has it (the same text, several times faster)."""
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return "---\n".join(yaml.dump(doc, Dumper=dumper, sort_keys=False, default_flow_style=False, width=1000)
+                         for doc in documents)
+
+
+__all__ = ["INDEXES_ANNOTATION", "LABEL", "URL_ANNOTATION", "Emitted", "drop_unneeded_secrets", "dump_documents",
+           "emit_k8s",
+           "index_ranges", "job_run", "k8s_name", "parse_ranges"]

@@ -162,6 +162,15 @@ def connect(im_url: str | None = None, auth: str | os.PathLike | Auth | None = N
                   "(Dummy cloud, fake VMs)")
 
 
+def im_record(store: Store, reference: str) -> Record:
+    """The deployment a reference names, refused when it is an application on Kubernetes."""
+    record = store.find(reference)
+    if record.kind == "k8s":  # an application on Kubernetes (lifecycle.apps), not an IM infrastructure
+        raise LifecycleError(f"deployment {record.id} ({record.name}) runs on Kubernetes: use the *_app calls of "
+                             "primage_tosca.lifecycle.apps (the command line chooses them itself)")
+    return record
+
+
 def client_for(record: Record, auth: str | os.PathLike | Auth | None = None, *, insecure: bool = False) -> IMClient:
     source = auth if auth is not None else record.auth_path
     if source is None:
@@ -432,7 +441,7 @@ def inspect(reference: str, *, auth: Any = None, insecure: bool = False, store: 
     "submitting" is reconciled first (one whose submit is still in flight is
     shown as it is, with a note); a gone infrastructure is marked deleted."""
     with _using(store) as store:
-        record = store.find(reference)
+        record = im_record(store, reference)
         if record.state == GONE:
             return {"deployment": record.as_dict(), "state": GONE, "vms": [], "contmsg": []}
         why = submit_in_flight(record)
@@ -460,7 +469,7 @@ def inspect(reference: str, *, auth: Any = None, insecure: bool = False, store: 
 
 def logs(reference: str, *, auth: Any = None, insecure: bool = False, store: Store | None = None) -> str:
     with _using(store) as store:
-        record = store.find(reference)
+        record = im_record(store, reference)
         client = client_for(record, auth, insecure=insecure)
         record = reached(record, client, store)
         return client.contmsg(record.infra_id)
@@ -511,7 +520,7 @@ def outputs(reference: str, *, auth: Any = None, insecure: bool = False, store: 
     """TOSCA outputs: IM's for a TOSCA deployment; for a RADL one, the
     outputs the compiler kept, resolved from the VMs' info."""
     with _using(store) as store:
-        record = store.find(reference)
+        record = im_record(store, reference)
         client = client_for(record, auth, insecure=insecure)
         record = reached(record, client, store)
         if record.kind == "tosca":
@@ -534,7 +543,7 @@ def wait_deployment(reference: str, *, auth: Any = None, insecure: bool = False,
     polled again, with backoff, until the timeout. Raises WaitTimeout."""
     timeout = check_timeout(timeout)
     with _using(store) as store:
-        record = store.find(reference)
+        record = im_record(store, reference)
         client = client or client_for(record, auth, insecure=insecure)
         record = reached(record, client, store, SUBMIT_PATIENCE if timeout is None else min(timeout, SUBMIT_PATIENCE))
         last = {"state": record.state}
@@ -584,7 +593,7 @@ def reconfigure(reference: str, blueprint: str | os.PathLike | None = None, *, i
     replaces the VMs of those nodes. ``dry_run`` only plans."""
     timeout = check_timeout(timeout)
     with _using(store) as store:
-        record = store.find(reference)
+        record = im_record(store, reference)
         if record.state == GONE:
             raise LifecycleError(f"deployment {record.id} is deleted: deploy it again")
         if not dry_run:
@@ -724,7 +733,7 @@ def undeploy(reference: str, *, auth: Any = None, insecure: bool = False, store:
     """Destroy the infrastructure; undeploying what is already gone is not an
     error. The store must be writable first; a submit in flight is waited for."""
     with _using(store) as store:
-        record = store.find(reference)
+        record = im_record(store, reference)
         if record.state == GONE:
             return record
         store.check_writable()

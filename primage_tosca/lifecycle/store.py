@@ -7,7 +7,10 @@ ones masked, see :func:`mask_inputs`), the path of the auth file (never its
 contents), the outputs the compiler knows, and a state history with
 timestamps; the options it was deployed with (never a secret), the process
 submitting it while a submit is in flight, and a salted digest of its secret
-inputs. The schema version is ``PRAGMA user_version``; opening an older
+inputs. A Kubernetes deployment (kind ``k8s``) also has a row in
+``kube_targets``: the API server, namespace, kubeconfig path and context, the
+objects it owns and, per HTC job, its inputs and runs. The schema version is
+``PRAGMA user_version``; opening an older
 store migrates it forward. WAL and a busy timeout let several processes
 write at once; every change is one ``BEGIN IMMEDIATE`` transaction.
 
@@ -77,6 +80,19 @@ MIGRATIONS = [
     ALTER TABLE deployments ADD COLUMN owner TEXT;
     ALTER TABLE deployments ADD COLUMN secrets_digest TEXT;
     UPDATE deployments SET payload = '' WHERE inputs LIKE '%"***"%';
+    """,
+    # 4: Kubernetes deployments (kind 'k8s'): where they run and what they own
+    """
+    CREATE TABLE kube_targets (
+        deployment TEXT PRIMARY KEY REFERENCES deployments(id) ON DELETE CASCADE,
+        api_server TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        context TEXT,
+        kubeconfig TEXT,
+        cluster TEXT,
+        objects TEXT NOT NULL DEFAULT '[]',
+        jobs TEXT NOT NULL DEFAULT '{}'
+    );
     """,
 ]
 SCRUBBED_AT = 3  # the migration that dropped payloads holding secret values: the file is then rewritten
@@ -409,6 +425,39 @@ class Store:
         rows = self.db.execute(f"SELECT {', '.join(columns)}, '' FROM deployments {where} ORDER BY created DESC, id "
                                f"LIMIT ? OFFSET ?", (*params, limit, offset)).fetchall()
         return [self._record(row, columns + ("payload",)) for row in rows]
+
+    # -- Kubernetes deployments -------------------------------------------------------
+
+    @_translated
+    def set_kube_target(self, ident: str, *, api_server: str, namespace: str, context: str | None = None,
+                        kubeconfig: str | None = None, cluster: str | None = None) -> None:
+        """Where a Kubernetes deployment runs (no credential: the kubeconfig's path and context only)."""
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO kube_targets (deployment, api_server, namespace, context, kubeconfig,"
+                       " cluster, objects, jobs) VALUES (?, ?, ?, ?, ?, ?, COALESCE((SELECT objects FROM"
+                       " kube_targets WHERE deployment = ?), '[]'), COALESCE((SELECT jobs FROM kube_targets"
+                       " WHERE deployment = ?), '{}'))",
+                       (ident, api_server, namespace, context, kubeconfig, cluster, ident, ident))
+
+    @_translated
+    def set_kube_objects(self, ident: str, objects: list[dict], jobs: dict | None = None) -> None:
+        """The objects a Kubernetes deployment owns ({kind, name}) and, per HTC
+        job, its inputs by completion index and its runs."""
+        with self.transaction() as db:
+            if jobs is None:
+                db.execute("UPDATE kube_targets SET objects = ? WHERE deployment = ?", (json.dumps(objects), ident))
+            else:
+                db.execute("UPDATE kube_targets SET objects = ?, jobs = ? WHERE deployment = ?",
+                           (json.dumps(objects), json.dumps(jobs), ident))
+
+    @_translated
+    def kube_target(self, ident: str) -> dict | None:
+        row = self.db.execute("SELECT api_server, namespace, context, kubeconfig, cluster, objects, jobs"
+                              " FROM kube_targets WHERE deployment = ?", (ident,)).fetchone()
+        if row is None:
+            return None
+        keys = ("api_server", "namespace", "context", "kubeconfig", "cluster")
+        return dict(zip(keys, row[:5])) | {"objects": json.loads(row[5] or "[]"), "jobs": json.loads(row[6] or "{}")}
 
     @_translated
     def count(self) -> int:
