@@ -15,10 +15,14 @@ from typing import Any
 from .. import catalog
 from ..diagnostics import Diagnostic
 from ..source.document import PARSE_CACHE, Document, ParseCache, load_document
+from ..profiles import FOLDER as PROFILES_FOLDER, known_profiles, profile_by_name
 from .policy import ImportPolicy, Resolution, is_url, resolve_reference, resolve_url
 from ..source.reader import DEFAULT_LIMITS, Limits
 
 IMPORT_KEYS = {"file", "repository", "namespace_prefix", "namespace_uri"}
+# TOSCA 2.0 import definitions: a url or a profile name, read into namespace.
+IMPORT_KEYS_2 = {"url", "profile", "repository", "namespace", "description", "metadata"}
+PROFILE_PREFIX = "profile:"  # an ImportEntry's file for an import by profile name
 
 
 @dataclass
@@ -72,8 +76,10 @@ def parse_import_entries(document: Document) -> tuple[list[ImportEntry], list[Di
     if not isinstance(imports, list):
         return [], [catalog.make("PT205", "'imports' must be a list", document.locate(("imports",)), ("imports",))]
     entries, problems = [], []
+    version_2 = data.get("tosca_definitions_version") == "tosca_2_0"
     for index, item in enumerate(imports):
-        entry, problem = _parse_entry(item, ("imports", index))
+        parse = _parse_entry_2 if version_2 else _parse_entry
+        entry, problem = parse(item, ("imports", index))
         if entry:
             entries.append(entry)
         if problem:
@@ -99,6 +105,30 @@ def _parse_entry(item: Any, path: tuple) -> tuple[ImportEntry | None, str | None
     return None, f"import {name!r} must name a file, not {type(definition).__name__}"
 
 
+def _parse_entry_2(item: Any, path: tuple) -> tuple[ImportEntry | None, str | None]:
+    """A TOSCA 2.0 import: a url string, or {url | profile, repository, namespace, ...}."""
+    if isinstance(item, str) and item:
+        return ImportEntry(path, item), None
+    if not isinstance(item, dict) or not item:
+        return None, f"an import is a url or an import definition, not {type(item).__name__}"
+    unknown = set(item) - IMPORT_KEYS_2
+    if unknown:
+        return None, f"unknown import keynames {sorted(map(str, unknown))}; allowed: {sorted(IMPORT_KEYS_2)}"
+    url, profile, namespace = item.get("url"), item.get("profile"), item.get("namespace")
+    if (url is None) == (profile is None):
+        return None, "an import definition has exactly one of 'url' and 'profile'"
+    reference = url if url is not None else profile
+    if not isinstance(reference, str) or not reference:
+        return None, "'url' and 'profile' of an import are non-empty strings"
+    if namespace is not None and (not isinstance(namespace, str) or not namespace):
+        return None, "'namespace' of an import is a non-empty string"
+    repository = item.get("repository")
+    if repository is not None and (profile is not None or not isinstance(repository, str)):
+        return None, "'repository' of an import is a repository name, only beside a relative 'url'"
+    file = reference if url is not None else PROFILE_PREFIX + reference
+    return ImportEntry(path, file, None, repository, namespace), None
+
+
 def _from_definition(definition: dict, path: tuple, name: str | None) -> tuple[ImportEntry | None, str | None]:
     unknown = set(definition) - IMPORT_KEYS
     if unknown:
@@ -119,6 +149,27 @@ def _repository_url(document: Document, name: str) -> str | None:
     definition = repositories[name]
     url = definition.get("url") if isinstance(definition, dict) else definition
     return url.strip() if isinstance(url, str) else None
+
+
+def _profile(name: str) -> Resolution:
+    """A TOSCA 2.0 profile, by name, from the profiles the package carries."""
+    found = profile_by_name(name)
+    if found is None:
+        return Resolution(rule="PT200", message=f"profile {name!r} is not known",
+                          hint="profiles known offline: " + ", ".join(known_profiles()))
+    return Resolution(local_path=str(found))
+
+
+def _packaged_sibling(document: Document, reference: str) -> str | None:
+    """A file of a packaged profile importing another file of the package:
+    package data, read wherever the import roots are."""
+    if not document.real_path or is_url(reference) or os.path.isabs(reference):
+        return None
+    folder = os.path.realpath(PROFILES_FOLDER)
+    if not document.real_path.startswith(folder + os.sep):
+        return None
+    target = os.path.realpath(os.path.join(os.path.dirname(document.real_path), reference))
+    return target if target.startswith(folder + os.sep) and os.path.isfile(target) else None
 
 
 class _Loader:
@@ -151,6 +202,11 @@ class _Loader:
         self.active.pop()
 
     def resolve(self, document: Document, entry: ImportEntry) -> Resolution:
+        if entry.file.startswith(PROFILE_PREFIX):
+            return _profile(entry.file[len(PROFILE_PREFIX):])
+        packaged = _packaged_sibling(document, entry.file)
+        if packaged is not None:
+            return Resolution(local_path=packaged)
         if entry.repository:
             base = _repository_url(document, entry.repository)
             if base is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 _FOLDER = Path(__file__).resolve().parent
+FOLDER = _FOLDER  # where the packaged profiles live
 
 # tosca_definitions_version value -> file holding its normative types
 _FILES = {
@@ -29,3 +30,19 @@ def profile_path(version: str) -> Path | None:
         return None
     name = _FILES.get(version)
     return _FOLDER / name if name else None
+
+
+# TOSCA 2.0 profile name -> the file that declares it (imported by `profile:`)
+_PROFILES_2 = {
+    "org.oasis-open.simple:2.0": "org.oasis-open.simple/2.0/profile.yaml",
+}
+
+
+def known_profiles() -> list[str]:
+    return sorted(_PROFILES_2)
+
+
+def profile_by_name(name: str) -> Path | None:
+    """The file declaring a TOSCA 2.0 profile we ship, or None."""
+    file = _PROFILES_2.get(name) if isinstance(name, str) else None
+    return _FOLDER / file if file else None

@@ -1,0 +1,222 @@
+"""The service template of a TOSCA 2.0 file (6.9): inputs, node and
+relationship templates, groups, policies, outputs, substitution mappings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..versions import V2_0
+from .keynames import check_keys
+from .primitives import type_word
+from .scope2 import Found
+
+ROOT = ("service_template",)
+
+
+class ServiceTemplateChecker:
+    def __init__(self, types: Any, document: Any) -> None:
+        self.types, self.document = types, document
+        self.report = types.report
+        self.raw = document.data["service_template"]
+        nodes = self.raw.get("node_templates")
+        self.nodes = nodes if isinstance(nodes, dict) else {}
+        relationships = self.raw.get("relationship_templates")
+        self.relationships = relationships if isinstance(relationships, dict) else {}
+
+    def run(self) -> None:
+        check_keys("topology_template", self.raw, V2_0, self.document, ROOT, self.report)
+        for section in ("inputs", "outputs"):
+            self.types.definitions(self.document, self.raw.get(section), ROOT + (section,),
+                                   grammar="parameter_definition")
+        for name, raw in self.nodes.items():
+            self.node_template(name, raw)
+        for name, raw in self.relationships.items():
+            self.relationship_template(name, raw)
+        self.groups()
+        self.policies()
+        self.substitution_mappings()
+
+    def find(self, kind: str, name: Any, where: tuple) -> Found | None:
+        return self.types.type_ref(self.document, kind, name, where)
+
+    # -- node templates ------------------------------------------------------------------------
+    def node_template(self, name: Any, raw: Any) -> None:
+        path = ROOT + ("node_templates", name)
+        if not self.types.good_name(name, self.document, path, "node template"):
+            return
+        if not isinstance(raw, dict):
+            self.report("PT306", f"node template {name!r} is a map of keynames, not {type_word(raw)}",
+                        self.document, path)
+            return
+        source = raw.get("copy")
+        if source is not None:
+            copied = self.nodes.get(source) if isinstance(source, str) else None
+            if not isinstance(copied, dict) or "copy" in copied or source == name:
+                self.report("PT332", f"node template {name!r} copies {source!r}, which is not a node template "
+                            "that does not copy another", self.document, path + ("copy",))
+                return
+            raw = {**copied, **raw}
+        check_keys("node_template", raw, V2_0, self.document, path, self.report,
+                   inherited={"type"} if source is not None else frozenset())
+        directives = raw.get("directives")
+        if isinstance(directives, list):
+            for index, directive in enumerate(directives):
+                if directive not in ("create", "select", "substitute"):
+                    self.report("PT306", f"unknown node template directive {directive!r}", self.document,
+                                path + ("directives", index), hint="directives: create, select, substitute")
+        found = self.find("node_types", raw.get("type"), path + ("type",)) if "type" in raw else None
+        if found is None:
+            return
+        self.assignments(found, "node_types", raw, path)
+        self.requirements(found, raw.get("requirements"), path + ("requirements",))
+        self.capabilities(found, raw.get("capabilities"), path + ("capabilities",))
+
+    def assignments(self, found: Found, kind: str, raw: dict, path: tuple) -> None:
+        """Property and attribute values against the type's definitions."""
+        for section in ("properties", "attributes"):
+            values = raw.get(section)
+            if not isinstance(values, dict):
+                continue
+            defined = self.types.scopes.merged(kind, found, section)
+            for key, value in values.items():
+                where = path + (section, key)
+                if key not in defined:
+                    self.report("PT506", f"{found.name!r} defines no {section[:-1]} {key!r}", self.document, where,
+                                key=True)
+                    continue
+                owner, definition = defined[key]
+                if isinstance(definition, dict):
+                    self.types.value(owner, definition.get("type"), value, where, definition)
+
+    def requirements(self, found: Found, value: Any, path: tuple) -> None:
+        if not isinstance(value, list):
+            return
+        defined = self.types.scopes.merged("node_types", found, "requirements")
+        for index, item in enumerate(value):
+            where = path + (index,)
+            if not isinstance(item, dict) or len(item) != 1:
+                self.report("PT306", "a requirement assignment is a map of one name to its assignment",
+                            self.document, where)
+                continue
+            name, raw = next(iter(item.items()))
+            where = where + (name,)
+            if name not in defined:
+                self.report("PT322", f"{found.name!r} defines no requirement {name!r}", self.document, where,
+                            key=True)
+                continue
+            if isinstance(raw, (str, list)):
+                self.target(raw, where)
+                continue
+            if not check_keys("requirement_assignment", raw, V2_0, self.document, where, self.report):
+                self.report("PT306", f"requirement {name!r} is assigned a node template name or a map of "
+                            "keynames", self.document, where)
+                continue
+            if "node" in raw:
+                self.target(raw["node"], where + ("node",))
+            count = raw.get("count")
+            if count is not None and not _call(count) and not (
+                    isinstance(count, int) and not isinstance(count, bool) and count >= 0):
+                self.report("PT306", "a requirement's count is a non-negative integer", self.document,
+                            where + ("count",))
+
+    def target(self, value: Any, where: tuple) -> None:
+        """A requirement's node: a node template, [template, index], or a node type."""
+        name = value[0] if isinstance(value, list) and len(value) == 2 else value
+        if not isinstance(name, str):
+            self.report("PT306", "a requirement's node is a node template or type name, or [template, index]",
+                        self.document, where)
+            return
+        if name in self.nodes or self.types.scopes.find(self.document, "node_types", name) is not None:
+            return
+        self.report("PT320", f"no node template or node type {name!r}", self.document, where)
+
+    def capabilities(self, found: Found, value: Any, path: tuple) -> None:
+        if not isinstance(value, dict):
+            return
+        defined = self.types.scopes.merged("node_types", found, "capabilities")
+        for name, raw in value.items():
+            where = path + (name,)
+            if name not in defined:
+                self.report("PT337", f"{found.name!r} defines no capability {name!r}", self.document, where,
+                            key=True)
+                continue
+            if not check_keys("capability_assignment", raw, V2_0, self.document, where, self.report):
+                continue
+            owner, definition = defined[name]
+            kind = definition.get("type") if isinstance(definition, dict) else definition
+            capability = self.types.scopes.find(owner, "capability_types", kind)
+            if capability is not None:
+                self.assignments(capability, "capability_types", raw, where)
+
+    # -- other templates -----------------------------------------------------------------------
+    def relationship_template(self, name: Any, raw: Any) -> None:
+        path = ROOT + ("relationship_templates", name)
+        if not isinstance(raw, dict):
+            self.report("PT306", f"relationship template {name!r} is a map of keynames", self.document, path)
+            return
+        source = raw.get("copy")
+        if source is not None:
+            copied = self.relationships.get(source) if isinstance(source, str) else None
+            if not isinstance(copied, dict) or "copy" in copied:
+                self.report("PT332", f"relationship template {name!r} copies {source!r}, which is not a "
+                            "relationship template that does not copy another", self.document, path + ("copy",))
+                return
+            raw = {**copied, **raw}
+        check_keys("relationship_template", raw, V2_0, self.document, path, self.report,
+                   inherited={"type"} if source is not None else frozenset())
+        found = self.find("relationship_types", raw.get("type"), path + ("type",)) if "type" in raw else None
+        if found is not None:
+            self.assignments(found, "relationship_types", raw, path)
+
+    def groups(self) -> None:
+        section = self.raw.get("groups")
+        if not isinstance(section, dict):
+            return
+        for name, raw in section.items():
+            path = ROOT + ("groups", name)
+            if not check_keys("group", raw, V2_0, self.document, path, self.report):
+                self.report("PT306", f"group {name!r} is a map of keynames", self.document, path)
+                continue
+            self.find("group_types", raw.get("type"), path + ("type",))
+            self.members(raw.get("members"), path + ("members",))
+
+    def policies(self) -> None:
+        section = self.raw.get("policies")
+        if not isinstance(section, list):
+            return
+        for index, item in enumerate(section):
+            path = ROOT + ("policies", index)
+            if not isinstance(item, dict) or len(item) != 1:
+                self.report("PT306", "a policy is a map of one name to its definition", self.document, path)
+                continue
+            name, raw = next(iter(item.items()))
+            path = path + (name,)
+            if not check_keys("policy", raw, V2_0, self.document, path, self.report):
+                self.report("PT306", f"policy {name!r} is a map of keynames", self.document, path)
+                continue
+            self.find("policy_types", raw.get("type"), path + ("type",))
+            groups = self.raw.get("groups") if isinstance(self.raw.get("groups"), dict) else {}
+            self.members(raw.get("targets"), path + ("targets",), groups)
+
+    def members(self, value: Any, path: tuple, groups: dict | None = None) -> None:
+        if not isinstance(value, list):
+            return
+        for index, member in enumerate(value):
+            if member not in self.nodes and member not in (groups or {}):
+                self.report("PT333", f"{member!r} is not a node template{' or group' if groups is not None else ''}",
+                            self.document, path + (index,))
+
+    def substitution_mappings(self) -> None:
+        if "substitution_mappings" not in self.raw:
+            return
+        raw = self.raw["substitution_mappings"]
+        path = ROOT + ("substitution_mappings",)
+        if raw is None:
+            return  # reported as a value of the wrong shape
+        if not check_keys("substitution_mappings", raw, V2_0, self.document, path, self.report):
+            return
+        self.find("node_types", raw.get("node_type"), path + ("node_type",)) if "node_type" in raw else None
+
+
+def _call(value: Any) -> bool:
+    return type(value) is dict and len(value) == 1 and str(next(iter(value))).startswith("$")

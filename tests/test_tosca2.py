@@ -1,0 +1,192 @@
+"""The TOSCA 2.0 grammar: file level, keynames of each version, $-functions,
+values, and bad input that must give located findings, never a traceback."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from primage_tosca.validation import validate
+
+
+def findings(tmp_path: Path, text: str, name: str = "t.yaml") -> list:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return validate(str(path)).diagnostics
+
+
+def rules(found: list) -> list[tuple[str, int]]:
+    return sorted((d.rule, d.line) for d in found if d.severity.value == "error")
+
+
+def test_a_minimal_2_0_file_is_valid(tmp_path):
+    assert rules(findings(tmp_path, "tosca_definitions_version: tosca_2_0\n")) == []
+
+
+def test_a_1_3_keyname_in_a_2_0_file_names_its_2_0_spelling(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        topology_template:
+          node_templates: {}
+        """)
+    [problem] = [d for d in found if d.rule == "PT304"]
+    assert problem.line == 2
+    assert "TOSCA 1.0 to 1.3" in problem.message and "'service_template'" in problem.message
+
+
+def test_a_2_0_keyname_in_a_1_3_file_says_it_belongs_to_2_0(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_simple_yaml_1_3
+        service_template: {}
+        """)
+    assert any(d.rule == "PT304" and "TOSCA 2.0" in d.message and d.line == 2 for d in found)
+
+
+def test_no_implicit_normative_types_in_2_0(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        service_template:
+          node_templates:
+            server:
+              type: tosca.nodes.Compute
+        """)
+    assert ("PT310", 5) in rules(found)
+
+
+def test_null_and_list_where_a_map_is_needed(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        functions:
+        data_types:
+          - Foo: {}
+        """)
+    assert rules(found) == [("PT306", 2), ("PT306", 4)]
+
+
+def test_names_are_non_empty_strings(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        policy_types:
+          99: {}
+          "": {}
+        """)
+    assert rules(found) == [("PT306", 3), ("PT306", 4)]
+
+
+@pytest.mark.parametrize("call, rule", [
+    ("{ $concat: [] }", "PT420"),
+    ("{ $token: [ a, b ] }", "PT420"),
+    ("{ $node_index: [ 1 ] }", "PT420"),
+    ("{ $not: [ true, false ] }", "PT420"),
+    ("{ $no_such_function: 1 }", "PT423"),
+    ("{ $in_range: [ 1, [ 0, 2 ] ] }", "PT423"),
+    ("{ $twice: [ 1, 2 ] }", "PT420"),
+    ("{ $$escaped: 1 }", None),
+    ("{ $twice: [ { $twice: [ 3 ] } ] }", None),
+])
+def test_function_calls_are_checked_where_written(tmp_path, call, rule):
+    found = findings(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        functions:
+          twice:
+            signatures:
+              - arguments: [ integer ]
+                result: integer
+        service_template:
+          node_templates: {{}}
+          outputs:
+            out:
+              value: {call}
+        """)
+    assert rules(found) == ([(rule, 11)] if rule else [])
+
+
+def test_a_self_recursive_user_function_does_not_hang(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        functions:
+          loop:
+            signatures:
+              - arguments:
+                  - type: integer
+                    validation: { $loop: [ { $loop: [ $value ] } ] }
+                result: integer
+        service_template:
+          node_templates: {}
+          outputs:
+            out:
+              value: { $loop: [ { $loop: [ 1 ] } ] }
+        """)
+    assert rules(found) == []
+
+
+@pytest.mark.parametrize("text", [
+    "tosca_definitions_version: tosca_2_0\nservice_template: [1, 2]\n",
+    "tosca_definitions_version: tosca_2_0\nservice_template:\n  node_templates: [a]\n",
+    "tosca_definitions_version: tosca_2_0\nservice_template:\n  node_templates:\n    a: 3\n",
+    "tosca_definitions_version: tosca_2_0\nnode_types:\n  A:\n    requirements: {a: b}\n    properties: [x]\n",
+    "tosca_definitions_version: tosca_2_0\nnode_types:\n  A:\n    derived_from: A\n",
+    "tosca_definitions_version: tosca_2_0\ndata_types:\n  A: {derived_from: B}\n  B: {derived_from: A}\n"
+    "node_types:\n  N:\n    properties:\n      p: {type: A, default: 1}\n",
+    "tosca_definitions_version: tosca_2_0\nfunctions:\n  f: {signatures: 3}\n  g: [1]\n",
+    "tosca_definitions_version: tosca_2_0\nimports:\n  - {url: a.yaml, profile: b}\n  - 42\n",
+    "tosca_definitions_version: tosca_2_0\nservice_template:\n  outputs:\n    o: {value: {$concat: }}\n"
+    "  policies: {a: b}\n  groups: [1]\n",
+])
+def test_malformed_2_0_input_is_located_never_a_traceback(tmp_path, text):
+    found = findings(tmp_path, text, "bad.yaml")
+    errors = [d for d in found if d.severity.value == "error"]
+    assert errors, text
+    assert not [d for d in found if d.rule == "PT900"], [d.message for d in found]
+    assert all(d.line >= 1 for d in errors)
+
+
+def test_values_of_built_in_types(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          N:
+            properties:
+              count: { type: integer, default: 1.0 }
+              ratio: { type: float, default: 1 }
+              blob: { type: bytes, default: "not base64!" }
+              when: { type: timestamp, default: "2001-12-14 21:59:43.10" }
+              v: { type: version, default: "1.0.0.alpha-10" }
+              nothing: { type: nil, default: 1 }
+        """)
+    assert rules(found) == [("PT503", 5), ("PT503", 7), ("PT503", 8), ("PT503", 10)]
+
+
+def test_user_scalar_type_values(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        data_types:
+          Size:
+            derived_from: scalar
+            data_type: integer
+            units: { B: 1, kB: 1000, MB: 1000000 }
+        node_types:
+          N:
+            properties:
+              good: { type: Size, default: 256 MB }
+              unit: { type: Size, default: 256 GiB }
+              bare: { type: Size, default: 256 }
+        """)
+    assert rules(found) == [("PT500", 11), ("PT500", 12)]
+
+
+def test_a_profile_is_imported_by_name(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        imports:
+          - profile: org.oasis-open.simple:2.0
+            namespace: simple
+          - profile: org.example.unknown:1.0
+        service_template:
+          node_templates:
+            server:
+              type: simple:Compute
+        """)
+    assert rules(found) == [("PT200", 5)]
