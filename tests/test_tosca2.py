@@ -190,3 +190,83 @@ def test_a_profile_is_imported_by_name(tmp_path):
               type: simple:Compute
         """)
     assert rules(found) == [("PT200", 5)]
+
+
+def test_validation_clauses_are_evaluated_on_values_written_in_the_file(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        data_types:
+          Port:
+            derived_from: integer
+            validation: { $and: [ { $greater_or_equal: [ $value, 1 ] }, { $less_or_equal: [ $value, 65535 ] } ] }
+        node_types:
+          N:
+            properties:
+              port: { type: Port, default: 80 }
+              bad_port: { type: Port, default: 70000 }
+              mode: { type: string, default: fast, validation: { $valid_values: [ $value, [ fast, slow ] ] } }
+              name: { type: string, default: "x y", validation: { $matches: [ $value, "[a-z]+" ] } }
+              later: { type: integer, default: 1, validation: { $less_than: [ $value, { $get_input: top } ] } }
+        service_template:
+          node_templates:
+            n:
+              type: N
+              properties:
+                mode: medium
+        """)
+    assert rules(found) == [("PT504", 10), ("PT504", 12), ("PT504", 19)]
+
+
+def test_service_template_references(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        capability_types:
+          Feature: {}
+        node_types:
+          N:
+            properties:
+              size: { type: integer, required: false }
+            capabilities:
+              feature: Feature
+        service_template:
+          inputs:
+            size: { type: integer }
+          node_templates:
+            n:
+              type: N
+              properties:
+                size: { $get_input: sise }
+            m:
+              type: N
+              properties:
+                size: { $get_property: [ nowhere, size ] }
+          substitution_mappings:
+            node_type: N
+            properties:
+              size: [ size ]
+            capabilities:
+              feature: [ n, feature ]
+              missing: [ n, feature ]
+              other: [ ghost, feature ]
+        """)
+    assert rules(found) == [("PT334", 28), ("PT334", 29), ("PT334", 29), ("PT400", 17), ("PT421", 21)]
+
+
+def test_a_required_property_without_value_is_reported(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          N:
+            properties:
+              needed: { type: string }
+              optional: { type: string, required: false }
+              defaulted: { type: string, default: x }
+        service_template:
+          node_templates:
+            n:
+              type: N
+            chosen:
+              type: N
+              directives: [ select ]
+        """)
+    assert rules(found) == [("PT505", 10)]

@@ -12,7 +12,7 @@ from typing import Any
 from ..catalog import Reporter
 from ..diagnostics import Severity
 from ..versions import V2_0
-from .functions2 import BUILT_INS, GONE_IN_2, arity_problem, calls
+from .functions2 import BUILT_INS, GONE_IN_2, arity_problem, calls, holds
 from .keynames import check_keys
 from .primitives import type_word
 from .scope2 import TYPE_KINDS, Found, Scopes
@@ -97,7 +97,8 @@ class Checker2:
     def good_name(self, name: Any, document: Any, path: tuple, what: str) -> bool:
         if isinstance(name, str) and name.strip():
             return True
-        self.report("PT306", f"a {what} name is a non-empty string, not {name!r}", document, path, key=True)
+        article = "an" if what[0] in "aeiou" else "a"
+        self.report("PT306", f"{article} {what} name is a non-empty string, not {name!r}", document, path, key=True)
         return False
 
     def type_definition(self, document: Any, kind: str, found: Found) -> None:
@@ -161,9 +162,7 @@ class Checker2:
         return found
 
     def names_list(self, document: Any, value: Any, path: tuple, key: str) -> None:
-        if value is None:
-            return
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        if isinstance(value, list) and not all(isinstance(v, str) and v for v in value):
             self.report("PT306", f"{key!r} is a list of names", document, path)
 
     def shape(self, document: Any, value: Any, path: tuple, kind: type) -> bool:
@@ -199,6 +198,7 @@ class Checker2:
                 for key in ("default", "value"):
                     if key in raw:
                         self.value(document, kind, raw[key], where + (key,), raw)
+                        self.clause(document, raw.get("validation"), raw[key], where + (key,))
 
     def fixed_value(self, document: Any, inherited: Any, raw: dict, path: tuple) -> None:
         """A property whose definition fixes its value (``value``) cannot be refined to another."""
@@ -274,20 +274,37 @@ class Checker2:
             if problem:
                 self.report("PT503", f"{_show(value)} is not {problem} (type {kind})", document, path)
                 return
+        if found is not None:
+            self.type_clauses(document, found, value, path)
         schemas = self.schema_chain(document, kind, definition)
         if base == "list" and isinstance(value, list):
             entry = schemas.get("entry_schema")
             for index, item in enumerate(value):
                 self.value(document, _schema_type(entry), item, path + (index,), _as_dict(entry), depth + 1)
+                self.clause(document, _as_dict(entry) and entry.get("validation"), item, path + (index,))
         elif base == "map" and isinstance(value, dict):
             entry, key_schema = schemas.get("entry_schema"), schemas.get("key_schema")
             for key, item in value.items():
                 if not isinstance(key, str):
                     self.report("PT503", f"map key {key!r} is not a string", document, path + (key,), key=True)
                 self.value(document, _schema_type(entry), item, path + (key,), _as_dict(entry), depth + 1)
-            del key_schema
+                self.clause(document, _as_dict(entry) and entry.get("validation"), item, path + (key,))
+                self.clause(document, _as_dict(key_schema) and key_schema.get("validation"), key, path + (key,))
         elif base is None and found is not None:
             self.complex_value(document, found, value, path, depth)
+
+    def clause(self, document: Any, validation: Any, value: Any, path: tuple) -> None:
+        """A value that breaks a validation clause it can be checked against here."""
+        if validation is None or _is_call(value) or holds(validation, value) is not False:
+            return
+        self.report("PT504", f"{_show(value)} does not meet the validation clause {_show(validation)}", document,
+                    path)
+
+    def type_clauses(self, document: Any, found: Found, value: Any, path: tuple) -> None:
+        """The validation clauses of a data type and its ancestors."""
+        for entry in self.scopes.chain("data_types", found):
+            if isinstance(entry.raw, dict) and "validation" in entry.raw:
+                self.clause(document, entry.raw["validation"], value, path)
 
     def schema_chain(self, document: Any, kind: str, definition: dict | None) -> dict:
         schemas: dict = {}
@@ -311,6 +328,7 @@ class Checker2:
             owner, definition = properties[key]
             if isinstance(definition, dict):
                 self.value(owner, definition.get("type"), item, path + (key,), definition, depth + 1)
+                self.clause(document, definition.get("validation"), item, path + (key,))
         for key, (_, definition) in properties.items():
             if isinstance(definition, dict) and key not in value and definition.get("required", True) is True \
                     and "default" not in definition and "value" not in definition:

@@ -9,6 +9,7 @@ itself cannot make the check loop.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -124,3 +125,82 @@ def arity_problem(call: Call, lookup: Callable[[str], Any]) -> str | None:
         wanted = str(low) if low == high else f"{low} or more" if high is None else f"{low} to {high}"
         return f"${call.name} takes {wanted} argument(s), not {count}"
     return None
+
+
+# -- validation clauses ------------------------------------------------------------------------
+_UNKNOWN = object()  # a clause we cannot decide without a deployment (an attribute, an input)
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "equal": lambda a, b: a == b, "greater_than": lambda a, b: a > b, "greater_or_equal": lambda a, b: a >= b,
+    "less_than": lambda a, b: a < b, "less_or_equal": lambda a, b: a <= b,
+}
+
+
+def holds(clause: Any, value: Any, budget: list[int] | None = None) -> bool | None:
+    """Whether a validation clause holds for ``value`` (``$value`` in the
+    clause); None when it cannot be decided here. Bounded: a clause of more
+    than a few thousand calls is left undecided."""
+    budget = budget if budget is not None else [2000]
+    result = _evaluate(clause, value, budget)
+    return result if isinstance(result, bool) else None
+
+
+def _evaluate(expression: Any, value: Any, budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        return _UNKNOWN
+    if expression == "$value":
+        return value
+    name = call_name(expression)
+    if name is None:
+        if isinstance(expression, (dict, list)):
+            return _UNKNOWN if _has_call(expression) else expression
+        return expression
+    args = arguments_of(next(iter(expression.values())))
+    if name == "value" and not args:
+        return value
+    if name in ("and", "or", "not"):
+        return _logic(name, [_evaluate(a, value, budget) for a in args])
+    if name not in _COMPARE and name not in ("valid_values", "length", "matches", "has_key", "contains"):
+        return _UNKNOWN
+    values = [_evaluate(a, value, budget) for a in args]
+    if any(v is _UNKNOWN for v in values):
+        return _UNKNOWN
+    return _apply(name, values)
+
+
+def _has_call(node: Any) -> bool:
+    return any(True for _ in calls(node))
+
+
+def _logic(name: str, values: list) -> Any:
+    if any(v is _UNKNOWN or not isinstance(v, bool) for v in values):
+        return _UNKNOWN
+    if name == "and":
+        return all(values)
+    if name == "or":
+        return any(values)
+    return not values[0] if len(values) == 1 else _UNKNOWN
+
+
+def _apply(name: str, values: list) -> Any:
+    try:
+        if name in _COMPARE and len(values) == 2:
+            a, b = values
+            if isinstance(a, str) != isinstance(b, str) or isinstance(a, bool) or isinstance(b, bool):
+                return _UNKNOWN  # a scalar with a unit, or mixed kinds: not decided here
+            return _COMPARE[name](a, b)
+        if name == "valid_values" and len(values) == 2 and isinstance(values[1], list):
+            return values[0] in values[1]
+        if name == "length" and len(values) == 1 and isinstance(values[0], (str, list, dict)):
+            return len(values[0])
+        if name == "matches" and len(values) == 2 and all(isinstance(v, str) for v in values):
+            if len(values[0]) > 10_000 or len(values[1]) > 1_000:
+                return _UNKNOWN
+            return re.fullmatch(values[1], values[0]) is not None
+        if name == "has_key" and len(values) == 2 and isinstance(values[0], dict):
+            return values[1] in values[0]
+        if name == "contains" and len(values) == 2 and isinstance(values[0], (str, list)):
+            return values[1] in values[0]
+    except Exception:  # noqa: BLE001 - a bad regular expression, values of odd kinds: not decided
+        return _UNKNOWN
+    return _UNKNOWN

@@ -68,7 +68,7 @@ def _unknown(construct: str, key: Any, table: dict, version: Version, document: 
     hint = f"did you mean {close[0]!r}?" if close else (
         "keynames here: " + ", ".join(k for k, e in table.items() if e.in_version(version)))
     strict = construct in STRICT_CONSTRUCTS or version >= V2_0
-    report("PT303", f"unknown keyname {key!r} in {_a(construct)}"
+    report("PT303", f"unknown keyname {key!r} in {_a(construct, version)}"
            + ("" if strict else " (IM ignores it)"), document, where, key=True, hint=hint,
            severity=None if strict else Severity.WARNING)
 
@@ -84,7 +84,7 @@ def _other_version(construct: str, key: str, entry: Any, version: Version, docum
     belongs = f"TOSCA {first}" if entry.until is None else f"TOSCA {first} to {entry.until}"
     crossing = (version >= V2_0) != (first >= V2_0)
     hint = RENAMED_2.get((construct, key)) if version >= V2_0 else None
-    report("PT304", f"{key!r} in {_a(construct)} belongs to {belongs}; this file is TOSCA {version}"
+    report("PT304", f"{key!r} in {_a(construct, version)} belongs to {belongs}; this file is TOSCA {version}"
            + (f": in TOSCA 2.0 it is {hint!r}" if hint else ""),
            document, where, key=True, severity=severity or (None if crossing else Severity.WARNING),
            hint=f"write {hint!r}" if hint else "declare the version that has it in tosca_definitions_version, "
@@ -92,7 +92,12 @@ def _other_version(construct: str, key: str, entry: Any, version: Version, docum
 
 
 
-def _a(construct: str) -> str:
+# What 2.0 calls the constructs whose 1.x names mean something else there.
+_NAMES_2 = {"service_template": "TOSCA file", "topology_template": "service template", "import_2": "import"}
+
+
+def _a(construct: str, version: Version | None = None) -> str:
     """'a node template', 'an attribute definition'."""
-    words = construct.replace("_", " ")
+    words = (_NAMES_2.get(construct) if version is not None and version >= V2_0 else None) or construct
+    words = words.replace("_", " ")
     return ("an " if words[0] in "aeiou" else "a ") + words

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..source.reader import ComplexKey
 from ..versions import V2_0
+from .functions2 import calls
 from .keynames import check_keys
 from .primitives import type_word
 from .scope2 import Found
 
 ROOT = ("service_template",)
+ENTITIES = {"SELF", "SOURCE", "TARGET"}
 
 
 class ServiceTemplateChecker:
@@ -35,6 +38,21 @@ class ServiceTemplateChecker:
         self.groups()
         self.policies()
         self.substitution_mappings()
+        self.references()
+
+    def references(self) -> None:
+        """$get_input names a declared input; $get_property and $get_attribute a template or SELF..."""
+        inputs = self.raw.get("inputs") if isinstance(self.raw.get("inputs"), dict) else {}
+        for call in calls(self.raw, ROOT):
+            first = call.arguments[0] if call.arguments else None
+            where = call.path + ("$" + call.name,)
+            if call.name == "get_input" and isinstance(first, str) and first not in inputs:
+                self.report("PT400", f"$get_input names {first!r}, which is not an input of the service template",
+                            self.document, where, hint="declare it under service_template.inputs")
+            elif call.name in ("get_property", "get_attribute", "get_artifact") and isinstance(first, str) \
+                    and first not in ENTITIES and first not in self.nodes and first not in self.relationships:
+                self.report("PT421", f"${call.name} names {first!r}, which is neither SELF, SOURCE, TARGET nor a "
+                            "node or relationship template", self.document, where)
 
     def find(self, kind: str, name: Any, where: tuple) -> Found | None:
         return self.types.type_ref(self.document, kind, name, where)
@@ -68,6 +86,8 @@ class ServiceTemplateChecker:
         if found is None:
             return
         self.assignments(found, "node_types", raw, path)
+        if "select" not in (directives if isinstance(directives, list) else ()):
+            self.required(found, "node_types", raw, path)
         self.requirements(found, raw.get("requirements"), path + ("requirements",))
         self.capabilities(found, raw.get("capabilities"), path + ("capabilities",))
 
@@ -87,6 +107,16 @@ class ServiceTemplateChecker:
                 owner, definition = defined[key]
                 if isinstance(definition, dict):
                     self.types.value(owner, definition.get("type"), value, where, definition)
+                    self.types.clause(self.document, definition.get("validation"), value, where)
+
+    def required(self, found: Found, kind: str, raw: dict, path: tuple) -> None:
+        """Required properties without a default must be given a value (9.4)."""
+        values = raw.get("properties") if isinstance(raw.get("properties"), dict) else {}
+        for key, (_, definition) in self.types.scopes.merged(kind, found, "properties").items():
+            if isinstance(definition, dict) and key not in values and definition.get("required", True) is True \
+                    and "default" not in definition and "value" not in definition:
+                self.report("PT505", f"{found.name!r} needs a value for property {key!r}", self.document,
+                            path + ("properties",) if "properties" in raw else path, key=True)
 
     def requirements(self, found: Found, value: Any, path: tuple) -> None:
         if not isinstance(value, list):
@@ -215,7 +245,61 @@ class ServiceTemplateChecker:
             return  # reported as a value of the wrong shape
         if not check_keys("substitution_mappings", raw, V2_0, self.document, path, self.report):
             return
-        self.find("node_types", raw.get("node_type"), path + ("node_type",)) if "node_type" in raw else None
+        found = self.find("node_types", raw.get("node_type"), path + ("node_type",)) if "node_type" in raw else None
+        inputs = self.raw.get("inputs") if isinstance(self.raw.get("inputs"), dict) else {}
+        properties = raw.get("properties")
+        for name, value in properties.items() if isinstance(properties, dict) else ():
+            target = value[0] if isinstance(value, list) and len(value) == 1 else value
+            if isinstance(target, str) and target not in inputs:
+                self.report("PT334", f"property {name!r} is mapped to {target!r}, which is not an input",
+                            self.document, path + ("properties", name))
+        capabilities = raw.get("capabilities")
+        for name, value in capabilities.items() if isinstance(capabilities, dict) else ():
+            self.mapped(value, "capabilities", path + ("capabilities", name))
+        requirements = raw.get("requirements")
+        for index, item in enumerate(requirements if isinstance(requirements, list) else ()):
+            if isinstance(item, dict) and len(item) == 1:
+                key, value = next(iter(item.items()))
+                pairs = value if isinstance(value, list) and value and isinstance(value[0], list) else [value]
+                for position, pair in enumerate(pairs):
+                    self.mapped(pair, "requirements", path + ("requirements", index, key)
+                                + ((position,) if len(pairs) > 1 else ()))
+        if found is not None:
+            self.mapped_names(found, raw, path)
+
+    def mapped_names(self, found: Found, raw: dict, path: tuple) -> None:
+        """What a mapping maps must be a property, capability or requirement of its node_type."""
+        for section in ("properties", "capabilities", "requirements"):
+            defined = self.types.scopes.merged("node_types", found, section)
+            written = raw.get(section)
+            if isinstance(written, dict):
+                names = [(name, (section, name)) for name in written]
+            elif isinstance(written, list):
+                names = [(next(iter(i)), (section, index, next(iter(i)))) for index, i in enumerate(written)
+                         if isinstance(i, dict) and len(i) == 1]
+            else:
+                continue
+            for name, where in names:
+                if isinstance(name, ComplexKey) and isinstance(name.value, list) and name.value:
+                    name = name.value[0]  # [ name, UNBOUNDED ] as a key (15.5.5)
+                if name not in defined:
+                    what = {"properties": "property", "capabilities": "capability"}.get(section, "requirement")
+                    self.report("PT334", f"node type {found.name!r} has no {what} {name!r}", self.document,
+                                path + where, key=True)
+
+    def mapped(self, value: Any, section: str, where: tuple) -> None:
+        """A [node template, capability or requirement] mapping target."""
+        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
+            self.report("PT334", f"a mapping of {section} is [node template, name]", self.document, where)
+            return
+        node, name = value
+        raw = self.nodes.get(node)
+        if not isinstance(raw, dict):
+            self.report("PT334", f"{node!r} is not a node template of the service template", self.document, where)
+            return
+        found = self.types.scopes.find(self.document, "node_types", raw.get("type"))
+        if found is not None and name not in self.types.scopes.merged("node_types", found, section):
+            self.report("PT334", f"node template {node!r} has no {section[:-1]} {name!r}", self.document, where)
 
 
 def _call(value: Any) -> bool:
