@@ -270,3 +270,14 @@ def test_a_required_property_without_value_is_reported(tmp_path):
               directives: [ select ]
         """)
     assert rules(found) == [("PT505", 10)]
+
+
+def test_a_2_0_file_and_a_1_x_file_do_not_import_each_other(tmp_path):
+    (tmp_path / "two.yaml").write_text("tosca_definitions_version: tosca_2_0\nnode_types:\n  N2: {}\n")
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_simple_yaml_1_3
+        imports:
+          - two.yaml
+        """, "one.yaml")
+    [problem] = [d for d in found if d.rule == "PT304"]
+    assert problem.line == 3 and "TOSCA 1.3" in problem.message and "TOSCA 2.0" in problem.message

@@ -66,16 +66,11 @@ class ServiceTemplateChecker:
             self.report("PT306", f"node template {name!r} is a map of keynames, not {type_word(raw)}",
                         self.document, path)
             return
-        source = raw.get("copy")
-        if source is not None:
-            copied = self.nodes.get(source) if isinstance(source, str) else None
-            if not isinstance(copied, dict) or "copy" in copied or source == name:
-                self.report("PT332", f"node template {name!r} copies {source!r}, which is not a node template "
-                            "that does not copy another", self.document, path + ("copy",))
-                return
-            raw = {**copied, **raw}
+        raw = self.copied(name, raw, self.nodes, "node template", path)
+        if raw is None:
+            return
         check_keys("node_template", raw, V2_0, self.document, path, self.report,
-                   inherited={"type"} if source is not None else frozenset())
+                   inherited={"type"} if "copy" in raw else frozenset())
         directives = raw.get("directives")
         if isinstance(directives, list):
             for index, directive in enumerate(directives):
@@ -90,6 +85,19 @@ class ServiceTemplateChecker:
             self.required(found, "node_types", raw, path)
         self.requirements(found, raw.get("requirements"), path + ("requirements",))
         self.capabilities(found, raw.get("capabilities"), path + ("capabilities",))
+
+    def copied(self, name: Any, raw: dict, templates: dict, what: str, path: tuple) -> dict | None:
+        """A template with ``copy``: the source's keynames under its own (7.2: the
+        source must not copy another); None when the source is not such a template."""
+        source = raw.get("copy")
+        if source is None:
+            return raw
+        copied = templates.get(source) if isinstance(source, str) else None
+        if not isinstance(copied, dict) or "copy" in copied or source == name:
+            self.report("PT332", f"{what} {name!r} copies {source!r}, which is not a {what} that does not copy "
+                        "another", self.document, path + ("copy",))
+            return None
+        return {**copied, **raw}
 
     def assignments(self, found: Found, kind: str, raw: dict, path: tuple) -> None:
         """Property and attribute values against the type's definitions."""
@@ -184,16 +192,11 @@ class ServiceTemplateChecker:
         if not isinstance(raw, dict):
             self.report("PT306", f"relationship template {name!r} is a map of keynames", self.document, path)
             return
-        source = raw.get("copy")
-        if source is not None:
-            copied = self.relationships.get(source) if isinstance(source, str) else None
-            if not isinstance(copied, dict) or "copy" in copied:
-                self.report("PT332", f"relationship template {name!r} copies {source!r}, which is not a "
-                            "relationship template that does not copy another", self.document, path + ("copy",))
-                return
-            raw = {**copied, **raw}
+        raw = self.copied(name, raw, self.relationships, "relationship template", path)
+        if raw is None:
+            return
         check_keys("relationship_template", raw, V2_0, self.document, path, self.report,
-                   inherited={"type"} if source is not None else frozenset())
+                   inherited={"type"} if "copy" in raw else frozenset())
         found = self.find("relationship_types", raw.get("type"), path + ("type",)) if "type" in raw else None
         if found is not None:
             self.assignments(found, "relationship_types", raw, path)
