@@ -281,3 +281,21 @@ def test_a_2_0_file_and_a_1_x_file_do_not_import_each_other(tmp_path):
         """, "one.yaml")
     [problem] = [d for d in found if d.rule == "PT304"]
     assert problem.line == 3 and "TOSCA 1.3" in problem.message and "TOSCA 2.0" in problem.message
+
+
+def test_a_profile_is_found_beside_the_importing_file(tmp_path):
+    (tmp_path / "web.yaml").write_text(
+        "tosca_definitions_version: tosca_2_0\nprofile: com.example.web:1.0\nnode_types:\n  WebServer: {}\n")
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        imports:
+          - profile: com.example.web:1.0
+            namespace: web
+        service_template:
+          node_templates:
+            server:
+              type: web:WebServer
+            other:
+              type: web:Database
+        """)
+    assert rules(found) == [("PT310", 10)]

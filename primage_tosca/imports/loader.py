@@ -9,6 +9,7 @@ file that is not YAML. Loading never stops at the first problem.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -151,13 +152,43 @@ def _repository_url(document: Document, name: str) -> str | None:
     return url.strip() if isinstance(url, str) else None
 
 
-def _profile(name: str) -> Resolution:
-    """A TOSCA 2.0 profile, by name, from the profiles the package carries."""
+def _profile(name: str, importer: Document) -> Resolution:
+    """A TOSCA 2.0 profile, by name: one the package carries, else a TOSCA
+    file beside the importing file that declares that profile."""
     found = profile_by_name(name)
+    if found is None and importer.real_path:
+        found = _profile_beside(name, os.path.dirname(importer.real_path), importer.real_path)
     if found is None:
         return Resolution(rule="PT200", message=f"profile {name!r} is not known",
-                          hint="profiles known offline: " + ", ".join(known_profiles()))
+                          hint="profiles known offline: " + ", ".join(known_profiles())
+                          + ", and those declared by a TOSCA file beside the importing one")
     return Resolution(local_path=str(found))
+
+
+_PROFILE_LINE = re.compile(rb"^profile:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
+_MAX_PROFILE_FILES = 500  # files of a folder looked at for a profile declaration
+_PROFILE_HEAD = 16 * 1024  # bytes of each file read to find it
+
+
+def _profile_beside(name: str, folder: str, importer: str) -> str | None:
+    """The YAML file of ``folder`` whose top-level ``profile:`` is ``name`` (the first, by file name)."""
+    try:
+        entries = sorted(os.listdir(folder))[:_MAX_PROFILE_FILES]
+    except OSError:
+        return None
+    for entry in entries:
+        path = os.path.join(folder, entry)
+        if not entry.endswith((".yaml", ".yml")) or path == importer or not os.path.isfile(path):
+            continue
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(_PROFILE_HEAD)
+        except OSError:
+            continue
+        match = _PROFILE_LINE.search(head)
+        if match and match.group(1).decode("utf-8", "replace") == name:
+            return path
+    return None
 
 
 def _packaged_sibling(document: Document, reference: str) -> str | None:
@@ -203,7 +234,7 @@ class _Loader:
 
     def resolve(self, document: Document, entry: ImportEntry) -> Resolution:
         if entry.file.startswith(PROFILE_PREFIX):
-            return _profile(entry.file[len(PROFILE_PREFIX):])
+            return _profile(entry.file[len(PROFILE_PREFIX):], document)
         packaged = _packaged_sibling(document, entry.file)
         if packaged is not None:
             return Resolution(local_path=packaged)

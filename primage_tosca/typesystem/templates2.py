@@ -109,8 +109,8 @@ class ServiceTemplateChecker:
             for key, value in values.items():
                 where = path + (section, key)
                 if key not in defined:
-                    self.report("PT506", f"{found.name!r} defines no {section[:-1]} {key!r}", self.document, where,
-                                key=True)
+                    what = "property" if section == "properties" else "attribute"
+                    self.report("PT506", f"{found.name!r} defines no {what} {key!r}", self.document, where, key=True)
                     continue
                 owner, definition = defined[key]
                 if isinstance(definition, dict):
