@@ -299,3 +299,23 @@ def test_a_profile_is_found_beside_the_importing_file(tmp_path):
               type: web:Database
         """)
     assert rules(found) == [("PT310", 10)]
+
+
+def test_a_value_is_reported_where_it_is_written_not_where_its_type_is(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        imports:
+          - profile: org.oasis-open.simple:2.0
+        service_template:
+          node_templates:
+            vm:
+              type: Compute
+              capabilities:
+                host:
+                  properties:
+                    mem_size: 2 GiBB
+                    num_cpus: two
+        """)
+    errors = [d for d in found if d.severity.value == "error"]
+    assert [(d.rule, d.line) for d in errors] == [("PT500", 11), ("PT503", 12)]
+    assert all(d.file.endswith("t.yaml") for d in errors)

@@ -123,8 +123,9 @@ class Checker2:
         if kind in ("node_types", "relationship_types", "group_types"):
             self.interface_definitions(document, raw.get("interfaces"), path + ("interfaces",))
         if kind == "interface_types":
-            for section in ("operations", "notifications"):
-                self.shape(document, raw.get(section), path + (section,), dict)
+            self.operations(document, raw, path)
+        if kind == "node_types":
+            self.artifact_definitions(document, raw.get("artifacts"), path + ("artifacts",))
 
     def parent(self, document: Any, kind: str, found: Found, parent: str) -> None:
         where = found.path + ("derived_from",)
@@ -164,13 +165,6 @@ class Checker2:
     def names_list(self, document: Any, value: Any, path: tuple, key: str) -> None:
         if isinstance(value, list) and not all(isinstance(v, str) and v for v in value):
             self.report("PT306", f"{key!r} is a list of names", document, path)
-
-    def shape(self, document: Any, value: Any, path: tuple, kind: type) -> bool:
-        if value is None or isinstance(value, kind):
-            return isinstance(value, kind)
-        self.report("PT306", f"{path[-1]!r} must be a {'map' if kind is dict else 'list'}, not {type_word(value)}",
-                    document, path)
-        return False
 
     # -- property, attribute and parameter definitions ----------------------------------------
     def definitions(self, document: Any, section: Any, path: tuple, refinement: dict | bool = False,
@@ -258,12 +252,15 @@ class Checker2:
 
     # -- values -------------------------------------------------------------------------------
     def value(self, document: Any, kind: Any, value: Any, path: tuple, definition: dict | None = None,
-              depth: int = 0) -> None:
-        """Check a value against a type (and the definition's schemas); function calls are left alone."""
+              depth: int = 0, scope: Any = None) -> None:
+        """Check a value written in ``document`` against a type (and the definition's
+        schemas) named in ``scope`` (the file of the definition; ``document`` when
+        not given). Function calls are left alone."""
+        scope = scope if scope is not None else document
         if depth > _MAX_DEPTH or _is_call(value) or not isinstance(kind, str):
             return
-        base = self.base(document, kind)
-        found = None if kind in BUILT_IN_TYPES else self.scopes.find(document, "data_types", kind)
+        base = self.base(scope, kind)
+        found = None if kind in BUILT_IN_TYPES else self.scopes.find(scope, "data_types", kind)
         if found is None and base is None:
             return  # an unknown type is reported where it is named
         if base == "scalar" and found is not None:
@@ -276,22 +273,25 @@ class Checker2:
                 return
         if found is not None:
             self.type_clauses(document, found, value, path)
-        schemas = self.schema_chain(document, kind, definition)
+        schemas = self.schema_chain(scope, kind, definition)
         if base == "list" and isinstance(value, list):
             entry = schemas.get("entry_schema")
             for index, item in enumerate(value):
-                self.value(document, _schema_type(entry), item, path + (index,), _as_dict(entry), depth + 1)
-                self.clause(document, _as_dict(entry) and entry.get("validation"), item, path + (index,))
+                self.entry(document, entry, item, path + (index,), depth, scope)
         elif base == "map" and isinstance(value, dict):
             entry, key_schema = schemas.get("entry_schema"), schemas.get("key_schema")
             for key, item in value.items():
                 if not isinstance(key, str):
                     self.report("PT503", f"map key {key!r} is not a string", document, path + (key,), key=True)
-                self.value(document, _schema_type(entry), item, path + (key,), _as_dict(entry), depth + 1)
-                self.clause(document, _as_dict(entry) and entry.get("validation"), item, path + (key,))
+                self.entry(document, entry, item, path + (key,), depth, scope)
                 self.clause(document, _as_dict(key_schema) and key_schema.get("validation"), key, path + (key,))
         elif base is None and found is not None:
             self.complex_value(document, found, value, path, depth)
+
+    def entry(self, document: Any, schema: Any, item: Any, path: tuple, depth: int, scope: Any) -> None:
+        """One entry of a list or map against its entry_schema."""
+        self.value(document, _schema_type(schema), item, path, _as_dict(schema), depth + 1, scope)
+        self.clause(document, _as_dict(schema) and schema.get("validation"), item, path)
 
     def clause(self, document: Any, validation: Any, value: Any, path: tuple) -> None:
         """A value that breaks a validation clause it can be checked against here."""
@@ -327,7 +327,7 @@ class Checker2:
                 continue
             owner, definition = properties[key]
             if isinstance(definition, dict):
-                self.value(owner, definition.get("type"), item, path + (key,), definition, depth + 1)
+                self.value(document, definition.get("type"), item, path + (key,), definition, depth + 1, owner)
                 self.clause(document, definition.get("validation"), item, path + (key,))
         for key, (_, definition) in properties.items():
             if isinstance(definition, dict) and key not in value and definition.get("required", True) is True \
@@ -363,14 +363,17 @@ class Checker2:
                 continue
             name, raw = next(iter(item.items()))
             where = where + (name,)
-            if isinstance(raw, str):
-                continue  # the short form some examples of the standard use: a capability type name
+            if isinstance(raw, str):  # the short form some examples of the standard use: a capability type
+                self.wanted_capability(document, raw, None, where)
+                continue
             if not isinstance(raw, dict):
                 self.report("PT306", f"requirement {name!r} is a map of keynames", document, where)
                 continue
             check_keys("requirement_definition", raw, V2_0, document, where, self.report)
-            if isinstance(raw.get("node"), str):
-                self.type_ref(document, "node_types", raw["node"], where + ("node",))
+            node = self.type_ref(document, "node_types", raw["node"], where + ("node",)) \
+                if isinstance(raw.get("node"), str) else None
+            if isinstance(raw.get("capability"), str):
+                self.wanted_capability(document, raw["capability"], node, where + ("capability",))
             relationship = raw.get("relationship")
             if isinstance(relationship, dict):
                 check_keys("requirement_relationship", relationship, V2_0, document, where + ("relationship",),
@@ -379,6 +382,24 @@ class Checker2:
             if isinstance(relationship, str):
                 self.type_ref(document, "relationship_types", relationship, where + ("relationship",))
             self.count_range(document, raw.get("count_range"), where + ("count_range",))
+
+    def wanted_capability(self, document: Any, name: str, node: Found | None, where: tuple) -> None:
+        """A requirement's capability: a capability type, or a capability of its target node type (8.4)."""
+        if self.scopes.find(document, "capability_types", name) is not None:
+            return
+        if node is not None and name in self.scopes.merged("node_types", node, "capabilities"):
+            return
+        self.report("PT311", f"{name!r} is neither a capability type nor a capability of the requirement's node",
+                    document, where, hint="TOSCA 2.0 has no implicit types: import the profile or file that "
+                    "defines it")
+
+    def artifact_definitions(self, document: Any, value: Any, path: tuple) -> None:
+        for name, raw in value.items() if isinstance(value, dict) else ():
+            where = path + (name,)
+            if not check_keys("artifact_definition", raw, V2_0, document, where, self.report):
+                self.report("PT306", f"artifact {name!r} is a map of keynames", document, where)
+            elif isinstance(raw.get("type"), str):
+                self.type_ref(document, "artifact_types", raw["type"], where + ("type",))
 
     def count_range(self, document: Any, value: Any, path: tuple) -> None:
         if value is None:
@@ -419,8 +440,22 @@ class Checker2:
             if not isinstance(raw, dict):
                 self.report("PT306", f"interface {name!r} is a map of keynames", document, where)
                 continue
+            check_keys("interface_definition", raw, V2_0, document, where, self.report)
             if isinstance(raw.get("type"), str):
                 self.type_ref(document, "interface_types", raw["type"], where + ("type",))
+            self.operations(document, raw, where)
+
+    def operations(self, document: Any, raw: dict, path: tuple) -> None:
+        """The operations and notifications of an interface type or definition."""
+        for section, grammar in (("operations", "operation_definition"), ("notifications", "notification_definition")):
+            entries = raw.get(section)
+            for name, operation in entries.items() if isinstance(entries, dict) else ():
+                where = path + (section, name)
+                if isinstance(operation, dict):
+                    check_keys(grammar, operation, V2_0, document, where, self.report)
+                elif operation is not None and not isinstance(operation, str):
+                    self.report("PT306", f"operation {name!r} is a map of keynames or an implementation",
+                                document, where)
 
     # -- functions and repositories -----------------------------------------------------------
     def functions_section(self, document: Any) -> None:

@@ -114,7 +114,7 @@ class ServiceTemplateChecker:
                     continue
                 owner, definition = defined[key]
                 if isinstance(definition, dict):
-                    self.types.value(owner, definition.get("type"), value, where, definition)
+                    self.types.value(self.document, definition.get("type"), value, where, definition, scope=owner)
                     self.types.clause(self.document, definition.get("validation"), value, where)
 
     def required(self, found: Found, kind: str, raw: dict, path: tuple) -> None:
