@@ -77,7 +77,8 @@ RULES: dict[str, Rule] = {
         Rule("PT303", "unknown-keyname", E, "A keyname the construct does not have in any TOSCA version.",
              "the keyname table of each construct, 3.6 to 3.10"),
         Rule("PT304", "keyname-version", E, "A keyname of another TOSCA version than the file declares (a warning "
-             "between 1.x versions).", "the keyname tables of each version"),
+             "between 1.x versions), or an import between a TOSCA 2.0 file and a 1.x file.",
+             "the keyname tables of each version"),
         Rule("PT305", "keyname-missing", E, "A required keyname is missing (a node template's type, a property's "
              "type, an output's value).", "the keyname table of each construct"),
         Rule("PT306", "keyname-shape", E, "A keyname's value has the wrong shape (a list where a map is needed, a "

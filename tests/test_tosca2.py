@@ -319,3 +319,24 @@ def test_a_value_is_reported_where_it_is_written_not_where_its_type_is(tmp_path)
     errors = [d for d in found if d.severity.value == "error"]
     assert [(d.rule, d.line) for d in errors] == [("PT500", 11), ("PT503", 12)]
     assert all(d.file.endswith("t.yaml") for d in errors)
+
+
+def test_scalar_validation_clauses_compare_in_the_canonical_unit(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        data_types:
+          Size:
+            derived_from: scalar
+            units: { B: 1, kB: 1000, MB: 1000000, GB: 1000000000 }
+          Memory:
+            derived_from: Size
+            validation: { $greater_or_equal: [ $value, 256 MB ] }
+        node_types:
+          N:
+            properties:
+              enough: { type: Memory, default: 1 GB }
+              little: { type: Memory, default: 128000 kB }
+              bounded: { type: Size, default: 2 GB, validation: { $less_than: [ $value, 1500 MB ] } }
+              abstract: { type: scalar, default: 1 B }
+        """)
+    assert rules(found) == [("PT503", 15), ("PT504", 13), ("PT504", 14)]

@@ -16,7 +16,7 @@ from .functions2 import BUILT_INS, GONE_IN_2, arity_problem, calls, holds
 from .keynames import check_keys
 from .primitives import type_word
 from .scope2 import TYPE_KINDS, Found, Scopes
-from .values2 import ABSTRACT, BUILT_IN_TYPES, PRIMITIVES, scalar_problem
+from .values2 import ABSTRACT, BUILT_IN_TYPES, PRIMITIVES, scalar_problem, to_canonical
 
 UNKNOWN_TYPE_RULE = {"artifact_types": "PT314", "data_types": "PT313", "capability_types": "PT311",
                      "interface_types": "PT315", "relationship_types": "PT312", "node_types": "PT310",
@@ -192,7 +192,7 @@ class Checker2:
                 for key in ("default", "value"):
                     if key in raw:
                         self.value(document, kind, raw[key], where + (key,), raw)
-                        self.clause(document, raw.get("validation"), raw[key], where + (key,))
+                        self.clause(document, raw.get("validation"), raw[key], where + (key,), kind)
 
     def fixed_value(self, document: Any, inherited: Any, raw: dict, path: tuple) -> None:
         """A property whose definition fixes its value (``value``) cannot be refined to another."""
@@ -259,6 +259,9 @@ class Checker2:
         scope = scope if scope is not None else document
         if depth > _MAX_DEPTH or _is_call(value) or not isinstance(kind, str):
             return
+        if kind in ABSTRACT:
+            self.report("PT503", f"{kind} is abstract: a value needs a type derived from it", document, path)
+            return
         base = self.base(scope, kind)
         found = None if kind in BUILT_IN_TYPES else self.scopes.find(scope, "data_types", kind)
         if found is None and base is None:
@@ -291,11 +294,17 @@ class Checker2:
     def entry(self, document: Any, schema: Any, item: Any, path: tuple, depth: int, scope: Any) -> None:
         """One entry of a list or map against its entry_schema."""
         self.value(document, _schema_type(schema), item, path, _as_dict(schema), depth + 1, scope)
-        self.clause(document, _as_dict(schema) and schema.get("validation"), item, path)
+        self.clause(document, _as_dict(schema) and schema.get("validation"), item, path, _schema_type(schema),
+                    scope)
 
-    def clause(self, document: Any, validation: Any, value: Any, path: tuple) -> None:
-        """A value that breaks a validation clause it can be checked against here."""
-        if validation is None or _is_call(value) or holds(validation, value) is not False:
+    def clause(self, document: Any, validation: Any, value: Any, path: tuple, kind: Any = None,
+               scope: Any = None) -> None:
+        """A value that breaks a validation clause it can be checked against here;
+        scalars of type ``kind`` (named in ``scope``) compare in their canonical unit."""
+        if validation is None or _is_call(value):
+            return
+        convert = self.canonical(scope if scope is not None else document, kind)
+        if holds(validation, value, convert=convert) is not False:
             return
         self.report("PT504", f"{_show(value)} does not meet the validation clause {_show(validation)}", document,
                     path)
@@ -304,7 +313,7 @@ class Checker2:
         """The validation clauses of a data type and its ancestors."""
         for entry in self.scopes.chain("data_types", found):
             if isinstance(entry.raw, dict) and "validation" in entry.raw:
-                self.clause(document, entry.raw["validation"], value, path)
+                self.clause(document, entry.raw["validation"], value, path, found.name, found.document)
 
     def schema_chain(self, document: Any, kind: str, definition: dict | None) -> dict:
         schemas: dict = {}
@@ -328,28 +337,47 @@ class Checker2:
             owner, definition = properties[key]
             if isinstance(definition, dict):
                 self.value(document, definition.get("type"), item, path + (key,), definition, depth + 1, owner)
-                self.clause(document, definition.get("validation"), item, path + (key,))
+                self.clause(document, definition.get("validation"), item, path + (key,), definition.get("type"),
+                            owner)
         for key, (_, definition) in properties.items():
             if isinstance(definition, dict) and key not in value and definition.get("required", True) is True \
                     and "default" not in definition and "value" not in definition:
                 self.report("PT505", f"{found.name!r} needs a value for {key!r}", document, path)
 
-    def scalar_value(self, document: Any, found: Found, value: Any, path: tuple) -> None:
-        units: set[str] = set()
+    def scalar_units(self, found: Found) -> tuple[dict[str, float], bool]:
+        """A scalar type's units with their multipliers (prefixed units included), and
+        whether its numbers are integers; the nearest definition along the chain wins."""
+        units: dict[str, float] = {}
+        prefixes: dict[str, float] = {}
         integer = False
-        prefixes: set[str] = set()
         for entry in self.scopes.chain("data_types", found):
             raw = entry.raw if isinstance(entry.raw, dict) else {}
             if isinstance(raw.get("units"), dict) and not units:
-                units = {u for u in raw["units"] if isinstance(u, str)}
+                units = {u: m for u, m in raw["units"].items() if isinstance(u, str) and _number(m)}
             if isinstance(raw.get("prefixes"), dict) and not prefixes:
-                prefixes = {p for p in raw["prefixes"] if isinstance(p, str)}
+                prefixes = {p: m for p, m in raw["prefixes"].items() if isinstance(p, str) and _number(m)}
             integer = integer or raw.get("data_type") == "integer"
-        if prefixes:
-            units = units | {p + u for p in prefixes for u in units}
-        problem = scalar_problem(value, units, integer)
+        expanded = dict(units)
+        for prefix, factor in prefixes.items():
+            expanded.update({prefix + unit: factor * multiplier for unit, multiplier in units.items()})
+        return expanded, integer
+
+    def scalar_value(self, document: Any, found: Found, value: Any, path: tuple) -> None:
+        units, integer = self.scalar_units(found)
+        problem = scalar_problem(value, set(units), integer)
         if problem:
             self.report("PT500", f"{_show(value)} is not {problem} (type {found.name})", document, path)
+        else:
+            self.type_clauses(document, found, value, path)
+
+    def canonical(self, scope: Any, kind: Any) -> Any:
+        """For a scalar type: a function giving a '<number> <unit>' text its value
+        in the canonical unit (None when the text is not one); else None."""
+        found = self.scopes.find(scope, "data_types", kind) if isinstance(kind, str) else None
+        if found is None or self.base(scope, kind) != "scalar":
+            return None
+        units, _ = self.scalar_units(found)
+        return lambda text: to_canonical(text, units)
 
     # -- requirements, capabilities, interfaces in types ---------------------------------------
     def requirement_definitions(self, document: Any, value: Any, path: tuple) -> None:
@@ -532,6 +560,10 @@ def _is_call(value: Any) -> bool:
     return isinstance(key, str) and key.startswith("$") and not key.startswith("$$")
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
@@ -549,4 +581,3 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-__all__ = ["Checker2", "ABSTRACT"]

@@ -135,16 +135,16 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def holds(clause: Any, value: Any, budget: list[int] | None = None) -> bool | None:
+def holds(clause: Any, value: Any, convert: Callable[[Any], Any] | None = None) -> bool | None:
     """Whether a validation clause holds for ``value`` (``$value`` in the
-    clause); None when it cannot be decided here. Bounded: a clause of more
-    than a few thousand calls is left undecided."""
-    budget = budget if budget is not None else [2000]
-    result = _evaluate(clause, value, budget)
+    clause); None when it cannot be decided here. ``convert`` turns a scalar's
+    text into its number in the canonical unit. Bounded: a clause of more than
+    a few thousand calls is left undecided."""
+    result = _evaluate(clause, value, [2000], convert)
     return result if isinstance(result, bool) else None
 
 
-def _evaluate(expression: Any, value: Any, budget: list[int]) -> Any:
+def _evaluate(expression: Any, value: Any, budget: list[int], convert: Callable[[Any], Any] | None) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
         return _UNKNOWN
@@ -159,12 +159,15 @@ def _evaluate(expression: Any, value: Any, budget: list[int]) -> Any:
     if name == "value" and not args:
         return value
     if name in ("and", "or", "not"):
-        return _logic(name, [_evaluate(a, value, budget) for a in args])
+        return _logic(name, [_evaluate(a, value, budget, convert) for a in args])
     if name not in _COMPARE and name not in ("valid_values", "length", "matches", "has_key", "contains"):
         return _UNKNOWN
-    values = [_evaluate(a, value, budget) for a in args]
+    values = [_evaluate(a, value, budget, convert) for a in args]
     if any(v is _UNKNOWN for v in values):
         return _UNKNOWN
+    if convert is not None and name in _COMPARE:
+        converted = [convert(v) for v in values]
+        values = converted if None not in converted else values
     return _apply(name, values)
 
 

@@ -115,7 +115,8 @@ class ServiceTemplateChecker:
                 owner, definition = defined[key]
                 if isinstance(definition, dict):
                     self.types.value(self.document, definition.get("type"), value, where, definition, scope=owner)
-                    self.types.clause(self.document, definition.get("validation"), value, where)
+                    self.types.clause(self.document, definition.get("validation"), value, where,
+                                      definition.get("type"), owner)
 
     def required(self, found: Found, kind: str, raw: dict, path: tuple) -> None:
         """Required properties without a default must be given a value (9.4)."""

@@ -93,3 +93,17 @@ def scalar_problem(value: Any, units: set[str], integer: bool) -> str | None:
     if units and unit not in units:
         return f"a scalar in one of the units {', '.join(sorted(units))}"
     return None
+
+
+def to_canonical(value: Any, units: dict[str, float]) -> float | None:
+    """'256 MB' -> its number in the canonical unit, with ``units`` giving each
+    unit's multiplier; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    parts = value.split()
+    if len(parts) != 2 or parts[1] not in units:
+        return None
+    try:
+        return float(parts[0]) * units[parts[1]]
+    except ValueError:
+        return None
