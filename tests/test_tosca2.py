@@ -3,6 +3,7 @@ values, and bad input that must give located findings, never a traceback."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -340,3 +341,31 @@ def test_scalar_validation_clauses_compare_in_the_canonical_unit(tmp_path):
               abstract: { type: scalar, default: 1 B }
         """)
     assert rules(found) == [("PT503", 15), ("PT504", 13), ("PT504", 14)]
+
+
+@pytest.mark.parametrize("form", ["zip", "tar.gz", "folder"])
+def test_a_2_0_csar_is_validated_with_the_2_0_grammar(tmp_path, form):
+    import shutil
+
+    content = tmp_path / "content"
+    (content / "TOSCA-Metadata").mkdir(parents=True)
+    (content / "TOSCA-Metadata" / "TOSCA.meta").write_text(
+        "CSAR-Version: 2.0\nCreated-By: tests\nEntry-Definitions: service.yaml\n")
+    (content / "types.yaml").write_text("tosca_definitions_version: tosca_2_0\nnode_types:\n  App: {}\n")
+    (content / "service.yaml").write_text(
+        "tosca_definitions_version: tosca_2_0\nimports:\n  - url: types.yaml\n    namespace: t\n"
+        "service_template:\n  node_templates:\n    app:\n      type: t:App\n    other:\n      type: t:Ghost\n")
+    if form == "folder":
+        target = content
+    else:
+        target = shutil.make_archive(str(tmp_path / "app"), "zip" if form == "zip" else "gztar", content)
+    found = validate(str(target)).diagnostics
+    assert [(d.rule, d.line) for d in found if d.severity.value == "error"] == [("PT310", 10)]
+    assert found[0].file == os.path.join(str(target), "service.yaml")
+
+
+def test_a_broken_csar_is_one_located_finding(tmp_path):
+    archive = tmp_path / "broken.csar"
+    archive.write_bytes(b"PK\x03\x04 this is not a zip")
+    found = validate(str(archive)).diagnostics
+    assert [(d.rule, d.file) for d in found] == [("PT110", str(archive))]
