@@ -369,3 +369,48 @@ def test_a_broken_csar_is_one_located_finding(tmp_path):
     archive.write_bytes(b"PK\x03\x04 this is not a zip")
     found = validate(str(archive)).diagnostics
     assert [(d.rule, d.file) for d in found] == [("PT110", str(archive))]
+
+
+def test_interfaces_relationships_and_group_members_of_templates(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        interface_types:
+          Lifecycle:
+            operations:
+              create: {}
+        relationship_types:
+          HostedOn: {}
+        capability_types:
+          Host: {}
+        group_types:
+          Servers:
+            members: [ Server ]
+        node_types:
+          Server:
+            capabilities:
+              host: Host
+            interfaces:
+              Standard: { type: Lifecycle }
+          App:
+            requirements:
+              - host: { capability: Host, relationship: HostedOn }
+        service_template:
+          node_templates:
+            server:
+              type: Server
+              interfaces:
+                Standard:
+                  operations:
+                    create: setup.sh
+                    destroy: teardown.sh
+                Other: {}
+            app:
+              type: App
+              requirements:
+                - host: { node: server, relationship: HostedOnn }
+          groups:
+            servers:
+              type: Servers
+              members: [ server, app ]
+        """)
+    assert rules(found) == [("PT312", 35), ("PT333", 39), ("PT336", 30), ("PT336", 31)]

@@ -85,6 +85,32 @@ class ServiceTemplateChecker:
             self.required(found, "node_types", raw, path)
         self.requirements(found, raw.get("requirements"), path + ("requirements",))
         self.capabilities(found, raw.get("capabilities"), path + ("capabilities",))
+        self.interfaces(found, "node_types", raw.get("interfaces"), path + ("interfaces",))
+
+    def interfaces(self, found: Found, kind: str, value: Any, path: tuple) -> None:
+        """Interfaces and operations a template assigns must be defined by its type."""
+        defined = self.types.scopes.merged(kind, found, "interfaces")
+        for name, raw in value.items() if isinstance(value, dict) else ():
+            where = path + (name,)
+            if name not in defined:
+                self.report("PT336", f"{found.name!r} defines no interface {name!r}", self.document, where, key=True)
+                continue
+            operations = raw.get("operations") if isinstance(raw, dict) else None
+            known = self.operations_of(*defined[name])
+            for operation in operations if isinstance(operations, dict) and known is not None else ():
+                if operation not in known:
+                    self.report("PT336", f"interface {name!r} has no operation {operation!r}", self.document,
+                                where + ("operations", operation), key=True)
+
+    def operations_of(self, owner: Any, definition: Any) -> set | None:
+        """The operations an interface definition has (its type's and its own); None when unknown."""
+        if not isinstance(definition, dict):
+            return None
+        names = set(definition.get("operations") or ()) if isinstance(definition.get("operations"), dict) else set()
+        interface = self.types.scopes.find(owner, "interface_types", definition.get("type"))
+        if interface is None:
+            return None
+        return names | set(self.types.scopes.merged("interface_types", interface, "operations"))
 
     def copied(self, name: Any, raw: dict, templates: dict, what: str, path: tuple) -> dict | None:
         """A template with ``copy``: the source's keynames under its own (7.2: the
@@ -152,6 +178,11 @@ class ServiceTemplateChecker:
                 continue
             if "node" in raw:
                 self.target(raw["node"], where + ("node",))
+            relationship = raw.get("relationship")
+            kind = relationship.get("type") if isinstance(relationship, dict) else relationship
+            if isinstance(kind, str) and kind not in self.relationships:
+                self.find("relationship_types", kind, where + ("relationship",)
+                          + (("type",) if isinstance(relationship, dict) else ()))
             count = raw.get("count")
             if count is not None and not _call(count) and not (
                     isinstance(count, int) and not isinstance(count, bool) and count >= 0):
@@ -211,8 +242,10 @@ class ServiceTemplateChecker:
             if not check_keys("group", raw, V2_0, self.document, path, self.report):
                 self.report("PT306", f"group {name!r} is a map of keynames", self.document, path)
                 continue
-            self.find("group_types", raw.get("type"), path + ("type",))
+            group_type = self.find("group_types", raw.get("type"), path + ("type",))
             self.members(raw.get("members"), path + ("members",))
+            if group_type is not None:
+                self.member_types(group_type, raw.get("members"), path + ("members",))
 
     def policies(self) -> None:
         section = self.raw.get("policies")
@@ -239,6 +272,24 @@ class ServiceTemplateChecker:
             if member not in self.nodes and member not in (groups or {}):
                 self.report("PT333", f"{member!r} is not a node template{' or group' if groups is not None else ''}",
                             self.document, path + (index,))
+
+    def member_types(self, group_type: Found, members: Any, path: tuple) -> None:
+        """Each member's node type derives from one of the group type's members (16.2)."""
+        allowed = next((e.raw["members"] for e in self.types.scopes.chain("group_types", group_type)
+                        if isinstance(e.raw, dict) and isinstance(e.raw.get("members"), list)), None)
+        if not allowed or not isinstance(members, list):
+            return
+        wanted = [self.types.scopes.find(group_type.document, "node_types", name) for name in allowed]
+        for index, member in enumerate(members):
+            raw = self.nodes.get(member) if isinstance(member, str) else None
+            found = self.types.scopes.find(self.document, "node_types", raw.get("type")) \
+                if isinstance(raw, dict) else None
+            if found is None:
+                continue
+            chain = {(id(c.document), c.name) for c in self.types.scopes.chain("node_types", found)}
+            if not any(w is not None and (id(w.document), w.name) in chain for w in wanted):
+                self.report("PT333", f"{member!r} is a {found.name!r}, not one of the group type's members "
+                            f"({', '.join(map(str, allowed))})", self.document, path + (index,))
 
     def substitution_mappings(self) -> None:
         if "substitution_mappings" not in self.raw:
