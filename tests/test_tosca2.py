@@ -414,3 +414,28 @@ def test_interfaces_relationships_and_group_members_of_templates(tmp_path):
               members: [ server, app ]
         """)
     assert rules(found) == [("PT312", 35), ("PT333", 39), ("PT336", 30), ("PT336", 31)]
+
+
+def test_get_property_names_a_property_of_the_node(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          App:
+            properties:
+              port: { type: integer, default: 80 }
+            attributes:
+              url: { type: string }
+        service_template:
+          node_templates:
+            app:
+              type: App
+            other:
+              type: App
+              properties:
+                port: { $get_property: [ app, port ] }
+          outputs:
+            url: { value: { $get_attribute: [ app, url ] } }
+            wrong: { value: { $get_property: [ app, url ] } }
+            missing: { value: { $get_attribute: [ app, uri ] } }
+        """)
+    assert rules(found) == [("PT422", 18), ("PT422", 19)]

@@ -14,6 +14,7 @@ from .scope2 import Found
 
 ROOT = ("service_template",)
 ENTITIES = {"SELF", "SOURCE", "TARGET"}
+PATH_KEYWORDS = {"CAPABILITY", "RELATIONSHIP", "REQUIREMENT", "TARGET", "SOURCE"}
 
 
 class ServiceTemplateChecker:
@@ -53,6 +54,29 @@ class ServiceTemplateChecker:
                     and first not in ENTITIES and first not in self.nodes and first not in self.relationships:
                 self.report("PT421", f"${call.name} names {first!r}, which is neither SELF, SOURCE, TARGET nor a "
                             "node or relationship template", self.document, where)
+            elif call.name in ("get_property", "get_attribute") and len(call.arguments) >= 2:
+                self.named_value(call, where)
+
+    def named_value(self, call: Any, where: tuple) -> None:
+        """[SELF or a node template, name, ...]: the name is a property (or, for
+        $get_attribute, an attribute) of that node's type (10.2.1.2)."""
+        first, name = call.arguments[0], call.arguments[1]
+        node = first
+        if first == "SELF" and call.path[1:2] == ("node_templates",) and len(call.path) > 2:
+            node = call.path[2]
+        raw = self.nodes.get(node) if isinstance(node, str) and first in ("SELF", node) else None
+        if not isinstance(raw, dict) or not isinstance(name, str) or name in PATH_KEYWORDS:
+            return
+        found = self.types.scopes.find(self.document, "node_types", raw.get("type"))
+        if found is None:
+            return
+        if "node_filter" in call.path:  # SELF there is the relationship or the candidate node (8.6)
+            return
+        sections = ("properties", "requirements", "capabilities") if call.name == "get_property" else \
+            ("attributes", "properties", "requirements", "capabilities")  # a name may start a path through them
+        if not any(name in self.types.scopes.merged("node_types", found, section) for section in sections):
+            what = "property" if call.name == "get_property" else "attribute"
+            self.report("PT422", f"${call.name}: {found.name!r} has no {what} {name!r}", self.document, where)
 
     def find(self, kind: str, name: Any, where: tuple) -> Found | None:
         return self.types.type_ref(self.document, kind, name, where)
