@@ -439,3 +439,62 @@ def test_get_property_names_a_property_of_the_node(tmp_path):
             missing: { value: { $get_attribute: [ app, uri ] } }
         """)
     assert rules(found) == [("PT422", 18), ("PT422", 19)]
+
+
+def test_a_requirement_assigned_more_often_than_its_count_range(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        capability_types:
+          Feature: {}
+        relationship_types:
+          Uses: {}
+        node_types:
+          Service:
+            capabilities:
+              feature: Feature
+          Client:
+            requirements:
+              - service: { capability: Feature, relationship: Uses, count_range: [ 1, 2 ] }
+        service_template:
+          node_templates:
+            s:
+              type: Service
+            c:
+              type: Client
+              requirements:
+                - service: s
+                - service: s
+                - service: s
+        """)
+    assert rules(found) == [("PT327", 22)]
+
+
+def test_a_requirement_target_of_another_node_type(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        capability_types:
+          Feature: {}
+        relationship_types:
+          Uses: {}
+        node_types:
+          Service:
+            capabilities:
+              feature: Feature
+          Database:
+            derived_from: Service
+          Client:
+            requirements:
+              - db: { capability: Feature, node: Database, relationship: Uses }
+        service_template:
+          node_templates:
+            plain:
+              type: Service
+            db:
+              type: Database
+            c:
+              type: Client
+              requirements:
+                - db: db
+                - db: { node: plain }
+        """)
+    assert rules(found) == [("PT323", 25)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..diagnostics import Severity
 from ..source.reader import ComplexKey
 from ..versions import V2_0
 from .functions2 import calls
@@ -181,6 +182,7 @@ class ServiceTemplateChecker:
         if not isinstance(value, list):
             return
         defined = self.types.scopes.merged("node_types", found, "requirements")
+        self.count_ranges(found, defined, value, path)
         for index, item in enumerate(value):
             where = path + (index,)
             if not isinstance(item, dict) or len(item) != 1:
@@ -193,15 +195,16 @@ class ServiceTemplateChecker:
                 self.report("PT322", f"{found.name!r} defines no requirement {name!r}", self.document, where,
                             key=True)
                 continue
+            wanted = defined[name]
             if isinstance(raw, (str, list)):
-                self.target(raw, where)
+                self.target(raw, where, wanted)
                 continue
             if not check_keys("requirement_assignment", raw, V2_0, self.document, where, self.report):
                 self.report("PT306", f"requirement {name!r} is assigned a node template name or a map of "
                             "keynames", self.document, where)
                 continue
             if "node" in raw:
-                self.target(raw["node"], where + ("node",))
+                self.target(raw["node"], where + ("node",), wanted)
             relationship = raw.get("relationship")
             kind = relationship.get("type") if isinstance(relationship, dict) else relationship
             if isinstance(kind, str) and kind not in self.relationships:
@@ -213,16 +216,46 @@ class ServiceTemplateChecker:
                 self.report("PT306", "a requirement's count is a non-negative integer", self.document,
                             where + ("count",))
 
-    def target(self, value: Any, where: tuple) -> None:
-        """A requirement's node: a node template, [template, index], or a node type."""
+    def count_ranges(self, found: Found, defined: dict, value: list, path: tuple) -> None:
+        """A requirement assigned more times than the upper bound of its count_range (8.4)."""
+        seen: dict[Any, list[int]] = {}
+        for index, item in enumerate(value):
+            if isinstance(item, dict) and len(item) == 1:
+                seen.setdefault(next(iter(item)), []).append(index)
+        for name, indexes in seen.items():
+            definition = defined.get(name, (None, None))[1]
+            bounds = definition.get("count_range") if isinstance(definition, dict) else None
+            upper = bounds[1] if isinstance(bounds, list) and len(bounds) == 2 else None
+            if isinstance(upper, int) and not isinstance(upper, bool) and len(indexes) > upper:
+                self.report("PT327", f"requirement {name!r} of {found.name!r} is assigned {len(indexes)} times; its "
+                            f"count_range allows at most {upper}", self.document,
+                            path + (indexes[upper], name), key=True)
+
+    def target(self, value: Any, where: tuple, wanted: tuple = (None, None)) -> None:
+        """A requirement's node: a node template, [template, index], or a node type;
+        a template's type must be the node type the definition asks for (8.4: node)."""
         name = value[0] if isinstance(value, list) and len(value) == 2 else value
         if not isinstance(name, str):
             self.report("PT306", "a requirement's node is a node template or type name, or [template, index]",
                         self.document, where)
             return
-        if name in self.nodes or self.types.scopes.find(self.document, "node_types", name) is not None:
+        if name in self.nodes:
+            self.target_type(self.nodes[name], wanted, where)
+        elif self.types.scopes.find(self.document, "node_types", name) is None:
+            self.report("PT320", f"no node template or node type {name!r}", self.document, where)
+
+    def target_type(self, template: Any, wanted: tuple, where: tuple) -> None:
+        owner, definition = wanted
+        node = definition.get("node") if isinstance(definition, dict) else None
+        required = self.types.scopes.find(owner, "node_types", node) if owner is not None else None
+        found = self.types.scopes.find(self.document, "node_types", template.get("type")) \
+            if isinstance(template, dict) else None
+        if required is None or found is None:
             return
-        self.report("PT320", f"no node template or node type {name!r}", self.document, where)
+        if not any(c.document is required.document and c.name == required.name
+                   for c in self.types.scopes.chain("node_types", found)):
+            self.report("PT323", f"the target is a {found.name!r}; the requirement asks for a {node!r}",
+                        self.document, where, severity=Severity.ERROR)
 
     def capabilities(self, found: Found, value: Any, path: tuple) -> None:
         if not isinstance(value, dict):
