@@ -135,6 +135,12 @@ def test_a_self_recursive_user_function_does_not_hang(tmp_path):
     "tosca_definitions_version: tosca_2_0\nimports:\n  - {url: a.yaml, profile: b}\n  - 42\n",
     "tosca_definitions_version: tosca_2_0\nservice_template:\n  outputs:\n    o: {value: {$concat: }}\n"
     "  policies: {a: b}\n  groups: [1]\n",
+    # names written as maps or lists, where a name is hashed
+    "tosca_definitions_version: tosca_2_0\nnode_types:\n  N:\n    properties:\n      p: {type: {a: 1}, default: 1}\n"
+    "      q: {type: [x], entry_schema: {type: {}}}\n",
+    "tosca_definitions_version: tosca_2_0\nfunctions:\n  f:\n    signatures:\n      - arguments: 1.5\n",
+    "tosca_definitions_version: tosca_2_0\ngroup_types:\n  G: {}\nnode_types:\n  N: {}\nservice_template:\n"
+    "  node_templates:\n    n: {type: N}\n  groups:\n    g: {type: G, members: [n, [1], {a: b}]}\n",
 ])
 def test_malformed_2_0_input_is_located_never_a_traceback(tmp_path, text):
     found = findings(tmp_path, text, "bad.yaml")

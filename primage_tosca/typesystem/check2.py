@@ -129,7 +129,7 @@ class Checker2:
 
     def parent(self, document: Any, kind: str, found: Found, parent: str) -> None:
         where = found.path + ("derived_from",)
-        if kind == "data_types" and parent in BUILT_IN_TYPES:
+        if kind == "data_types" and _built_in(parent):
             return
         target = self.scopes.find(document, kind, parent)
         if target is None:
@@ -152,7 +152,7 @@ class Checker2:
                     hint="TOSCA 2.0 has no implicit types: import the profile or file that defines it")
 
     def type_ref(self, document: Any, kind: str, name: Any, where: tuple) -> Found | None:
-        if kind == "data_types" and name in BUILT_IN_TYPES:
+        if kind == "data_types" and _built_in(name):
             return None
         if not isinstance(name, str) or not name:
             self.report("PT306", f"a type name is a non-empty string, not {type_word(name)}", document, where)
@@ -226,13 +226,13 @@ class Checker2:
 
     def base(self, document: Any, name: Any) -> str | None:
         """The built-in type a data type derives from (its own name for a built-in type)."""
-        if name in BUILT_IN_TYPES:
+        if _built_in(name):
             return name
         found = self.scopes.find(document, "data_types", name)
         if found is None:
             return None
         parent = self.scopes.parent_name("data_types", found)
-        return parent if parent in BUILT_IN_TYPES else None
+        return parent if _built_in(parent) else None
 
     def scalar_type(self, document: Any, found: Found) -> None:
         raw = found.raw
@@ -259,11 +259,11 @@ class Checker2:
         scope = scope if scope is not None else document
         if depth > _MAX_DEPTH or _is_call(value) or not isinstance(kind, str):
             return
-        if kind in ABSTRACT:
+        if _built_in(kind) and kind in ABSTRACT:
             self.report("PT503", f"{kind} is abstract: a value needs a type derived from it", document, path)
             return
         base = self.base(scope, kind)
-        found = None if kind in BUILT_IN_TYPES else self.scopes.find(scope, "data_types", kind)
+        found = None if _built_in(kind) else self.scopes.find(scope, "data_types", kind)
         if found is None and base is None:
             return  # an unknown type is reported where it is named
         if base == "scalar" and found is not None:
@@ -317,7 +317,7 @@ class Checker2:
 
     def schema_chain(self, document: Any, kind: str, definition: dict | None) -> dict:
         schemas: dict = {}
-        found = None if kind in BUILT_IN_TYPES else self.scopes.find(document, "data_types", kind)
+        found = None if _built_in(kind) else self.scopes.find(document, "data_types", kind)
         for entry in reversed(self.scopes.chain("data_types", found)) if found is not None else []:
             schemas.update({k: entry.raw[k] for k in ("entry_schema", "key_schema") if k in entry.raw})
         if isinstance(definition, dict):
@@ -504,7 +504,8 @@ class Checker2:
                     self.report("PT306", "a signature is a map of arguments, variadic, result, implementation",
                                 document, at)
                     continue
-                for position, argument in enumerate(signature.get("arguments") or []):
+                arguments = signature.get("arguments")
+                for position, argument in enumerate(arguments if isinstance(arguments, list) else ()):
                     self.schema_or_type(document, argument, at + ("arguments", position))
                 if "result" in signature:
                     self.schema_or_type(document, signature["result"], at + ("result",))
@@ -558,6 +559,11 @@ def _is_call(value: Any) -> bool:
         return False
     key = next(iter(value))
     return isinstance(key, str) and key.startswith("$") and not key.startswith("$$")
+
+
+def _built_in(name: Any) -> bool:
+    """A built-in type's name (anything unhashable, a mapping written as a name, is none)."""
+    return isinstance(name, str) and name in BUILT_IN_TYPES
 
 
 def _number(value: Any) -> bool:

@@ -326,7 +326,7 @@ class ServiceTemplateChecker:
         if not isinstance(value, list):
             return
         for index, member in enumerate(value):
-            if member not in self.nodes and member not in (groups or {}):
+            if not isinstance(member, str) or member not in self.nodes and member not in (groups or {}):
                 self.report("PT333", f"{member!r} is not a node template{' or group' if groups is not None else ''}",
                             self.document, path + (index,))
 
