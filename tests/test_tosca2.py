@@ -504,3 +504,37 @@ def test_a_requirement_target_of_another_node_type(tmp_path):
                 - db: { node: plain }
         """)
     assert rules(found) == [("PT323", 25)]
+
+
+def test_imperative_workflows(tmp_path):
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          VM: {}
+        service_template:
+          node_templates:
+            vm:
+              type: VM
+          workflows:
+            deploy:
+              steps:
+                create:
+                  target: vm
+                  activities:
+                    - call_operation: Standard.create
+                    - inline: undeploy
+                  on_success: start
+                start:
+                  target: vn
+                  activities:
+                    - set_state: started
+                    - run: now
+                  on_failure: [ create, retry ]
+            undeploy:
+              steps:
+                stop:
+                  target: vm
+                  activities:
+                    - delegate: redeploy
+        """)
+    assert rules(found) == [("PT335", 18), ("PT335", 21), ("PT335", 22), ("PT335", 28)]

@@ -15,6 +15,7 @@ from .scope2 import Found
 
 ROOT = ("service_template",)
 ENTITIES = {"SELF", "SOURCE", "TARGET"}
+ACTIVITIES = {"delegate", "set_state", "call_operation", "inline"}
 PATH_KEYWORDS = {"CAPABILITY", "RELATIONSHIP", "REQUIREMENT", "TARGET", "SOURCE"}
 
 
@@ -40,7 +41,45 @@ class ServiceTemplateChecker:
         self.groups()
         self.policies()
         self.substitution_mappings()
+        self.workflows()
         self.references()
+
+    def workflows(self) -> None:
+        """Imperative workflows (13.2): steps on templates or groups, known activities, steps that exist."""
+        section = self.raw.get("workflows")
+        groups = self.raw.get("groups") if isinstance(self.raw.get("groups"), dict) else {}
+        for name, raw in section.items() if isinstance(section, dict) else ():
+            path = ROOT + ("workflows", name)
+            if not check_keys("workflow", raw, V2_0, self.document, path, self.report):
+                self.report("PT306", f"workflow {name!r} is a map of keynames", self.document, path)
+                continue
+            steps = raw.get("steps") if isinstance(raw.get("steps"), dict) else {}
+            for step, definition in steps.items():
+                self.workflow_step(section, steps, groups, definition, path + ("steps", step))
+
+    def workflow_step(self, workflows: dict, steps: dict, groups: dict, raw: Any, path: tuple) -> None:
+        if not check_keys("workflow_step", raw, V2_0, self.document, path, self.report):
+            self.report("PT335", "a workflow step is a map with target and activities", self.document, path)
+            return
+        target = raw.get("target")
+        if isinstance(target, str) and target not in self.nodes and target not in groups:
+            self.report("PT335", f"step target {target!r} is neither a node template nor a group", self.document,
+                        path + ("target",))
+        for key in ("on_success", "on_failure"):
+            names = raw.get(key) if isinstance(raw.get(key), list) else [raw.get(key)]
+            for name in names:
+                if name is not None and (not isinstance(name, str) or name not in steps):
+                    self.report("PT335", f"{key} names {name!r}, which is not a step of this workflow", self.document,
+                                path + (key,))
+        for index, activity in enumerate(raw.get("activities") if isinstance(raw.get("activities"), list) else ()):
+            kind = next(iter(activity)) if isinstance(activity, dict) and len(activity) == 1 else None
+            if kind not in ACTIVITIES:
+                self.report("PT335", "an activity is one of " + ", ".join(sorted(ACTIVITIES)), self.document,
+                            path + ("activities", index))
+            elif kind in ("delegate", "inline") and isinstance(activity[kind], str) \
+                    and activity[kind] not in workflows:
+                self.report("PT335", f"{kind} names {activity[kind]!r}, which is not a workflow", self.document,
+                            path + ("activities", index, kind))
 
     def references(self) -> None:
         """$get_input names a declared input; $get_property and $get_attribute a template or SELF..."""
