@@ -108,6 +108,8 @@ _EXPORTS = {
     "inspect_app": "lifecycle.apps",
     "reconfigure_app": "lifecycle.apps",
     "undeploy_app": "lifecycle.apps",
+    # in the editor
+    "serve_language_server": "lsp.server:serve",
 }
 
 
@@ -138,18 +140,27 @@ def validate(paths: PathLike | Sequence[PathLike], *, options: LoadOptions | Non
 
 
 def rule_settings(*, ignore: Sequence[str] = (), only: Sequence[str] = (), checks: Sequence[str] = (),
-                  show_library_findings: bool | None = None, use_config: bool = True) -> RuleSettings:
+                  show_library_findings: bool | None = None, use_config: bool = True,
+                  template: PathLike | None = None) -> RuleSettings:
     """The user's rule settings: ``--ignore``/``--only`` rule ids and optional
     ``checks`` (``toscaparser``) added to the config file's (``ignore:``,
     ``only:``, ``checks:``, ``show_library_findings:``); the flag wins over the
-    file. Raises :class:`~primage_tosca.rulesettings.RuleSettingsError` for a
-    name that means nothing."""
+    file. The config file is the one above the current directory, or with
+    ``template`` the one nearest that file. Raises
+    :class:`~primage_tosca.rulesettings.RuleSettingsError` for a name that
+    means nothing."""
     from . import catalog
     from .checks import optional_checks
-    from .config import FileConfig, load_config
+    from .config import FileConfig, find_config_files, load_config
     from .rulesettings import RuleSettings, RuleSettingsError
 
-    config = load_config() if use_config else FileConfig()
+    if not use_config:
+        config = FileConfig()
+    elif template is None:
+        config = load_config()
+    else:
+        nearest = find_config_files([template])
+        config = load_config(nearest[0]) if nearest else FileConfig()
     ignored = {r.upper() for r in [*ignore, *config.ignore]}
     kept = {r.upper() for r in [*only, *config.only]}
     wanted = {c.lower() for c in [*checks, *config.checks]}

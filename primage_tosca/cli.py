@@ -123,11 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .cli_compile import add_commands as add_compile_commands
     from .cli_lifecycle import add_commands as add_lifecycle_commands
+    from .cli_lsp import add_commands as add_lsp_commands
     from .cli_recipes import add_commands as add_recipes_commands
 
     add_compile_commands(commands)
     add_lifecycle_commands(commands)
     add_recipes_commands(commands)
+    add_lsp_commands(commands)
     return parser
 
 

@@ -93,8 +93,12 @@ class Suppressions:
         under the negative line number, to apply to the line after it."""
         found = self._lines.get(file)
         if found is None:
-            found = self._lines[file] = _read_comments(self._path_of(file))
+            found = self._lines[file] = _read_comments(self._path_of(file), self._overlay())
         return found
+
+    def _overlay(self) -> dict:
+        options = getattr(self.template, "options", None)
+        return getattr(options, "overlay", None) or {}
 
     def _path_of(self, file: str) -> str | None:
         for document in self.template.all_documents():
@@ -103,15 +107,18 @@ class Suppressions:
         return None
 
 
-def _read_comments(path: str | None) -> dict[int, set[str]]:
+def _read_comments(path: str | None, overlay: dict | None = None) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
     if path is None:
         return found
+    raw = (overlay or {}).get(path)
     try:
-        with open(path, "rb") as handle:
-            text = handle.read(10 * 1024 * 1024).decode("utf-8", errors="replace")
+        if raw is None:
+            with open(path, "rb") as handle:
+                raw = handle.read(10 * 1024 * 1024)
     except OSError:
         return found
+    text = raw[:10 * 1024 * 1024].decode("utf-8", errors="replace")
     if "primage-tosca" not in text.lower():
         return found
     for number, line in enumerate(text.split("\n"), start=1):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Mapping
 
 from .. import catalog
 from ..diagnostics import Diagnostic
@@ -122,13 +122,14 @@ def _repository_url(document: Document, name: str) -> str | None:
 
 
 class _Loader:
-    def __init__(self, policy: ImportPolicy, limits: Limits, cache: ParseCache):
-        self.policy, self.limits, self.cache = policy, limits, cache
+    def __init__(self, policy: ImportPolicy, limits: Limits, cache: ParseCache,
+                 overlay: Mapping[str, bytes] | None = None):
+        self.policy, self.limits, self.cache, self.overlay = policy, limits, cache, overlay
         self.loaded: dict[str, Document] = {}
         self.active: list[str] = []  # the import chain being followed, for cycle reports
 
     def run(self, root_path: str, display: str | None) -> SourceSet:
-        root = load_document(root_path, display or root_path, self.limits, self.cache)
+        root = load_document(root_path, display or root_path, self.limits, self.cache, overlay=self.overlay)
         result = SourceSet(root, [root])
         result.diagnostics.extend(root.diagnostics())
         if not root.ok:
@@ -180,7 +181,8 @@ class _Loader:
             edge.target = self.loaded[key]
             return
         url = found.url or (None if not is_url(entry.file) else entry.file)
-        target = load_document(key, display_name(key, url), self.limits, self.cache, url=url)
+        target = load_document(key, display_name(key, url), self.limits, self.cache, url=url,
+                               overlay=None if url else self.overlay)
         self.loaded[key] = target
         edge.target = target
         result.documents.append(target)
@@ -202,11 +204,13 @@ def load_sources(
     limits: Limits = DEFAULT_LIMITS,
     cache: ParseCache = PARSE_CACHE,
     display: str | None = None,
+    overlay: Mapping[str, bytes] | None = None,
 ) -> SourceSet:
     """Read ``path`` and all it imports. Local imports may read the
-    template's own folder and the policy's roots."""
+    template's own folder and the policy's roots; a file in ``overlay`` (real
+    path -> contents) is read from there."""
     policy = policy or ImportPolicy()
     own = os.path.dirname(os.path.realpath(path))
     if own not in policy.roots:  # configuring a root must not lock a template out of its own folder
         policy = replace(policy, roots=[*policy.roots, own])
-    return _Loader(policy, limits, cache).run(path, display)
+    return _Loader(policy, limits, cache, overlay).run(path, display)
