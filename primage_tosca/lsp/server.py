@@ -73,6 +73,7 @@ class ToscaServer(LanguageServer):
         path = document.path
         text = document.source
         if not _TOSCA_TEXT.search(text):
+            self.analyzer.close(path)
             self.publish(path, Analysis(os.path.realpath(path), files={os.path.realpath(path)},
                                         findings={os.path.realpath(path): []}))
             return
