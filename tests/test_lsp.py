@@ -241,6 +241,17 @@ async def test_hover_on_a_property_shows_type_constraints_default_and_place(clie
     assert "(input)" in shown and "default: `2`" in shown and "How many CPUs" in shown
 
 
+async def test_hover_on_a_function_call_shows_its_value_when_compile_time(client: LanguageClient, folder: Path):
+    text = APP.replace("prot:", "port:").replace("port: 80", "port: { get_property: [server, host, num_cpus] }")
+    uri, _ = await open_app(client, folder, text)
+    shown = await hover_at(client, uri, position_of(text, "get_input: cpus", 2))
+    assert "value: `2`" in shown
+    shown = await hover_at(client, uri, position_of(text, "get_property", 2))
+    assert "value: `2`" in shown
+    shown = await hover_at(client, uri, position_of(text, "get_attribute", 2))
+    assert "(function)" in shown and "value" not in shown.split("\n", 1)[0]
+
+
 async def definition_at(client: LanguageClient, uri: str, position: lsp.Position) -> lsp.Location:
     found = await client.text_document_definition_async(lsp.DefinitionParams(
         lsp.TextDocumentIdentifier(uri), position))
@@ -364,3 +375,28 @@ async def test_no_fix_when_the_suggestion_is_more_than_one_edit_away(client: Lan
     uri, found = await open_app(client, folder, text)
     assert [d.code for d in found] == ["PT506"]
     assert await fixes_for(client, uri, position_of(text, "pot_number").line) == {}
+
+
+TOSCA_2 = """\
+tosca_definitions_version: tosca_2_0
+
+service_template:
+  inputs:
+    cpus:
+      type: integer
+  node_templates:
+    vm:
+      type: Compute
+      properties:
+        name: { $get_input: cpus }
+"""
+
+
+async def test_a_tosca_2_file_has_its_outline_and_dollar_functions(client: LanguageClient, folder: Path):
+    uri = uri_of(folder / "two.yaml")
+    await diagnostics_after(client, uri, lambda: open_document(client, uri, TOSCA_2))
+    found = await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(
+        lsp.TextDocumentIdentifier(uri)))
+    assert {s.name: [c.name for c in s.children] for s in found} == {"inputs": ["cpus"], "node_templates": ["vm"]}
+    found = await completions(client, uri, position_of(TOSCA_2, "{ $get_input", 2))
+    assert "$get_input" in found and "get_input" not in found

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 _KEY = re.compile(r"""(?P<key>[^\s#:'"{}\[\],&*!|>%@`-][^#:{}\[\],]*?|'[^']*'|"[^"]*")\s*:(?=\s|$)""")
 _WORD = re.compile(r"[\w.\-:$]+")
+_TOSCA_2 = re.compile(r"^tosca_definitions_version\s*:\s*['\"]?tosca_2_", re.MULTILINE)
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Cursor:
     line: str
     column: int  # in characters
     list_item: bool  # the line starts a list item (``- ``)
+    tosca2: bool = False  # the file declares TOSCA 2.0 (functions are written `$name`)
 
     @property
     def full_path(self) -> tuple[str, ...]:
@@ -74,7 +76,7 @@ def cursor_at(text: str, line_number: int, column: int) -> Cursor:
     in_value = bool(found) and column > found.end() - 1
     indent = min(start, column) if blank else start
     return Cursor(_enclosing(lines, line_number, indent), key, in_value, *_word(line, column), line, column,
-                  item and not blank)
+                  item and not blank, bool(_TOSCA_2.search(text, 0, 4096)))
 
 
 def _enclosing(lines: list[str], line_number: int, indent: int) -> tuple[str, ...]:

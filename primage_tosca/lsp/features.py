@@ -7,10 +7,10 @@ server converts them to the client's units.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
-from ..functions import FUNCTION_NAMES, text as value_text
+from ..functions import FUNCTION_NAMES, is_symbolic, text as value_text
 from ..typesystem.grammar import grammar_for
 from ..typesystem.model import KIND_WORD, KINDS, PropertyDef, Type
 from ..versions import known_names
@@ -32,9 +32,11 @@ TYPE_KIND_BY_SECTION = {
 }
 TYPE_KIND_BY_KEY = {"node": "node_types", "capability": "capability_types", "relationship": "relationship_types"}
 _GET_INPUT = re.compile(r"get_input\s*:\s*\[?\s*[\w.\-]*$")
-_FLOW_START = re.compile(r"\{\s*\w*$")
+_FLOW_START = re.compile(r"\{\s*\$?\w*$")
 TOP_LEVEL = ("tosca_definitions_version", "description", "metadata", "imports", "repositories", *KINDS,
              "topology_template")
+TOP_LEVEL_2 = ("tosca_definitions_version", "description", "metadata", "imports", "repositories", "profile",
+               *KINDS, "service_template")
 
 
 @dataclass
@@ -71,6 +73,22 @@ class Symbol:
 
 # -- the template as last read ----------------------------------------------------------------
 
+def canonical(cursor: Cursor) -> Cursor:
+    """The cursor with TOSCA 2.0's ``service_template`` read as ``topology_template``."""
+    if cursor.path[:1] == ("service_template",):
+        return replace(cursor, path=("topology_template",) + cursor.path[1:])
+    return cursor
+
+
+def written_path(data: Any, path: tuple) -> tuple:
+    """``path`` as the template writes it: ``topology_template`` is
+    ``service_template`` in a TOSCA 2.0 file."""
+    if path[:1] == ("topology_template",) and isinstance(data, dict) and "topology_template" not in data \
+            and "service_template" in data:
+        return ("service_template",) + tuple(path[1:])
+    return tuple(path)
+
+
 def _data(analysis: Analysis | None) -> dict:
     template = analysis.compilation.template if analysis and analysis.compilation else None
     data = template.data if template is not None else None
@@ -79,7 +97,7 @@ def _data(analysis: Analysis | None) -> dict:
 
 def _section(data: dict, path: tuple) -> dict:
     node: Any = data
-    for key in path:
+    for key in written_path(data, path):
         node = node.get(key) if isinstance(node, dict) else None
     return node if isinstance(node, dict) else {}
 
@@ -138,7 +156,8 @@ def _type_kind(path: tuple[str, ...]) -> str | None:
 def _where(document: Any, path: tuple) -> Place | None:
     if document is None or not hasattr(document, "locate"):
         return None
-    location = document.locate(tuple(path), key=True)
+    path = written_path(getattr(document, "data", None), path)
+    location = document.locate(path, key=True)
     real = getattr(document, "real_path", None) if getattr(document, "url", None) is None else None
     name = str(path[-1]) if path else ""
     return Place(real, location.line - 1, location.column - 1, location.column - 1 + len(name))
@@ -147,7 +166,7 @@ def _where(document: Any, path: tuple) -> Place | None:
 def _where_text(document: Any, path: tuple) -> str:
     if document is None:
         return ""
-    location = document.locate(tuple(path), key=True)
+    location = document.locate(written_path(getattr(document, "data", None), path), key=True)
     return f"{location.file}:{location.line}"
 
 
@@ -161,7 +180,8 @@ def symbols(analysis: Analysis | None) -> list[Symbol]:
     parsed = template.sources.root.parsed
     last = _last_lines(parsed)
     found = []
-    for section, path in SECTIONS:
+    for section, canonical_path in SECTIONS:
+        path = written_path(template.data, canonical_path)
         entries = _section(template.data, path)
         if path not in parsed.keys or not entries:
             continue
@@ -191,12 +211,15 @@ def _last_lines(parsed: Any) -> dict[tuple, int]:
 
 def hover(analyses: list[Analysis], cursor: Cursor) -> str | None:
     """Markdown about what the cursor is on, or None."""
+    cursor = canonical(cursor)
     types = _types(analyses)
     if types is None or not cursor.word:
         return None
     definition = _definition_at(analyses, cursor)
     if definition is not None:
         return _describe_property(*definition)
+    if cursor.word.lstrip("$") in FUNCTION_NAMES and cursor.in_value:
+        return _describe_call(analyses, cursor)
     inputs = _named(analyses, INPUTS)
     if cursor.word in inputs and (cursor.path == INPUTS or "get_input" in cursor.line):
         return _describe_input(cursor.word, inputs[cursor.word], analyses)
@@ -205,6 +228,37 @@ def hover(analyses: list[Analysis], cursor: Cursor) -> str | None:
         return _describe_node(cursor.word, nodes[cursor.word], types)
     found = find_type(types, cursor.word, _preferred_kinds(cursor))
     return _describe_type(found) if found is not None else None
+
+
+def _describe_call(analyses: list[Analysis], cursor: Cursor) -> str:
+    """A function call's value, when the compiler can work it out (get_input,
+    get_property, concat...), else that it is known only once deployed."""
+    lines = [f"**{cursor.word}** (function)"]
+    value = _evaluated(analyses[0] if analyses else None, cursor.full_path)
+    if value is _UNKNOWN:
+        return lines[0]
+    if is_symbolic(value):
+        lines.append("its value is known only once the application is deployed")
+    else:
+        lines.append(f"value: `{value_text(value)}`")
+    return "\n\n".join(lines)
+
+
+_UNKNOWN = object()
+
+
+def _evaluated(analysis: Analysis | None, path: tuple[str, ...]) -> Any:
+    """The evaluated value of the node template property at ``path`` (a
+    node's own, or of one of its capabilities), from the topology."""
+    topology = analysis.compilation.topology if analysis and analysis.compilation else None
+    if topology is None or path[:2] != NODES or len(path) < 5 or path[2] not in topology.vertices:
+        return _UNKNOWN
+    vertex, rest = topology.vertices[path[2]], path[3:]
+    if rest[0] == "capabilities" and len(rest) == 4 and rest[2] == "properties":
+        vertex, rest = (vertex.get("capabilities") or {}).get(rest[1]) or {}, rest[2:]
+    if rest[0] != "properties" or len(rest) != 2:
+        return _UNKNOWN
+    return (vertex.get("properties") or {}).get(rest[1], _UNKNOWN)
 
 
 def _definition_at(analyses: list[Analysis], cursor: Cursor) -> tuple[str, Any, str] | None:
@@ -321,6 +375,7 @@ def _describe_type(found: Type) -> str:
 def definition(analyses: list[Analysis], cursor: Cursor) -> Place | None:
     """Where the name under the cursor is defined: a type (in imported files
     too), a node template, an input, a property or requirement of a type."""
+    cursor = canonical(cursor)
     types = _types(analyses)
     if types is None or not cursor.word:
         return None
@@ -343,19 +398,25 @@ def definition(analyses: list[Analysis], cursor: Cursor) -> Place | None:
 
 def complete(analyses: list[Analysis], cursor: Cursor) -> list[Item]:
     """What may be written at the cursor."""
+    cursor = canonical(cursor)
     before = cursor.before()
     if cursor.key == "tosca_definitions_version" and not cursor.path and cursor.in_value:
         return [Item(name, "value") for name in known_names()]
     if _GET_INPUT.search(before):
         return [_input_item(name, definition) for name, definition in _named(analyses, INPUTS).items()]
     if _FLOW_START.search(before) and cursor.in_value:
-        return [Item(name, "function", insert=f"{name}: ") for name in sorted(FUNCTION_NAMES)]
+        sign = "$" if cursor.tosca2 else ""
+        return [Item(sign + name, "function", insert=f"{sign}{name}: ") for name in sorted(FUNCTION_NAMES)]
     types = _types(analyses)
     if types is None:
-        return [Item(key, "keyword", insert=f"{key}: ") for key in TOP_LEVEL] if not cursor.path else []
+        return [Item(key, "keyword", insert=f"{key}: ") for key in _top_level(cursor)] if not cursor.path else []
     if cursor.in_value:
         return list(_value_items(analyses, types, cursor))
     return list(_key_items(analyses, types, cursor))
+
+
+def _top_level(cursor: Cursor) -> tuple[str, ...]:
+    return TOP_LEVEL_2 if cursor.tosca2 else TOP_LEVEL
 
 
 def _value_items(analyses: list[Analysis], types: Any, cursor: Cursor) -> Iterator[Item]:
@@ -380,7 +441,7 @@ def _value_items(analyses: list[Analysis], types: Any, cursor: Cursor) -> Iterat
 def _key_items(analyses: list[Analysis], types: Any, cursor: Cursor) -> Iterator[Item]:
     path = cursor.path
     if not path:
-        yield from (Item(key, "keyword", insert=f"{key}: ") for key in TOP_LEVEL)
+        yield from (Item(key, "keyword", insert=f"{key}: ") for key in _top_level(cursor))
         return
     if path[:2] == NODES and len(path) == 3:
         table = grammar_for(types.version).get("node_template", {})
