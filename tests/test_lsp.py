@@ -400,3 +400,28 @@ async def test_a_tosca_2_file_has_its_outline_and_dollar_functions(client: Langu
     assert {s.name: [c.name for c in s.children] for s in found} == {"inputs": ["cpus"], "node_templates": ["vm"]}
     found = await completions(client, uri, position_of(TOSCA_2, "{ $get_input", 2))
     assert "$get_input" in found and "get_input" not in found
+
+
+async def references_at(client: LanguageClient, uri: str, position: lsp.Position) -> list[tuple[str, int, int]]:
+    found = await client.text_document_references_async(lsp.ReferenceParams(
+        text_document=lsp.TextDocumentIdentifier(uri), position=position,
+        context=lsp.ReferenceContext(include_declaration=True)))
+    return sorted((Path(f.uri).name, f.range.start.line, f.range.start.character) for f in found or [])
+
+
+async def test_references_of_nodes_inputs_and_types(client: LanguageClient, folder: Path):
+    uri, _ = await open_app(client, folder)
+    server = position_of(APP, "    server:")
+    found = await references_at(client, uri, lsp.Position(server.line, 5))
+    assert found == [("app.yaml", server.line, 4), ("app.yaml", *_line_column(APP, "host: server", 6)),
+                     ("app.yaml", *_line_column(APP, "[server", 1))]
+    found = await references_at(client, uri, position_of(APP, "    cpus:", 5))
+    assert found == [("app.yaml", position_of(APP, "    cpus:").line, 4),
+                     ("app.yaml", *_line_column(APP, "get_input: cpus", len("get_input: ")))]
+    found = await references_at(client, uri, position_of(APP, "my.nodes.App", 3))
+    assert found == [("app.yaml", *_line_column(APP, "my.nodes.App", 0)), ("lib.yaml", 3, 2)]
+
+
+def _line_column(text: str, needle: str, offset: int) -> tuple[int, int]:
+    found = position_of(text, needle, offset)
+    return found.line, found.character

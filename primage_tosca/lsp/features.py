@@ -394,6 +394,63 @@ def definition(analyses: list[Analysis], cursor: Cursor) -> Place | None:
     return None
 
 
+# -- find references ----------------------------------------------------------------------------
+
+NODE_USES = ("requirements", "get_property", "get_attribute", "$get_property", "$get_attribute", "targets",
+             "members")
+TYPE_KEYS = ("type", "derived_from", "node", "capability", "relationship", "valid_source_types", "valid_target_types")
+
+
+def references(analyses: list[Analysis], cursor: Cursor, declaration: bool = True) -> list[Place]:
+    """Where the node template, input or type under the cursor is named, in
+    the document and the local files it reads."""
+    cursor = canonical(cursor)
+    analysis = next((a for a in analyses if a.compilation is not None and a.compilation.template is not None), None)
+    if analysis is None or not cursor.word:
+        return []
+    template, name = analysis.compilation.template, cursor.word
+    root = template.sources.root
+    if name in _named(analyses, NODES) and (cursor.in_value or cursor.path == NODES):
+        found = [p for p in _uses(root, name) if any(part in NODE_USES for part in p)]
+        return ([_where(root, NODES + (name,))] if declaration else []) + [_value_place(root, p, name) for p in found]
+    if name in _named(analyses, INPUTS) and (cursor.path == INPUTS or "get_input" in cursor.line):
+        found = [p for p in _uses(root, name) if any(str(part).lstrip("$") == "get_input" for part in p)]
+        return ([_where(root, INPUTS + (name,))] if declaration else []) + [_value_place(root, p, name) for p in found]
+    types = _types(analyses)
+    named = find_type(types, name, _preferred_kinds(cursor)) if types is not None else None
+    if named is None:
+        return []
+    places = [_where(named.document, named.path)] if declaration and named.document is not None else []
+    for document in template.all_documents():
+        if document.url is None and document.ok:
+            places += [_value_place(document, p, name) for p in _uses(document, name)
+                       if any(part in TYPE_KEYS for part in p[-2:])]
+    return [p for p in places if p is not None and p.path]
+
+
+def _uses(document: Any, name: str) -> list[tuple]:
+    """The paths of the values written as exactly ``name`` in a document."""
+    found = []
+
+    def walk(value: Any, path: tuple) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, path + (key,))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, path + (index,))
+        elif value == name and isinstance(value, str):
+            found.append(path)
+
+    walk(document.data, ())
+    return found
+
+
+def _value_place(document: Any, path: tuple, name: str) -> Place:
+    location = document.locate(path)
+    return Place(document.real_path, location.line - 1, location.column - 1, location.column - 1 + len(name))
+
+
 # -- completion ---------------------------------------------------------------------------------
 
 def complete(analyses: list[Analysis], cursor: Cursor) -> list[Item]:

@@ -27,7 +27,7 @@ from ..diagnostics import Diagnostic, Location, Severity
 from .actions import Fix, fixes
 from .analysis import Analysis, Analyzer, Flags
 from .context import cursor_at
-from .features import Item, Place, Symbol, complete, definition, hover, symbols
+from .features import Item, Place, Symbol, complete, definition, hover, references, symbols
 
 SOURCE = "primage-tosca"
 SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error, Severity.WARNING: lsp.DiagnosticSeverity.Warning,
@@ -214,6 +214,13 @@ def build_server(flags: Flags | None = None) -> ToscaServer:
         cursor, analyses, document = ls.cursor(params.text_document.uri, params.position)
         found = definition(analyses, cursor)
         return _location(ls, found) if found is not None and found.path else None
+
+    @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+    @guarded
+    def on_references(ls: ToscaServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
+        cursor, analyses, _ = ls.cursor(params.text_document.uri, params.position)
+        found = references(analyses, cursor, params.context.include_declaration)
+        return [_location(ls, place) for place in found]
 
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[":", " ", "."]))
     @guarded
