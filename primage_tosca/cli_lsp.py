@@ -30,7 +30,8 @@ def add_commands(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "lsp", help="the TOSCA language server for editors (stdio): findings as you type, hover, completion",
         description="Serve the language server protocol on stdin and stdout, for editors: the findings of "
-                    "`validate` as you type, hover, go to definition, completion and the outline. "
+                    "`validate` as you type, hover, go to definition, references, completion, quick "
+                    "fixes and the outline. "
                     "See docs/editor.md for editor set-up.")
     parser.add_argument("--stdio", action="store_true",
                         help="speak over stdin and stdout (the default and only transport)")

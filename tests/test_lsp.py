@@ -425,3 +425,19 @@ async def test_references_of_nodes_inputs_and_types(client: LanguageClient, fold
 def _line_column(text: str, needle: str, offset: int) -> tuple[int, int]:
     found = position_of(text, needle, offset)
     return found.line, found.character
+
+
+async def test_an_unsaved_change_to_an_open_library_rechecks_the_templates_importing_it(client: LanguageClient,
+                                                                                      folder: Path):
+    text = APP.replace("prot:", "port:")
+    uri, found = await open_app(client, folder, text)
+    assert found == []
+    library = uri_of(folder / "lib.yaml")
+    await diagnostics_after(client, library, lambda: open_document(client, library, LIBRARY))
+    renamed = LIBRARY.replace("      port:", "      listen_port:")
+    found = await diagnostics_after(client, uri, lambda: replace_all(client, library, renamed, 2))
+    assert [(d.code, d.range.start.line) for d in found] == [("PT506", position_of(text, "port: 80").line)]
+    assert (folder / "lib.yaml").read_text() == LIBRARY
+    found = await diagnostics_after(client, uri, lambda: replace_all(client, library, LIBRARY, 3))
+    assert found == []
+    client.text_document_did_close(lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(library)))
