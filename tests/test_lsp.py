@@ -441,3 +441,39 @@ async def test_an_unsaved_change_to_an_open_library_rechecks_the_templates_impor
     found = await diagnostics_after(client, uri, lambda: replace_all(client, library, LIBRARY, 3))
     assert found == []
     client.text_document_did_close(lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(library)))
+
+
+async def test_the_config_file_nearest_the_document_sets_the_rules(client: LanguageClient, folder: Path):
+    project = folder / "project"
+    project.mkdir()
+    (project / "lib.yaml").write_text(LIBRARY)
+    (project / ".primage-tosca.yaml").write_text("ignore: [PT506]\n")
+    uri = uri_of(project / "app.yaml")
+    found = await diagnostics_after(client, uri, lambda: open_document(client, uri, APP))
+    assert found == []
+    config = uri_of(project / ".primage-tosca.yaml")
+    (project / ".primage-tosca.yaml").write_text("only: [PT506]\n")
+    open_document(client, config, "only: [PT506]\n")
+    found = await diagnostics_after(client, uri, lambda: client.text_document_did_save(
+        lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(config))))
+    assert [d.code for d in found] == ["PT506"]
+
+
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(
+    server_command=[sys.executable, "-m", "primage_tosca", "lsp", "--ignore", "PT402"],
+    server_env={"PYTHONPATH": str(ROOT)}))
+async def configured(lsp_client: LanguageClient, folder: Path):
+    await lsp_client.initialize_session(lsp.InitializeParams(
+        capabilities=pytest_lsp.client_capabilities("neovim"), root_uri=from_fs_path(str(folder)),
+        initialization_options={"ignore": ["PT506"]}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_the_editors_initialization_options_set_the_rules(configured: LanguageClient, folder: Path):
+    uri = uri_of(folder / "app.yaml")
+    found = await diagnostics_after(configured, uri, lambda: open_document(configured, uri, APP))
+    assert found == []
+    unused = APP.replace("    cpus:\n", "    unused:\n      type: string\n    cpus:\n")
+    found = await diagnostics_after(configured, uri, lambda: replace_all(configured, uri, unused, 2))
+    assert [d.code for d in found] == ["PT402"]  # the editor's ignore list replaces the command line's
