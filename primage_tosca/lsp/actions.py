@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from ..diagnostics import Diagnostic
 from .analysis import Analysis
-from .features import INPUTS, NODES, node_type
+from .lookup import INPUTS, NODES, node_type
 
 _SUGGESTION = re.compile(r"did you mean '([^']+)'")
 _REQUIRED = re.compile(r"property '([^']+)' is required")

@@ -27,7 +27,11 @@ from ..diagnostics import Diagnostic, Location, Severity
 from .actions import Fix, fixes
 from .analysis import Analysis, Analyzer, Flags
 from .context import cursor_at
-from .features import Item, Place, Symbol, complete, definition, hover, references, symbols
+from .completion import Item, complete
+from .hover import hover
+from .lookup import Place
+from .navigation import definition, references
+from .outline import Symbol, symbols
 
 SOURCE = "primage-tosca"
 SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error, Severity.WARNING: lsp.DiagnosticSeverity.Warning,
