@@ -477,3 +477,13 @@ async def test_the_editors_initialization_options_set_the_rules(configured: Lang
     unused = APP.replace("    cpus:\n", "    unused:\n      type: string\n    cpus:\n")
     found = await diagnostics_after(configured, uri, lambda: replace_all(configured, uri, unused, 2))
     assert [d.code for d in found] == ["PT402"]  # the editor's ignore list replaces the command line's
+
+
+async def test_columns_are_in_the_clients_units_after_wide_characters(client: LanguageClient, folder: Path):
+    wide = '      properties: { admin: "\U0001F600 é", prot: 80 }\n'
+    text = APP.replace("      properties:\n        prot: 80\n", wide)
+    uri, found = await open_app(client, folder, text)
+    line = position_of(text, wide).line
+    column = wide.encode("utf-16-le").index("prot".encode("utf-16-le")) // 2  # the emoji is two UTF-16 units
+    assert column == wide.index("prot") + 1
+    assert [(d.code, d.range.start.line, d.range.start.character) for d in found] == [("PT506", line, column)]
