@@ -487,3 +487,16 @@ async def test_columns_are_in_the_clients_units_after_wide_characters(client: La
     column = wide.encode("utf-16-le").index("prot".encode("utf-16-le")) // 2  # the emoji is two UTF-16 units
     assert column == wide.index("prot") + 1
     assert [(d.code, d.range.start.line, d.range.start.character) for d in found] == [("PT506", line, column)]
+
+
+async def test_a_document_opened_through_a_symbolic_link_gets_its_findings_by_that_name(client: LanguageClient,
+                                                                                       folder: Path):
+    link = folder / "linked"
+    link.mkdir()
+    (link / "lib.yaml").write_text(LIBRARY)
+    (link / "real.yaml").write_text(APP)
+    (link / "alias.yaml").symlink_to(link / "real.yaml")
+    uri = uri_of(link / "alias.yaml")
+    found = await diagnostics_after(client, uri, lambda: open_document(client, uri, APP))
+    assert [d.code for d in found] == ["PT506"]
+    assert uri_of(link / "real.yaml") not in client.diagnostics

@@ -70,12 +70,14 @@ class ToscaServer(LanguageServer):
         super().__init__("primage-tosca", __version__)
         self.analyzer = Analyzer(flags)
         self.published: dict[str, set[str]] = {}  # an open document -> the files it published findings for
+        self.uris: dict[str, str] = {}  # real path -> the URI the editor opened it by (a symbolic link's, say)
 
     # -- checking and publishing ------------------------------------------------------------------
     def check(self, uri: str) -> None:
         document = self.workspace.get_text_document(uri)
         path = document.path
         text = document.source
+        self.uris[os.path.realpath(path)] = uri
         if not _TOSCA_TEXT.search(text):
             self.analyzer.close(path)
             self.publish(path, Analysis(os.path.realpath(path), files={os.path.realpath(path)},
@@ -95,7 +97,7 @@ class ToscaServer(LanguageServer):
     def check_with_dependents(self, uri: str) -> None:
         self.check(uri)
         for other in self.analyzer.dependents(self.workspace.get_text_document(uri).path):
-            guarded(self.check)(from_fs_path(other))
+            guarded(self.check)(self.uri_of(other))
 
     def publish(self, path: str, analysis: Analysis) -> None:
         root = os.path.realpath(path)
@@ -113,7 +115,10 @@ class ToscaServer(LanguageServer):
     def send(self, real: str, findings: list[Diagnostic]) -> None:
         lines = self.lines_of(real) if findings else []
         items = [self.to_lsp(finding, lines) for finding in findings]
-        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=from_fs_path(real), diagnostics=items))
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=self.uri_of(real), diagnostics=items))
+
+    def uri_of(self, real: str) -> str:
+        return self.uris.get(real) or from_fs_path(real)
 
     def lines_of(self, real: str) -> list[str]:
         raw = self.analyzer.overlay.get(real)
@@ -190,6 +195,7 @@ def build_server(flags: Flags | None = None) -> ToscaServer:
         ls.analyzer.close(path)
         for real in ls.published.pop(path, set()):
             ls.send(real, [])
+        ls.uris.pop(path, None)
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     @guarded
@@ -278,7 +284,7 @@ def _location(ls: ToscaServer, place: Place) -> lsp.Location:
     lines = ls.lines_of(place.path)
     where = ls.to_client(lines, lsp.Range(lsp.Position(place.line, place.column),
                                           lsp.Position(place.line, place.end_column)))
-    return lsp.Location(uri=from_fs_path(place.path), range=where)
+    return lsp.Location(uri=ls.uri_of(place.path), range=where)
 
 
 def _item(found: Item) -> lsp.CompletionItem:
