@@ -241,8 +241,9 @@ def test_pull_reports_a_missing_imported_file_and_keeps_the_rest(tmp_path, files
 
 def test_pull_follows_each_url_once_and_is_bounded(tmp_path, files_server):
     header = "tosca_definitions_version: tosca_simple_yaml_1_3\nimports:\n"
-    _Files.files = {"/a.yaml": (header + "  - b.yaml\n").encode(), "/b.yaml": (header + "  - a.yaml\n").encode(),
-                    "/junk.yaml": b"{ not: [yaml"}
+    _Files.files = {"/a.yaml": (header + "  - b.yaml\n  - http://[::1/x.yaml\n  - ftp://example.org/c.yaml\n"
+                                "  - {file: d.yaml, repository: undefined}\n").encode(),
+                    "/b.yaml": (header + "  - a.yaml\n").encode(), "/junk.yaml": b"{ not: [yaml"}
     results = pull([f"{files_server}/a.yaml", f"{files_server}/junk.yaml"], UrlCache(tmp_path / "c"), HTTP_FETCHER)
     assert [r.url.rsplit("/", 1)[1] for r in results] == ["a.yaml", "junk.yaml", "b.yaml"]
     assert sorted(_Files.hits) == ["/a.yaml", "/b.yaml", "/junk.yaml"]

@@ -183,7 +183,11 @@ class _Loader:
         edge = ImportEdge(document, entry.path, entry.file, entry.name, entry.namespace_prefix)
         result.edges.append(edge)
         where = document.locate(entry.path)
-        found = self.resolve(document, entry)
+        try:
+            found = self.resolve(document, entry)
+        except ValueError as exc:  # urllib refuses a malformed URL (an unclosed '[' in the host)
+            found = Resolution(rule="PT205", message=f"import {entry.file!r} is not a valid URL ({exc})",
+                               hint="fix the URL")
         if not found.ok:
             result.diagnostics.append(catalog.make(found.rule, found.message, where, entry.path, found.hint))
             result.complete = False

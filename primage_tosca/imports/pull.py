@@ -72,12 +72,16 @@ def imported_urls(path: str, url: str) -> list[str]:
     entries, _problems = parse_import_entries(document)
     found = []
     for entry in entries:
-        if entry.profile:
-            continue
-        if entry.repository:
-            child = repository_import_url(document, entry)
-        else:
-            child = entry.file if is_url(entry.file) else urljoin(url, entry.file)
-        if child is not None and urlsplit(child).scheme.lower() in ("http", "https"):
-            found.append(child)
+        try:
+            child = None if entry.profile else _entry_url(document, entry, url)
+            if child is not None and urlsplit(child).scheme.lower() in ("http", "https"):
+                found.append(child)
+        except ValueError:
+            continue  # a malformed URL (an unclosed '[' in the host): validating reports it
     return found
+
+
+def _entry_url(document, entry, url: str) -> str | None:
+    if entry.repository:
+        return repository_import_url(document, entry)
+    return entry.file if is_url(entry.file) else urljoin(url, entry.file)
