@@ -36,7 +36,8 @@ def run(command: list, cwd: Path, env: dict) -> subprocess.CompletedProcess:
 
 
 def build_wheel(work: Path) -> Path:
-    """A wheel built from a copy of the sources (building in place would leave build/ behind)."""
+    """A wheel built, as `python -m build` does, from the sdist of a copy of the sources (building
+    in place would leave build/ behind): the sdist must carry the types as well."""
     source = work / "src"
     for name in SOURCES:
         if (ROOT / name).is_dir():
@@ -45,8 +46,12 @@ def build_wheel(work: Path) -> Path:
         else:
             source.mkdir(exist_ok=True)
             shutil.copy2(ROOT / name, source / name)
+    done = run([sys.executable, "-c", "import sys; from setuptools import build_meta; "
+                "print(build_meta.build_sdist(sys.argv[1]))", work / "sdist"], source, dict(os.environ))
+    assert done.returncode == 0, done.stderr
+    sdist = work / "sdist" / done.stdout.strip().splitlines()[-1]
     done = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                "-q", "-w", work / "dist", source], work, dict(os.environ))
+                "-q", "-w", work / "dist", sdist], work, dict(os.environ))
     assert done.returncode == 0, done.stderr
     [wheel] = (work / "dist").glob("primage_tosca-*.whl")
     return wheel
