@@ -15,10 +15,10 @@ from typing import Any, Mapping
 from .. import catalog
 from ..diagnostics import Diagnostic
 from ..source.document import PARSE_CACHE, Document, ParseCache, load_document
-from .policy import ImportPolicy, Resolution, is_url, resolve_reference, resolve_url
+from .policy import ImportPolicy, Resolution, is_url, resolve_profile, resolve_reference, resolve_url
 from ..source.reader import DEFAULT_LIMITS, Limits
 
-IMPORT_KEYS = {"file", "repository", "namespace_prefix", "namespace_uri"}
+IMPORT_KEYS = {"file", "repository", "namespace_prefix", "namespace_uri", "profile"}
 
 
 @dataclass
@@ -55,6 +55,7 @@ class ImportEntry:
     name: str | None = None
     repository: str | None = None
     namespace_prefix: str | None = None
+    profile: bool = False  # TOSCA 2.0: ``file`` holds a profile name, not a path or URL
 
 
 def display_name(real_path: str, url: str | None) -> str:
@@ -87,7 +88,7 @@ def _parse_entry(item: Any, path: tuple) -> tuple[ImportEntry | None, str | None
         return ImportEntry(path, item), None
     if not isinstance(item, dict) or not item:
         return None, f"an import must be a string or a mapping, not {type(item).__name__}"
-    if "file" in item and set(item) <= IMPORT_KEYS:  # TOSCA 1.2+ form: the definition itself
+    if ("file" in item or "profile" in item) and set(item) <= IMPORT_KEYS:  # TOSCA 1.2+ form: the definition itself
         return _from_definition(item, path, None)
     if len(item) != 1:
         return None, "a named import is a mapping with exactly one name"
@@ -103,13 +104,24 @@ def _from_definition(definition: dict, path: tuple, name: str | None) -> tuple[I
     unknown = set(definition) - IMPORT_KEYS
     if unknown:
         return None, f"unknown import keys {sorted(map(str, unknown))}; allowed: {sorted(IMPORT_KEYS)}"
-    file = definition.get("file")
-    if not isinstance(file, str) or not file:
-        return None, "an import definition needs 'file' naming a path or URL"
     for key in ("repository", "namespace_prefix"):
         if definition.get(key) is not None and not isinstance(definition.get(key), str):
             return None, f"'{key}' of an import must be a string"
+    if "profile" in definition:
+        return _profile_entry(definition, path, name)
+    file = definition.get("file")
+    if not isinstance(file, str) or not file:
+        return None, "an import definition needs 'file' naming a path or URL"
     return ImportEntry(path, file, name, definition.get("repository"), definition.get("namespace_prefix")), None
+
+
+def _profile_entry(definition: dict, path: tuple, name: str | None) -> tuple[ImportEntry | None, str | None]:
+    profile = definition.get("profile")
+    if not isinstance(profile, str) or not profile.strip():
+        return None, "'profile' of an import must name a profile, such as org.oasis-open.simple:2.0"
+    if "file" in definition or "repository" in definition:
+        return None, "an import names either a profile or a file, not both"
+    return ImportEntry(path, profile.strip(), name, None, definition.get("namespace_prefix"), profile=True), None
 
 
 def _repository_url(document: Document, name: str) -> str | None:
@@ -119,6 +131,12 @@ def _repository_url(document: Document, name: str) -> str | None:
     definition = repositories[name]
     url = definition.get("url") if isinstance(definition, dict) else definition
     return url.strip() if isinstance(url, str) else None
+
+
+def repository_import_url(document: Document, entry: ImportEntry) -> str | None:
+    """The URL of an import through a repository, or None when the document defines no such repository."""
+    base = _repository_url(document, entry.repository or "")
+    return None if base is None else base.rstrip("/") + "/" + entry.file.lstrip("/")
 
 
 class _Loader:
@@ -152,19 +170,25 @@ class _Loader:
         self.active.pop()
 
     def resolve(self, document: Document, entry: ImportEntry) -> Resolution:
+        if entry.profile:
+            return resolve_profile(entry.file, self.policy)
         if entry.repository:
-            base = _repository_url(document, entry.repository)
-            if base is None:
+            url = repository_import_url(document, entry)
+            if url is None:
                 return Resolution(rule="PT205", message=f"import names repository {entry.repository!r}, "
                                   "which 'repositories' does not define")
-            return resolve_url(base.rstrip("/") + "/" + entry.file.lstrip("/"), self.policy)
+            return resolve_url(url, self.policy)
         return resolve_reference(entry.file, document.real_path, document.url, self.policy)
 
     def follow_entry(self, document: Document, entry: ImportEntry, result: SourceSet) -> None:
         edge = ImportEdge(document, entry.path, entry.file, entry.name, entry.namespace_prefix)
         result.edges.append(edge)
         where = document.locate(entry.path)
-        found = self.resolve(document, entry)
+        try:
+            found = self.resolve(document, entry)
+        except ValueError as exc:  # urllib refuses a malformed URL (an unclosed '[' in the host)
+            found = Resolution(rule="PT205", message=f"import {entry.file!r} is not a valid URL ({exc})",
+                               hint="fix the URL")
         if not found.ok:
             result.diagnostics.append(catalog.make(found.rule, found.message, where, entry.path, found.hint))
             result.complete = False
