@@ -16,14 +16,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import catalog
-from ..api import ConfigError, ImportMapError, RuleSettingsError, load_options, rule_settings
+from ..config import ConfigError
 from ..diagnostics import Diagnostic, Location
+from ..imports.policy import ImportMapError
 from ..imports.template import LoadOptions
+from ..options import load_options
 from ..pipeline import Compilation
-from ..rulesettings import RuleSettings
+from ..rulesettings import RuleSettings, RuleSettingsError
 from ..source.document import PARSE_CACHE, ParseCache
 from ..topology.build import gc_paused
-from ..validation import check_file
+from ..validation import check_file, rule_settings
 
 
 @dataclass
