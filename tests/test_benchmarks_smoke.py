@@ -19,6 +19,13 @@ def run_harness(*arguments: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *arguments], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
+def section(text: str, name: str) -> str:
+    """One benchmark's section of the report."""
+    found = re.search(rf"^## {re.escape(name)}\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
+    assert found, f"no section {name} in:\n{text}"
+    return found.group(1)
+
+
 def row(text: str, label: str) -> str:
     """The table row of one tool in the benchmark's section."""
     found = [line for line in text.splitlines() if line.startswith(f"| {label} |")]
@@ -32,10 +39,16 @@ def test_smoke_run_writes_both_tools_numbers(tmp_path):
     done = run_harness("-m", "benchmarks.run", "--smoke", "--output", str(output))
     assert done.returncode == 0, done.stdout + done.stderr
     text = output.read_text(encoding="utf-8")
-    assert "## validate-indigo" in text and "Smoke run" in text
-    for label in ("primage_tosca validate()", "tosca-parser ToscaTemplate"):
-        assert re.search(rf"\| {NUMBER} \| {NUMBER} \| {NUMBER} \| 1 \|", row(text, label))
-    assert re.search(r"\*\*Ratio\*\* .*\*\*\d+\.\d+x\*\*", text)
+    assert "Smoke run" in text and "| ERROR" not in text, text
+    validate_indigo = section(text, "validate-indigo")
+    for label in ("primage_tosca validate", "tosca-parser ToscaTemplate"):  # whole processes, with their memory
+        assert re.search(rf"\| {NUMBER} \| {NUMBER} \| {NUMBER} \| 1 \| \d+ MB \|", row(validate_indigo, label))
+    assert re.search(r"\*\*Ratio\*\* .*\*\*\d+\.\d+x\*\*", validate_indigo)
+    assert "Ours found no problem in the file" in section(text, "validate-small")
+    scaling = section(text, "compile-scaling")
+    assert re.search(r"Scaling: .*\*\*\d+\.\d+x\*\*, target <= 11x", scaling)
+    assert re.search(r"Peak memory .*\*\*\d+ MB\*\*, target <= 400 MB", scaling)
+    assert "Each compile wrote 20 systems and 20 configures" in scaling
     for heading in ("## Machine", "## Versions", "| tosca-parser |", "| PyYAML |", "| CPU |"):
         assert heading in text
 
