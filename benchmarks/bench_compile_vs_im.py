@@ -220,13 +220,13 @@ def batch_notes(ours: Samples, im: Samples, inputs: Inputs, accepted: list[int],
                 smoke: bool) -> list[str]:
     for run in ours.runs:
         run.require("primage_tosca compile", COMPILE_EXIT_CODES)
-    converted = im_results(im.runs[0], [inputs.im[i] for i in accepted])
-    inside = sum(found["seconds"] for found in converted)
+    files = [inputs.im[i] for i in accepted]
+    inside = median([sum(found["seconds"] for found in im_results(run, files)) for run in im.runs])
     shown = im_python.relative_to(ROOT) if im_python.is_relative_to(ROOT) else im_python
     return [
         f"IM converted {len(accepted)} of the {tried} INDIGO examples tried (IM's python: `{shown}`)"
         + (", the first ones it accepts (smoke run)" if smoke else "") + "; both sides compile those "
         f"{len(accepted)} in one process each. Our exit status: {ours.runs[0].returncode}.",
         f"Of IM's process ({ms(median(im.seconds))} median), its conversions themselves (`Tosca(text).to_radl()`, "
-        f"by its own clock, first timed run) took {ms(inside)}; the rest is start-up, imports and output.",
+        f"by its own clock, median over the repetitions) took {ms(inside)}; the rest is start-up, imports and output.",
     ]

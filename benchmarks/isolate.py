@@ -117,6 +117,17 @@ def worker_env() -> dict[str, str]:
     return env
 
 
+def compile_bytecode() -> None:
+    """Write our package's bytecode (``__pycache__``), as pip does when it
+    installs a package: the peers' installed packages have theirs, and a
+    process that must compile ours from source on every start (as when
+    PYTHONDONTWRITEBYTECODE is set) would time the compiler, not our tool."""
+    import compileall
+
+    if not compileall.compile_dir(str(ROOT / "primage_tosca"), quiet=1):
+        raise WorkerError("our package does not compile to bytecode")
+
+
 def python_command(script: str, payload: Any, python: str | None = None) -> Command:
     """``python -c script`` with ``payload`` as JSON on its stdin."""
     return Command([python or sys.executable, "-c", script], stdin=json.dumps(payload))

@@ -9,7 +9,8 @@ Every benchmark times our tool and its peer on the same input, in the same run, 
 and measures what a user runs: unless a benchmark's notes say otherwise, each repetition of each side
 is a whole process (our command line, or a short Python script that imports the peer and runs it),
 timed by the harness from just before it is spawned until it has exited, so interpreter start-up,
-imports, the work and the exit count for both sides alike. Peak memory is the process's RSS
+imports, the work and the exit count for both sides alike. Our package's bytecode is compiled before
+the run, as pip does when it installs a package (the peers' installed packages have theirs). Peak memory is the process's RSS
 high-water mark as the kernel reports it at exit. Repetitions of the sides are interleaved and
 rotate which goes first, so a machine that gets busier during the run weighs on both; a first,
 untimed round (left out of smoke runs) fills the OS file cache. The ratio is the peer's median

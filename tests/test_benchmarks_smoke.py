@@ -5,6 +5,7 @@ Speed is not asserted here: targets live in the benchmarks themselves
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -87,3 +88,29 @@ def test_skipped_and_crashed_benchmarks_are_reported(monkeypatch):
     text = report.render(results, [("CPU", "test")], [("PyYAML", "6")], "today", "python -m benchmarks.run")
     assert "| needs-peer | - | - | - | >= 1x | SKIPPED: im_client is not installed |" in text
     assert "| broken | - | - | - | - | ERROR: ValueError: boom |" in text
+
+
+def test_a_whole_process_is_timed_with_its_own_peak_memory(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks import isolate
+
+    script = ("import json, sys, time; block = bytearray(120 * 1024 * 1024); time.sleep(0.2); "
+              f"print({isolate.RESULT_MARK!r} + json.dumps({{'size': len(block)}})); sys.exit(3)")
+    sample = isolate.run_process(isolate.python_command(script, {}))
+    assert sample.returncode == 3 and sample.report == {"size": 120 * 1024 * 1024}
+    assert sample.seconds >= 0.2  # spawn to exit, the sleep included
+    assert 120 * 1024 <= sample.max_rss_kb < 400 * 1024  # the child's high-water mark, not the harness's
+    with pytest.raises(isolate.WorkerError, match="exited 3"):
+        sample.require("the test script")
+
+
+def test_our_side_runs_from_bytecode_as_an_installed_package_does(monkeypatch):
+    import importlib.util
+
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks import isolate
+
+    source = ROOT / "primage_tosca" / "cli.py"
+    cached = importlib.util.cache_from_source(str(source))
+    isolate.compile_bytecode()
+    assert os.path.getmtime(cached) >= os.path.getmtime(source)
