@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     host, versions = machine.machine(), machine.versions()  # load average before we add to it
     isolate.compile_bytecode()
     results = [run_one(name, module, config) for name, module in chosen.items()]
+    host.append(("load average at end", machine.load_average()))  # other work on a shared machine shows here
     text = report.render(results, host, versions, date, command_line(arguments), smoke=arguments.smoke)
     target = output_path(arguments)
     target.write_text(text, encoding="utf-8")
