@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench im-venv ec3-venv puccini-venv local-im clean
+.PHONY: demo test bench im-venv ec3-venv puccini-venv neovim local-im clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +49,15 @@ ec3-venv:
 puccini-venv:
 	bash tools/puccini_venv.sh
 
+# Neovim, for the test that runs the language server in a real editor; installed
+# only when missing and apt-get is at hand, and never fatal (the test skips without it).
+neovim:
+	@command -v nvim >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
+		{ (apt-get update -qq && apt-get install -y -qq neovim) >/dev/null 2>&1 || \
+		  echo "note: could not install neovim; its test will be skipped"; }
+
 # The whole test suite.
-test: $(STAMP) im-venv ec3-venv
+test: $(STAMP) im-venv ec3-venv neovim
 	$(IM_ENV) PRIMAGE_TOSCA_EC3=$(CURDIR)/.venv-ec3/bin/ec3 $(PY) -m pytest
 
 # Every benchmark beside its peer; rewrites BENCHMARKS.md.

@@ -30,7 +30,7 @@ def ours(kube, provider, tmp, namespace: str) -> float:
     kube.add_namespace(namespace)
     config = kube.kubeconfig(tmp / f"kc-{namespace}", namespace=namespace)
     start = time.perf_counter()
-    apps.deploy_app(HTC, options=options(htc_inputs(provider.url)), kubeconfig=str(config))
+    apps.deploy_app(HTC, name=namespace, options=options(htc_inputs(provider.url)), kubeconfig=str(config))
     return time.perf_counter() - start
 
 

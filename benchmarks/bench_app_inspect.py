@@ -45,8 +45,8 @@ def deploy_job(kube, size: int, tmp, failing_every: int = 0) -> str:
     kube.add_namespace(namespace)
     config = kube.kubeconfig(tmp / f"kubeconfig-{size}", namespace=namespace)
     listing = [f"inputs/p{i:05d}.nii.gz" for i in range(size)]
-    record = apps.deploy_app(HTC, options=options(htc_inputs("http://127.0.0.1:9", input_listing=listing)),
-                             kubeconfig=str(config))
+    inputs = htc_inputs("http://127.0.0.1:9", input_listing=listing)
+    record = apps.deploy_app(HTC, name=namespace, options=options(inputs), kubeconfig=str(config))
     kube.run_job("segmentation", outcomes(size, failing_every), namespace=namespace)
     return record.id
 

@@ -36,6 +36,9 @@ _EXPORTS = {
     "Fetcher": "imports.policy",
     "FetchError": "imports.policy",
     "UrlCache": "imports.policy",
+    "pull_types": "imports.pull:pull",
+    "BUILTIN_PROFILES": "profiles",
+    "builtin_urls": "profiles",
     "RULES": "catalog",
     "Report": "validation",
     "render": "report",
@@ -43,6 +46,7 @@ _EXPORTS = {
     "Topology": "topology",
     "RuleSettings": "rulesettings",
     "RuleSettingsError": "rulesettings",
+    "rule_settings": "validation",
     "Compilation": "pipeline",
     # compiling
     "TARGETS": "formats",
@@ -108,6 +112,8 @@ _EXPORTS = {
     "inspect_app": "lifecycle.apps",
     "reconfigure_app": "lifecycle.apps",
     "undeploy_app": "lifecycle.apps",
+    # in the editor
+    "serve_language_server": "lsp.server:serve",
 }
 
 
@@ -135,32 +141,6 @@ def validate(paths: PathLike | Sequence[PathLike], *, options: LoadOptions | Non
 
     templates = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     return run(paths, options or load_options(templates=templates, **kwargs), only_tosca, settings)
-
-
-def rule_settings(*, ignore: Sequence[str] = (), only: Sequence[str] = (), checks: Sequence[str] = (),
-                  show_library_findings: bool | None = None, use_config: bool = True) -> RuleSettings:
-    """The user's rule settings: ``--ignore``/``--only`` rule ids and optional
-    ``checks`` (``toscaparser``) added to the config file's (``ignore:``,
-    ``only:``, ``checks:``, ``show_library_findings:``); the flag wins over the
-    file. Raises :class:`~primage_tosca.rulesettings.RuleSettingsError` for a
-    name that means nothing."""
-    from . import catalog
-    from .checks import optional_checks
-    from .config import FileConfig, load_config
-    from .rulesettings import RuleSettings, RuleSettingsError
-
-    config = load_config() if use_config else FileConfig()
-    ignored = {r.upper() for r in [*ignore, *config.ignore]}
-    kept = {r.upper() for r in [*only, *config.only]}
-    wanted = {c.lower() for c in [*checks, *config.checks]}
-    unknown = sorted(r for r in ignored | kept if r not in catalog.RULES)
-    if unknown:
-        raise RuleSettingsError(f"unknown rule id {', '.join(unknown)}; `primage-tosca rules` lists them")
-    unknown = sorted(wanted - set(optional_checks()))
-    if unknown:
-        raise RuleSettingsError(f"unknown check {', '.join(unknown)}; optional checks: " + ", ".join(optional_checks()))
-    flag = show_library_findings if show_library_findings is not None else bool(config.show_library_findings)
-    return RuleSettings(frozenset(ignored), frozenset(kept), flag, frozenset(wanted))
 
 
 def load(path: PathLike | Sequence[PathLike], *, inputs: Any = None, import_map: Any = None,
@@ -191,4 +171,4 @@ def _topology(result: Any) -> Topology:
     return result.topology if result.topology is not None else empty_topology(result)
 
 
-__all__ = ["load", "rule_settings", "validate", *sorted(_EXPORTS)]
+__all__ = ["load", "validate", *sorted(_EXPORTS)]

@@ -58,10 +58,11 @@ RULES: dict[str, Rule] = {
              "links, devices, FIFOs or repeated names.", "TOSCA 2.0, 16.2 (CSAR structure)"),
         Rule("PT112", "csar-too-large", E, "A CSAR is larger than the limits allow (archive size, one file, all "
              "files, member count, compression ratio).", NONE),
-        Rule("PT200", "import-not-found", E, "An imported local file does not exist or is not a file.",
+        Rule("PT200", "import-not-found", E, "An imported local file does not exist or is not a file, or an "
+             "imported profile name is neither built in nor in the import map.",
              "3.6.8 Import definition"),
-        Rule("PT201", "import-url-offline", E, "A URL import is neither in the import map nor in the cache, and "
-             "fetching is off.", NONE),
+        Rule("PT201", "import-url-offline", E, "A URL import is neither in the import map, nor built into the "
+             "package, nor in the cache, and fetching is off.", NONE),
         Rule("PT202", "import-refused", E, "An import is refused by the safety policy (file:// URL, plain http, "
              "outside the roots).", NONE),
         Rule("PT203", "import-cycle", E, "Imports form a cycle (a file imports itself, directly or not).",

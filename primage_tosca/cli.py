@@ -34,24 +34,39 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_types(args: argparse.Namespace) -> int:
-    from .api import Fetcher, FetchError, UrlCache
+    from .api import Fetcher, UrlCache, pull_types
 
     cache = UrlCache()
     if args.types_command == "list":
         for meta in sorted(cache.entries(), key=lambda m: m.get("url", "")):
             print(f"{meta.get('url')}  {meta.get('size', '?')} bytes  fetched {meta.get('fetched', '?')}")
         return EXIT_OK
+    if args.types_command == "builtin":
+        return print_builtin_types()
     fetcher = Fetcher(timeout=args.timeout, max_bytes=args.max_file_size or Fetcher.max_bytes)
     failed = 0
-    for url in args.urls:
-        try:
-            path = cache.store(url, fetcher.fetch(url))
-        except FetchError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+    for pulled in pull_types(args.urls, cache, fetcher):
+        via = f" (imported by {pulled.imported_by})" if pulled.imported_by else ""
+        if pulled.error:
+            print(f"error: {pulled.error}{via}", file=sys.stderr)
             failed += 1
-            continue
-        print(f"{url} -> {path}")
+        elif pulled.builtin:
+            print(f"{pulled.url}: served by primage_tosca itself, not fetched{via}")
+        else:
+            print(f"{pulled.url} -> {pulled.path}{via}")
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def print_builtin_types() -> int:
+    from .api import BUILTIN_PROFILES, builtin_urls
+
+    print("URL prefixes served from the package:")
+    for prefix, folder in builtin_urls().items():
+        print(f"  {prefix}  ->  {folder}")
+    print("TOSCA 2.0 profile names:")
+    for name, url in BUILTIN_PROFILES.items():
+        print(f"  {name}  ->  {url}")
+    return EXIT_OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -108,13 +123,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=cmd_validate)
 
     types = commands.add_parser("types", help="fetch URL-imported type libraries into the local cache",
-                                description="The offline cache of URL imports (under the data directory).")
+                                description="The offline cache of URL imports (under the data directory), and "
+                                            "the type libraries built into the package.")
     types_commands = types.add_subparsers(dest="types_command", metavar="SUBCOMMAND", required=True)
-    pull = types_commands.add_parser("pull", help="download URLs into the cache (https only)")
+    pull = types_commands.add_parser("pull", help="download URLs, and what they import, into the cache (https only)")
     pull.add_argument("urls", nargs="+", metavar="URL")
     pull.add_argument("--timeout", type=float, default=20.0, help="seconds per request (default 20)")
     pull.add_argument("--max-file-size", type=parse_size, default=None, metavar="SIZE")
     types_commands.add_parser("list", help="list the cached URLs")
+    types_commands.add_parser("builtin", help="list the URLs and profile names served from the package itself")
     types.set_defaults(handler=cmd_types)
 
     rules = commands.add_parser("rules", help="list the rule catalogue (ids, severities, summaries)")
@@ -123,11 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .cli_compile import add_commands as add_compile_commands
     from .cli_lifecycle import add_commands as add_lifecycle_commands
+    from .cli_lsp import add_commands as add_lsp_commands
     from .cli_recipes import add_commands as add_recipes_commands
 
     add_compile_commands(commands)
     add_lifecycle_commands(commands)
     add_recipes_commands(commands)
+    add_lsp_commands(commands)
     return parser
 
 

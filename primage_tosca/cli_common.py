@@ -53,14 +53,14 @@ def settings_from_args(args: argparse.Namespace):
     from .api import RuleSettingsError, rule_settings
 
     try:
-        return rule_settings(ignore=_split(args.ignore), only=_split(args.only),
+        return rule_settings(ignore=split_words(args.ignore), only=split_words(args.only),
                              checks=["toscaparser"] if args.toscaparser else [],
                              show_library_findings=args.show_library_findings)
     except RuleSettingsError as exc:
         raise UsageError(str(exc)) from None
 
 
-def _split(values: list[str]) -> list[str]:
+def split_words(values: list[str]) -> list[str]:
     """``--ignore PT402,PT700`` and ``--ignore PT402 --ignore PT700`` alike."""
     return [part for value in values for part in value.replace(",", " ").split()]
 

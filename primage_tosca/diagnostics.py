@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 TemplatePath = tuple  # keys (str) and list indexes (int) from the document root
 
@@ -105,6 +105,17 @@ class Collector:
     def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
         for diagnostic in diagnostics:
             self.add(diagnostic)
+
+    def mark(self) -> int:
+        """A point in the run, for :meth:`drop_since`."""
+        return len(self._items)
+
+    def drop_since(self, mark: int, unwanted: Callable[[Diagnostic], bool]) -> None:
+        """Forget the findings added after ``mark`` that ``unwanted`` picks
+        (a copy's findings that its source already has)."""
+        for key in list(self._items)[mark:]:
+            if unwanted(self._items[key]):
+                del self._items[key]
 
     def __iter__(self) -> Iterator[Diagnostic]:
         return iter(self.items)

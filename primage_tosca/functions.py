@@ -121,6 +121,11 @@ class Scope(Protocol):
 
     def artifact(self, node: str, name: str) -> dict | None: ...
 
+    def attribute_value(self, node: str, path: list) -> Any:
+        """``[attribute, nested keys or index...]`` of a node as deployed, or
+        MISSING: at compile time every attribute is; a run-time scope (the
+        lifecycle's, from the deployed VMs) knows some."""
+
     def locate(self, path: tuple) -> Location: ...
 
 
@@ -351,7 +356,10 @@ class Evaluator:
             raise Unresolved(f"node {node!r} has no attribute {name!r}", rule="PT422",
                              severity=_nested_severity(context))
         self._attribute_index(node, args, context)
-        raise Unresolved("known at run time", rule=None)
+        value = self.scope.attribute_value(node, list(args[1:]))
+        if value is MISSING:
+            raise Unresolved("known at run time", rule=None)
+        return value
 
     def _attribute_host(self, args: list, context: Context) -> str:
         if context.node is None:  # reported where it is written, by the render phase

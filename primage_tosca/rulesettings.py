@@ -93,8 +93,12 @@ class Suppressions:
         under the negative line number, to apply to the line after it."""
         found = self._lines.get(file)
         if found is None:
-            found = self._lines[file] = _read_comments(self._path_of(file))
+            found = self._lines[file] = _read_comments(self._path_of(file), self._overlay())
         return found
+
+    def _overlay(self) -> dict:
+        options = getattr(self.template, "options", None)
+        return getattr(options, "overlay", None) or {}
 
     def _path_of(self, file: str) -> str | None:
         for document in self.template.all_documents():
@@ -103,15 +107,18 @@ class Suppressions:
         return None
 
 
-def _read_comments(path: str | None) -> dict[int, set[str]]:
+def _read_comments(path: str | None, overlay: dict | None = None) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
     if path is None:
         return found
+    raw = (overlay or {}).get(path)
     try:
-        with open(path, "rb") as handle:
-            text = handle.read(10 * 1024 * 1024).decode("utf-8", errors="replace")
+        if raw is None:
+            with open(path, "rb") as handle:
+                raw = handle.read(10 * 1024 * 1024)
     except OSError:
         return found
+    text = raw[:10 * 1024 * 1024].decode("utf-8", errors="replace")
     if "primage-tosca" not in text.lower():
         return found
     for number, line in enumerate(text.split("\n"), start=1):
@@ -149,17 +156,17 @@ def _libraries(found: list[Diagnostic], template: Any, settings: RuleSettings) -
 
 
 def _url_libraries(template: Any) -> dict[str, Any]:
-    """Display name -> the place the template imports it, for every document imported by URL."""
+    """Display name -> where the template imports it (location, path), for every document imported by URL."""
     if template is None:
         return {}
     found: dict[str, Any] = {}
     for source in [template.sources, *template.parent_sources]:
         for edge in source.edges:
             if edge.target is not None and edge.target.url:
-                found.setdefault(edge.target.file, edge.importer.locate(edge.path))
+                found.setdefault(edge.target.file, (edge.importer.locate(edge.path), tuple(edge.path)))
     for document in template.all_documents():
         if document.url and document.file not in found:
-            found[document.file] = template.locate(("imports",))
+            found[document.file] = (template.locate(("imports",)), ("imports",))
     return found
 
 
@@ -169,9 +176,9 @@ def _as_library(diagnostic: Diagnostic) -> Diagnostic:
     return replace(diagnostic, severity=Severity.WARNING, message=diagnostic.message + " (in an imported library)")
 
 
-def _folded(url: str, items: list[Diagnostic], where: Any) -> Diagnostic:
+def _folded(url: str, items: list[Diagnostic], where: tuple[Any, tuple]) -> Diagnostic:
     counts = Counter(d.rule for d in items)
     summary = ", ".join(f"{rule} x{count}" if count > 1 else rule for rule, count in sorted(counts.items()))
     return catalog.make("PT390", f"the imported library {url} has {len(items)} finding"
                         f"{'s' if len(items) != 1 else ''} ({summary}); they are the library's, not this template's",
-                        where, hint="pass --show-library-findings to list them")
+                        where[0], where[1], hint="pass --show-library-findings to list them")

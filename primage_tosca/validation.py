@@ -13,7 +13,7 @@ from . import catalog
 from .diagnostics import Diagnostic, Location, Severity
 from .imports.template import LoadOptions
 from .pipeline import Compilation, run
-from .rulesettings import RuleSettings, apply
+from .rulesettings import RuleSettings, RuleSettingsError, apply
 from .source.csar import CsarError, open_csar
 
 TOSCA_SUFFIXES = (".yaml", ".yml")
@@ -138,3 +138,36 @@ def validate(
         else:
             found.extend(check_file(file, options, settings).findings)
     return Report(files, sorted(found, key=Diagnostic.sort_key))
+
+
+def rule_settings(*, ignore: Sequence[str] = (), only: Sequence[str] = (), checks: Sequence[str] = (),
+                  show_library_findings: bool | None = None, use_config: bool = True,
+                  template: str | os.PathLike | None = None) -> RuleSettings:
+    """The user's rule settings: ``--ignore``/``--only`` rule ids and optional
+    ``checks`` (``toscaparser``) added to the config file's (``ignore:``,
+    ``only:``, ``checks:``, ``show_library_findings:``); the flag wins over the
+    file. The config file is the one above the current directory, or with
+    ``template`` the one nearest that file. Raises
+    :class:`~primage_tosca.rulesettings.RuleSettingsError` for a name that
+    means nothing."""
+    from .checks import optional_checks
+    from .config import FileConfig, find_config_files, load_config
+
+    if not use_config:
+        config = FileConfig()
+    elif template is None:
+        config = load_config()
+    else:
+        nearest = find_config_files([template])
+        config = load_config(nearest[0]) if nearest else FileConfig()
+    ignored = {r.upper() for r in [*ignore, *config.ignore]}
+    kept = {r.upper() for r in [*only, *config.only]}
+    wanted = {c.lower() for c in [*checks, *config.checks]}
+    unknown = sorted(r for r in ignored | kept if r not in catalog.RULES)
+    if unknown:
+        raise RuleSettingsError(f"unknown rule id {', '.join(unknown)}; `primage-tosca rules` lists them")
+    unknown = sorted(wanted - set(optional_checks()))
+    if unknown:
+        raise RuleSettingsError(f"unknown check {', '.join(unknown)}; optional checks: " + ", ".join(optional_checks()))
+    flag = show_library_findings if show_library_findings is not None else bool(config.show_library_findings)
+    return RuleSettings(frozenset(ignored), frozenset(kept), flag, frozenset(wanted))

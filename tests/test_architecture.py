@@ -29,12 +29,13 @@ LAYERS = [
     {"topology"},  # requirements resolved, functions evaluated, orders
     {"checks"},  # rules over the whole topology
     {"pipeline", "validation", "report"},  # the phases run in order; findings printed
+    {"lsp"},  # the language server: the phases on the editor's text
     {"galaxy"},  # recipes (the RADL emitter pins them)
     {"emit"},  # RADL, EC3, Kubernetes, graphs
     {"im", "kube", "onedata"},  # clients
     {"lifecycle"},  # deploy, inspect, reconfigure, undeploy and the store
     {"api"},  # the public API
-    {"cli_common", "cli", "cli_compile", "cli_lifecycle", "cli_recipes", "cli_lsp", "lsp", "__main__"},
+    {"cli_common", "cli", "cli_compile", "cli_lifecycle", "cli_recipes", "cli_lsp", "__main__"},
 ]
 RANK = {name: index for index, names in enumerate(LAYERS) for name in names}
 CLI_MODULES = {"cli", "cli_compile", "cli_lifecycle", "cli_recipes", "cli_lsp"}

@@ -70,6 +70,9 @@ class FakeScope:
     def artifact(self, node: str, name: str):
         return self.artifacts.get(node, {}).get(name)
 
+    def attribute_value(self, node: str, path: list) -> Any:
+        return MISSING
+
     def locate(self, path: tuple) -> Location:
         return Location("fake.yaml", len(path) + 1, 1)
 

@@ -643,3 +643,10 @@ def test_a_root_given_through_a_symlink_still_admits_its_files(tmp_path):
     policy = ImportPolicy(roots=[str(link)])
     report = validate(link / "main.yaml", LoadOptions(policy=policy))
     assert [d for d in report.diagnostics if d.rule == "PT202"] == []
+
+
+@pytest.mark.parametrize("reference", ["http://[::1/lib.yaml", "https://[bad/x.yaml"])
+def test_a_malformed_url_import_is_located_not_a_traceback(tmp_path, reference):
+    main = write(tmp_path, "main.yaml", importing(reference))
+    [problem] = load(main).diagnostics
+    assert problem.rule == "PT205" and "not a valid URL" in problem.message and problem.line == 3

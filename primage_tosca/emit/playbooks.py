@@ -1,7 +1,8 @@
 """Reading the files interface operations name (Ansible playbooks, scripts).
 
-Never the network: a URL is served by the import map or the local URL cache
-(``types pull``), a relative name is read beside the file that wrote it (or,
+Never the network: a URL is served by the import map, the files the package
+carries (the PRIMAGE recipes under their published URL) or the local URL
+cache (``types pull``), a relative name is read beside the file that wrote it (or,
 for a file imported by URL, at the URL it stands for). Each file is read once
 per compile, however many nodes or templates name it.
 """
@@ -12,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
-from ..imports.policy import ImportPolicy, is_url, resolve_local_path
+from ..imports.policy import ImportPolicy, is_url, local_copy, resolve_local_path
 from .urls import url_problem
 
 # IM reads a relative implementation from its own copy of this repository.
@@ -71,12 +72,9 @@ class PlaybookSource:
                 return Fetched(None, url, f"file:// implementation {url} refused",
                                "pass --allow-file-urls to read file URLs")
             return self._file(unquote(urlsplit(url).path), url)
-        mapped = self.policy.import_map.lookup(url)
-        if mapped is not None and mapped.is_file():
-            return self._file(str(mapped), url)
-        cached = self.policy.url_cache().lookup(url)
-        if cached is not None:
-            return self._file(str(cached), url)
+        local = local_copy(url, self.policy)
+        if local is not None:
+            return self._file(local, url)
         return Fetched(None, url, f"{url} is not available offline",
                        "map it to a local file with --import-map (the compiler never fetches)")
 

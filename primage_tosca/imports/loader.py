@@ -11,19 +11,17 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Mapping
 
 from .. import catalog
 from ..diagnostics import Diagnostic
 from ..source.document import PARSE_CACHE, Document, ParseCache, load_document
-from ..profiles import FOLDER as PROFILES_FOLDER, known_profiles, profile_by_name
-from .policy import ImportPolicy, Resolution, is_url, resolve_reference, resolve_url
+from .policy import ImportPolicy, Resolution, is_url, resolve_profile, resolve_reference, resolve_url
 from ..source.reader import DEFAULT_LIMITS, Limits
 
-IMPORT_KEYS = {"file", "repository", "namespace_prefix", "namespace_uri"}
+IMPORT_KEYS = {"file", "repository", "namespace_prefix", "namespace_uri", "profile"}
 # TOSCA 2.0 import definitions: a url or a profile name, read into namespace.
 IMPORT_KEYS_2 = {"url", "profile", "repository", "namespace", "description", "metadata"}
-PROFILE_PREFIX = "profile:"  # an ImportEntry's file for an import by profile name
 
 
 @dataclass
@@ -60,6 +58,7 @@ class ImportEntry:
     name: str | None = None
     repository: str | None = None
     namespace_prefix: str | None = None
+    profile: bool = False  # TOSCA 2.0: ``file`` holds a profile name, not a path or URL
 
 
 def display_name(real_path: str, url: str | None) -> str:
@@ -94,7 +93,7 @@ def _parse_entry(item: Any, path: tuple) -> tuple[ImportEntry | None, str | None
         return ImportEntry(path, item), None
     if not isinstance(item, dict) or not item:
         return None, f"an import must be a string or a mapping, not {type(item).__name__}"
-    if "file" in item and set(item) <= IMPORT_KEYS:  # TOSCA 1.2+ form: the definition itself
+    if ("file" in item or "profile" in item) and set(item) <= IMPORT_KEYS:  # TOSCA 1.2+ form: the definition itself
         return _from_definition(item, path, None)
     if len(item) != 1:
         return None, "a named import is a mapping with exactly one name"
@@ -126,21 +125,31 @@ def _parse_entry_2(item: Any, path: tuple) -> tuple[ImportEntry | None, str | No
     repository = item.get("repository")
     if repository is not None and (profile is not None or not isinstance(repository, str)):
         return None, "'repository' of an import is a repository name, only beside a relative 'url'"
-    file = reference if url is not None else PROFILE_PREFIX + reference
-    return ImportEntry(path, file, None, repository, namespace), None
+    return ImportEntry(path, reference, None, repository, namespace, profile=profile is not None), None
 
 
 def _from_definition(definition: dict, path: tuple, name: str | None) -> tuple[ImportEntry | None, str | None]:
     unknown = set(definition) - IMPORT_KEYS
     if unknown:
         return None, f"unknown import keys {sorted(map(str, unknown))}; allowed: {sorted(IMPORT_KEYS)}"
-    file = definition.get("file")
-    if not isinstance(file, str) or not file:
-        return None, "an import definition needs 'file' naming a path or URL"
     for key in ("repository", "namespace_prefix"):
         if definition.get(key) is not None and not isinstance(definition.get(key), str):
             return None, f"'{key}' of an import must be a string"
+    if "profile" in definition:
+        return _profile_entry(definition, path, name)
+    file = definition.get("file")
+    if not isinstance(file, str) or not file:
+        return None, "an import definition needs 'file' naming a path or URL"
     return ImportEntry(path, file, name, definition.get("repository"), definition.get("namespace_prefix")), None
+
+
+def _profile_entry(definition: dict, path: tuple, name: str | None) -> tuple[ImportEntry | None, str | None]:
+    profile = definition.get("profile")
+    if not isinstance(profile, str) or not profile.strip():
+        return None, "'profile' of an import must name a profile, such as org.oasis-open.simple:2.0"
+    if "file" in definition or "repository" in definition:
+        return None, "an import names either a profile or a file, not both"
+    return ImportEntry(path, profile.strip(), name, None, definition.get("namespace_prefix"), profile=True), None
 
 
 def _repository_url(document: Document, name: str) -> str | None:
@@ -152,17 +161,16 @@ def _repository_url(document: Document, name: str) -> str | None:
     return url.strip() if isinstance(url, str) else None
 
 
-def _profile(name: str, importer: Document) -> Resolution:
-    """A TOSCA 2.0 profile, by name: one the package carries, else a TOSCA
-    file beside the importing file that declares that profile."""
-    found = profile_by_name(name)
-    if found is None and importer.real_path:
-        found = _profile_beside(name, os.path.dirname(importer.real_path), importer.real_path)
-    if found is None:
-        return Resolution(rule="PT200", message=f"profile {name!r} is not known",
-                          hint="profiles known offline: " + ", ".join(known_profiles())
-                          + ", and those declared by a TOSCA file beside the importing one")
-    return Resolution(local_path=str(found))
+def resolve_profile_near(name: str, importer: Document, policy: ImportPolicy) -> Resolution:
+    """A TOSCA 2.0 profile, by name: the import map's or the package's, else a
+    TOSCA file beside the importing file that declares that profile."""
+    found = resolve_profile(name, policy)
+    if found.ok or not importer.real_path:
+        return found
+    beside = _profile_beside(name, os.path.dirname(importer.real_path), importer.real_path)
+    if beside is None:
+        return replace(found, hint=(found.hint or "") + "; or write the profile in a TOSCA file beside this one")
+    return Resolution(local_path=beside)
 
 
 _PROFILE_LINE = re.compile(rb"^profile:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
@@ -191,26 +199,21 @@ def _profile_beside(name: str, folder: str, importer: str) -> str | None:
     return None
 
 
-def _packaged_sibling(document: Document, reference: str) -> str | None:
-    """A file of a packaged profile importing another file of the package:
-    package data, read wherever the import roots are."""
-    if not document.real_path or is_url(reference) or os.path.isabs(reference):
-        return None
-    folder = os.path.realpath(PROFILES_FOLDER)
-    if not document.real_path.startswith(folder + os.sep):
-        return None
-    target = os.path.realpath(os.path.join(os.path.dirname(document.real_path), reference))
-    return target if target.startswith(folder + os.sep) and os.path.isfile(target) else None
+def repository_import_url(document: Document, entry: ImportEntry) -> str | None:
+    """The URL of an import through a repository, or None when the document defines no such repository."""
+    base = _repository_url(document, entry.repository or "")
+    return None if base is None else base.rstrip("/") + "/" + entry.file.lstrip("/")
 
 
 class _Loader:
-    def __init__(self, policy: ImportPolicy, limits: Limits, cache: ParseCache):
-        self.policy, self.limits, self.cache = policy, limits, cache
+    def __init__(self, policy: ImportPolicy, limits: Limits, cache: ParseCache,
+                 overlay: Mapping[str, bytes] | None = None):
+        self.policy, self.limits, self.cache, self.overlay = policy, limits, cache, overlay
         self.loaded: dict[str, Document] = {}
         self.active: list[str] = []  # the import chain being followed, for cycle reports
 
     def run(self, root_path: str, display: str | None) -> SourceSet:
-        root = load_document(root_path, display or root_path, self.limits, self.cache)
+        root = load_document(root_path, display or root_path, self.limits, self.cache, overlay=self.overlay)
         result = SourceSet(root, [root])
         result.diagnostics.extend(root.diagnostics())
         if not root.ok:
@@ -233,24 +236,25 @@ class _Loader:
         self.active.pop()
 
     def resolve(self, document: Document, entry: ImportEntry) -> Resolution:
-        if entry.file.startswith(PROFILE_PREFIX):
-            return _profile(entry.file[len(PROFILE_PREFIX):], document)
-        packaged = _packaged_sibling(document, entry.file)
-        if packaged is not None:
-            return Resolution(local_path=packaged)
+        if entry.profile:
+            return resolve_profile_near(entry.file, document, self.policy)
         if entry.repository:
-            base = _repository_url(document, entry.repository)
-            if base is None:
+            url = repository_import_url(document, entry)
+            if url is None:
                 return Resolution(rule="PT205", message=f"import names repository {entry.repository!r}, "
                                   "which 'repositories' does not define")
-            return resolve_url(base.rstrip("/") + "/" + entry.file.lstrip("/"), self.policy)
+            return resolve_url(url, self.policy)
         return resolve_reference(entry.file, document.real_path, document.url, self.policy)
 
     def follow_entry(self, document: Document, entry: ImportEntry, result: SourceSet) -> None:
         edge = ImportEdge(document, entry.path, entry.file, entry.name, entry.namespace_prefix)
         result.edges.append(edge)
         where = document.locate(entry.path)
-        found = self.resolve(document, entry)
+        try:
+            found = self.resolve(document, entry)
+        except ValueError as exc:  # urllib refuses a malformed URL (an unclosed '[' in the host)
+            found = Resolution(rule="PT205", message=f"import {entry.file!r} is not a valid URL ({exc})",
+                               hint="fix the URL")
         if not found.ok:
             result.diagnostics.append(catalog.make(found.rule, found.message, where, entry.path, found.hint))
             result.complete = False
@@ -267,7 +271,8 @@ class _Loader:
             edge.target = self.loaded[key]
             return
         url = found.url or (None if not is_url(entry.file) else entry.file)
-        target = load_document(key, display_name(key, url), self.limits, self.cache, url=url)
+        target = load_document(key, display_name(key, url), self.limits, self.cache, url=url,
+                               overlay=None if url else self.overlay)
         self.loaded[key] = target
         edge.target = target
         result.documents.append(target)
@@ -289,11 +294,13 @@ def load_sources(
     limits: Limits = DEFAULT_LIMITS,
     cache: ParseCache = PARSE_CACHE,
     display: str | None = None,
+    overlay: Mapping[str, bytes] | None = None,
 ) -> SourceSet:
     """Read ``path`` and all it imports. Local imports may read the
-    template's own folder and the policy's roots."""
+    template's own folder and the policy's roots; a file in ``overlay`` (real
+    path -> contents) is read from there."""
     policy = policy or ImportPolicy()
     own = os.path.dirname(os.path.realpath(path))
     if own not in policy.roots:  # configuring a root must not lock a template out of its own folder
         policy = replace(policy, roots=[*policy.roots, own])
-    return _Loader(policy, limits, cache).run(path, display)
+    return _Loader(policy, limits, cache, overlay).run(path, display)

@@ -3,8 +3,12 @@ only when asked, the network.
 
 This is the one place that decides whether the network may be used. The
 default is offline: a URL is served from an import map (URL prefix -> local
-file or folder) or from the cache that ``types pull`` fills, else it is a
-diagnostic that names the URL and the fix.
+file or folder), from the files the package carries (the built-in catalogue of
+``primage_tosca.profiles``: the PRIMAGE types and the OASIS simple profile for
+TOSCA 2.0 under their published URLs) or from the cache that ``types pull``
+fills, else it is a diagnostic that names the URL and the fix. A TOSCA 2.0
+import by profile name is served from the import map (an entry whose key is
+the name) or the built-in catalogue, never from the network.
 
 Validating an untrusted pull request must be safe, so ``file://`` URLs, plain
 ``http://`` fetches and local paths that climb out of the allowed roots are
@@ -25,6 +29,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import yaml
 
 from ..config import data_dir, private_dir
+from ..profiles import BUILTIN_PROFILES, builtin_urls
 
 URL_SCHEMES = ("http", "https", "ftp", "file")
 MAX_REDIRECTS = 5
@@ -84,6 +89,21 @@ class ImportMap:
                 return None
             return target / clean
         return None
+
+    def lookup_profile(self, name: str) -> Path | None:
+        """The file an entry maps the profile name ``name`` to (its key is the whole name)."""
+        return self.entries.get(name)
+
+
+_BUILTIN: ImportMap | None = None
+
+
+def builtin_map() -> ImportMap:
+    """The built-in catalogue as an import map: published URL prefix -> packaged folder."""
+    global _BUILTIN
+    if _BUILTIN is None:
+        _BUILTIN = ImportMap(builtin_urls(), ["the files built into primage_tosca"])
+    return _BUILTIN
 
 
 class UrlCache:
@@ -229,14 +249,11 @@ def resolve_url(url: str, policy: ImportPolicy) -> Resolution:
         path = unquote(urlsplit(url).path)
         return resolve_local_path(path, None, policy, check_roots=False)
     mapped = policy.import_map.lookup(url)
-    if mapped is not None:
-        return Resolution(str(mapped), url) if mapped.is_file() else Resolution(
-            rule="PT200", message=f"{url} is mapped to {mapped}, which is not a file",
-            hint=f"check the import map{'s' if len(policy.import_map.sources) > 1 else ''} "
-                 f"{', '.join(policy.import_map.sources)}")
-    cached = policy.url_cache().lookup(url)
-    if cached is not None:
-        return Resolution(str(cached), url)
+    if mapped is not None and not mapped.is_file():
+        return _not_a_file(url, mapped, policy.import_map)
+    local = local_copy(url, policy)
+    if local is not None:
+        return Resolution(local, url)
     if scheme == "http" and not policy.allow_http:
         return Resolution(rule="PT202", message=f"plain http import {url} refused",
                           hint="use https, map the URL to a local file with --import-map, or pass --allow-http")
@@ -246,6 +263,44 @@ def resolve_url(url: str, policy: ImportPolicy) -> Resolution:
             hint=f"map it to a local file with --import-map, or fetch it once with "
                  f"`python -m primage_tosca types pull {url}`, or pass --online")
     return fetch_into_cache(url, policy)
+
+
+def local_copy(url: str, policy: ImportPolicy) -> str | None:
+    """The local file that serves ``url`` offline: the import map's, else the package's own
+    copy (the built-in catalogue), else the cache's; None when there is none."""
+    mapped = policy.import_map.lookup(url)
+    if mapped is not None and mapped.is_file():
+        return str(mapped)
+    builtin = builtin_map().lookup(url)
+    if builtin is not None and builtin.is_file():
+        return os.path.realpath(builtin)
+    cached = policy.url_cache().lookup(url)
+    return str(cached) if cached is not None else None
+
+
+def _not_a_file(reference: str, mapped: Path, import_map: ImportMap) -> Resolution:
+    return Resolution(rule="PT200", message=f"{reference} is mapped to {mapped}, which is not a file",
+                      hint=f"check the import map{'s' if len(import_map.sources) > 1 else ''} "
+                           f"{', '.join(import_map.sources)}")
+
+
+def resolve_profile(name: str, policy: ImportPolicy) -> Resolution:
+    """A TOSCA 2.0 import by profile name: the import map first (a user's own copy or
+    profile), then the profiles the package carries. Never the network: a name is no address."""
+    mapped = policy.import_map.lookup_profile(name)
+    if mapped is not None:
+        return Resolution(str(mapped)) if mapped.is_file() else _not_a_file(name, mapped, policy.import_map)
+    if name in BUILTIN_PROFILES:
+        url = BUILTIN_PROFILES[name]
+        builtin = builtin_map().lookup(url)
+        if builtin is not None and builtin.is_file():
+            return Resolution(os.path.realpath(builtin), url)
+        return Resolution(rule="PT200", message=f"profile {name!r} is missing from this installation of "
+                          "primage_tosca", hint="reinstall primage_tosca")
+    return Resolution(
+        rule="PT200", message=f"profile {name!r} is not known",
+        hint=f"built-in profiles: {', '.join(sorted(BUILTIN_PROFILES))}; map the name to a file in an import map "
+             f"(`{{\"{name}\": \"path/to/profile.yaml\"}}`, --import-map)")
 
 
 def fetch_into_cache(url: str, policy: ImportPolicy) -> Resolution:

@@ -28,6 +28,7 @@ class LoadOptions:
     limits: Limits = DEFAULT_LIMITS
     cache: ParseCache = PARSE_CACHE
     inputs: dict | None = None  # supplied input values; None when none were supplied
+    overlay: dict[str, bytes] = field(default_factory=dict)  # real path -> contents read instead of the file's
 
 
 @dataclass
@@ -120,9 +121,10 @@ def load_template(path: str, options: LoadOptions | None = None, display: str | 
     options = options or LoadOptions()
 
     def load(p: str) -> SourceSet:
-        return load_sources(p, options.policy, options.limits, options.cache)
+        return load_sources(p, options.policy, options.limits, options.cache, overlay=options.overlay)
 
-    sources = load_sources(path, options.policy, options.limits, options.cache, display=display)
+    sources = load_sources(path, options.policy, options.limits, options.cache, display=display,
+                           overlay=options.overlay)
     diagnostics = list(sources.diagnostics)
     document: Document | ComposedDocument = sources.root
     parent_sets: list[SourceSet] = []

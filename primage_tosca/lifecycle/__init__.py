@@ -39,6 +39,7 @@ from .payload import (MARK_KEY, PayloadError, is_loopback, mark_radl, radl_error
                       without_contextualization)
 from .plan import Plan, additions, diff, keep_fixed, parse_radl, without_deploys
 from .progress import Progress, WaitTimeout, wait_for
+from .runtime import resolve_outputs
 from .settings import Settings
 from .store import GONE, MASK, NameInUse, Record, Store, StoreError, mask_inputs, new_id, secret_input_names
 
@@ -473,47 +474,6 @@ def logs(reference: str, *, auth: Any = None, insecure: bool = False, store: Sto
         client = client_for(record, auth, insecure=insecure)
         record = reached(record, client, store)
         return client.contmsg(record.infra_id)
-
-
-def resolve_outputs(definitions: dict, vms: list[dict], infra: str | None) -> dict:
-    """The compiler's outputs with run-time attributes filled from VM info:
-    public_address, private_address, ip_address, tosca_id, tosca_name."""
-    def attribute(node: str, name: str, index: Any = None) -> Any:
-        mine = [vm for vm in vms if vm.get("node") == node]
-        values = []
-        for vm in mine:
-            addresses = vm.get("addresses", [])
-            if name == "public_address":
-                values.append(next((a["ip"] for a in addresses if a.get("public")), None))
-            elif name == "private_address":
-                values.append(next((a["ip"] for a in addresses if not a.get("public")), None))
-            elif name == "ip_address":
-                values.append(next((a["ip"] for a in addresses), None))
-            elif name == "tosca_id":
-                values.append(f"{infra}/{vm['id']}")
-            elif name == "tosca_name":
-                values.append(node)
-            else:
-                values.append(None)
-        if index is not None:
-            return values[int(index)] if isinstance(index, int) and 0 <= index < len(values) else None
-        return values[0] if len(values) == 1 else (values or None)
-
-    def evaluate(value: Any) -> Any:
-        if isinstance(value, dict) and len(value) == 1:
-            (function, args), = value.items()
-            if function == "get_attribute" and isinstance(args, list) and len(args) >= 2:
-                return attribute(str(args[0]), str(args[1]), args[2] if len(args) > 2 else None)
-            if function == "concat" and isinstance(args, list):
-                parts = [evaluate(a) for a in args]
-                return None if any(p is None for p in parts) else "".join(str(p) for p in parts)
-            if function in ("get_attribute", "get_property", "get_input", "join", "token"):
-                return None
-        if isinstance(value, list):
-            return [evaluate(v) for v in value]
-        return value
-
-    return {name: evaluate(entry.get("value")) for name, entry in definitions.items()}
 
 
 def outputs(reference: str, *, auth: Any = None, insecure: bool = False, store: Store | None = None) -> dict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 _FOLDER = Path(__file__).resolve().parent
-FOLDER = _FOLDER  # where the packaged profiles live
 
 # tosca_definitions_version value -> file holding its normative types
 _FILES = {
@@ -32,17 +31,47 @@ def profile_path(version: str) -> Path | None:
     return _FOLDER / name if name else None
 
 
-# TOSCA 2.0 profile name -> the file that declares it (imported by `profile:`)
-_PROFILES_2 = {
-    "org.oasis-open.simple:2.0": "org.oasis-open.simple/2.0/profile.yaml",
+# -- the built-in catalogue: what the package serves offline --------------------------------------
+#
+# Templates name these files by their published URL, or (TOSCA 2.0) by profile name; the package
+# carries a copy of each, so an installed wheel validates and compiles them with no network, no
+# import map and no `types pull`. In `primage/`, `types` and `recipes` are links to the
+# repository's top-level folders, the one copy of the PRIMAGE types and of the playbooks their
+# operations name (the wheel holds the files themselves).
+
+PRIMAGE = _FOLDER / "primage"
+PRIMAGE_TYPES = PRIMAGE / "types"
+SIMPLE_2_0 = _FOLDER / "org.oasis-open.simple" / "2.0"
+
+_PRIMAGE_URL = "https://raw.githubusercontent.com/primage/primage_tosca/{ref}/"
+_OASIS_URL = ("https://raw.githubusercontent.com/oasis-open/tosca-community-contributions/{ref}/"
+              "profiles/org/oasis-open/simple/2.0/")
+
+
+def builtin_urls() -> dict[str, Path]:
+    """Published URL prefix -> packaged folder. The PRIMAGE types are served for `main` and for
+    this release's tag only: a template pinned to another release may differ from our copy."""
+    from .. import __version__
+
+    return {
+        _PRIMAGE_URL.format(ref="main"): PRIMAGE,
+        _PRIMAGE_URL.format(ref=f"v{__version__}"): PRIMAGE,
+        _OASIS_URL.format(ref="master"): SIMPLE_2_0,
+        _OASIS_URL.format(ref="refs/heads/master"): SIMPLE_2_0,
+    }
+
+
+# TOSCA 2.0 profile name -> the published URL of the file that declares it (served from the
+# package through builtin_urls(), so the profile's relative imports are served the same way)
+BUILTIN_PROFILES: dict[str, str] = {
+    "org.oasis-open.simple:2.0": _OASIS_URL.format(ref="master") + "profile.yaml",
+    "eu.primage.types:1.0": _PRIMAGE_URL.format(ref="main") + "types/primage-2.0.yaml",
 }
 
 
-def known_profiles() -> list[str]:
-    return sorted(_PROFILES_2)
-
-
-def profile_by_name(name: str) -> Path | None:
-    """The file declaring a TOSCA 2.0 profile we ship, or None."""
-    file = _PROFILES_2.get(name) if isinstance(name, str) else None
-    return _FOLDER / file if file else None
+def packaged_files() -> list[Path]:
+    """Every file the package carries here (normative profiles of each version, the PRIMAGE
+    types and recipes), for checks that an installation is complete."""
+    # rglob does not enter the linked folders of a checkout, so they are listed on their own
+    found = set(_FOLDER.rglob("*.yaml")) | set(PRIMAGE_TYPES.glob("*.yaml")) | set((PRIMAGE / "recipes").glob("*"))
+    return sorted(path for path in found if path.is_file())

@@ -101,8 +101,36 @@ def render_nodes(renderer: NodeRenderer, section: dict, report: Reporter, docume
         if not isinstance(raw, dict):
             report("PT306", f"node template {name!r} must be a map with `type`", document_of(path), path)
             continue
-        found[name] = renderer.render(name, index, copied(name, raw, section, report, document_of), raw)
+        full = copied(name, raw, section, report, document_of)
+        if "copy" in raw:
+            found[name] = _render_copy(renderer, name, index, full, raw)
+        else:
+            found[name] = renderer.render(name, index, full, raw)
     return found
+
+
+def _render_copy(renderer: NodeRenderer, name: str, index: int, full: dict, written: dict) -> NodeTemplate:
+    """A copy, rendered without reporting again what it took from its source:
+    a mistake in the source is reported once, where it is written."""
+    collector = renderer.report.collector
+    mark = collector.mark()
+    node = renderer.render(name, index, full, written)
+    base = NODE_TEMPLATES + (name,)
+    collector.drop_since(mark, lambda d: tuple(d.path[:len(base)]) == base
+                         and _inherited(full, written, tuple(d.path[len(base):])))
+    return node
+
+
+def _inherited(full: Any, written: Any, path: tuple) -> bool:
+    """True when ``path`` leads into a value the copy took from its source
+    (present in the copied template, absent from what the copy writes)."""
+    for step in path:
+        if not isinstance(full, dict) or step not in full:
+            return False
+        if not isinstance(written, dict) or step not in written:
+            return True
+        full, written = full[step], written[step]
+    return False
 
 
 def copied(name: str, raw: dict, section: dict, report: Reporter, document_of, chain: tuple = ()) -> dict:
@@ -129,7 +157,7 @@ def copied(name: str, raw: dict, section: dict, report: Reporter, document_of, c
     if "copy" in source and not chain:
         report("PT332", f"node template {name!r} copies {source_name!r}, which is a copy too; TOSCA wants the source "
                "of a copy to be a whole template", document_of(path), path, severity=Severity.WARNING,
-               hint=f"copy {source_name!r}'s own source instead")
+               hint=f"copy the template {source_name!r} copies ({source.get('copy')!r}) instead")
     base = copied(source_name, source, section, report, document_of, (*chain, name))
     return merged_copy(base, own)
 

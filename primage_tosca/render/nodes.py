@@ -109,8 +109,10 @@ class NodeRenderer:
         version = self.types.version
         raw = raw if isinstance(raw, dict) else {}
         if "copy" in written_raw:  # what it has from its source is checked there; what it must have, here
-            check_keys("node_template", {**{k: v for k, v in raw.items() if k not in written_raw}, **written_raw},
-                       version, document, path, self.report)
+            merged = {**{k: v for k, v in raw.items() if k not in written_raw}, **written_raw}
+            if "type" not in merged:  # the copy found no source (PT332 says so): its type is not missing too
+                merged["type"] = ""
+            check_keys("node_template", merged, version, document, path, self.report)
         else:
             check_keys("node_template", written_raw, version, document, path, self.report)
         typedef = self._type(raw.get("type"), document, path)
@@ -380,7 +382,7 @@ class NodeRenderer:
             if operations is not None and op_name not in operations:
                 what = "notification" if notification else "operation"
                 self.report("PT336", f"interface {name!r} has no {what} {op_name!r}", document, op_path, key=True,
-                            hint="operations: " + (", ".join(sorted(operations)) or "none"))
+                            hint="its operations and notifications: " + (", ".join(sorted(operations)) or "none"))
             if isinstance(op_raw, dict):
                 check_keys("operation_assignment", op_raw, self.types.version, document, op_path, self.report)
                 if isinstance(op_raw.get("implementation"), dict):

@@ -6,7 +6,7 @@ import hashlib
 import os
 import threading
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Mapping
 
 from .. import catalog
 from ..diagnostics import Diagnostic, Location, Severity
@@ -93,6 +93,12 @@ class ParseCache:
             self._parsed.setdefault(key, parsed)
         return digest, parsed
 
+    def discard(self, digest: str) -> None:
+        """Forget the parses of one content (an editor's superseded text)."""
+        with self._lock:
+            for key in [k for k in self._parsed if k[0] == digest]:
+                del self._parsed[key]
+
     def clear(self) -> None:
         with self._lock:
             self._parsed.clear()
@@ -119,15 +125,31 @@ def read_local(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes | None
         return None, Problem("PT109", f"cannot read {path}: {exc.strerror or exc}")
 
 
+def read_overlay(path: str, limits: Limits, overlay: Mapping[str, bytes]) -> tuple[bytes | None, Problem | None]:
+    """The overlay's contents for ``path``, (None, None) when it has none."""
+    raw = overlay.get(os.path.realpath(path))
+    if raw is None:
+        return None, None
+    if len(raw) > limits.max_bytes:
+        return None, Problem("PT104", f"the file is {len(raw):,} bytes, over the {limits.max_bytes:,}-byte limit",
+                             hint="raise the limit with --max-file-size if the file is genuine")
+    return raw, None
+
+
 def load_document(
     path: str,
     display: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
     cache: ParseCache = PARSE_CACHE,
     url: str | None = None,
+    overlay: Mapping[str, bytes] | None = None,
 ) -> Document:
-    """Read and parse a local file; problems are kept in the document."""
-    raw, problem = read_local(path, limits)
+    """Read and parse a local file; problems are kept in the document.
+    ``overlay`` maps real paths to contents read instead of the file's (an
+    editor's unsaved text)."""
+    raw, problem = read_overlay(path, limits, overlay) if overlay else (None, None)
+    if raw is None and problem is None:
+        raw, problem = read_local(path, limits)
     name = display or path
     if raw is None:
         return Document(name, ParsedYaml(problems=[problem]), real_path=path, url=url)

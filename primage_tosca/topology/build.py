@@ -140,6 +140,9 @@ class Builder:
         definition = raw.attribute_defs.get(name) or raw.property_defs.get(name)
         return definition.schema.memo.get("primitive") if definition is not None else None
 
+    def attribute_value(self, node: str, path: list) -> Any:
+        return MISSING  # attributes are known once deployed
+
     def artifact(self, node: str, name: str) -> dict | None:
         return self.nodes[node].artifacts.get(name)
 

@@ -66,10 +66,19 @@ class TypeSystem:
                                             (kind, name), version, builtin), report)
                 if found is not None:
                     added.append(found)
-                    if prefix:  # tosca-parser's spelling of a prefixed name, a named leniency
-                        self.aliases[kind].setdefault(f"{prefix}.{name}", full)
+                    if prefix:
+                        self._prefixed_aliases(kind, prefix, name, full)
         self._found.clear()
         return added
+
+    def _prefixed_aliases(self, kind: str, prefix: str, name: str, full: str) -> None:
+        """Other names of a type imported with a namespace prefix: tosca-parser's
+        ``prefix.Name`` (a named leniency), and its own unprefixed name, which the
+        file that defines it uses for its own types; the unprefixed name only
+        while no other type has it, so it never shadows one."""
+        self.aliases[kind].setdefault(f"{prefix}.{name}", full)
+        if self._lookup(kind, name) is None:
+            self.aliases[kind].setdefault(name, full)
 
     def _register(self, new: Type, report: Report | None) -> Type | None:
         table = self.tables[new.kind]

@@ -117,12 +117,22 @@ class ValueChecker:
         elif isinstance(value, dict):
             for key, entry in value.items():
                 if schema.key is not None:
-                    written = key.value if type(key) is ComplexKey else key
-                    ok = self._check(written, schema.key, document, path + (key,), f"{label} key {key!r}", note,
-                                     family, depth + 1) and ok
+                    ok = self._key(key, schema.key, document, path + (key,), f"{label} key {key!r}", note,
+                                   family, depth + 1) and ok
                 ok = self._check(entry, schema.entry, document, path + (key,), f"{label}.{key}", note, family,
                                  depth + 1) and ok
         return ok
+
+    def _key(self, key: Any, schema: Schema, document: Any, path: tuple, label: str, note: str,
+             family: str | None, depth: int) -> bool:
+        """A map key checked against key_schema; its findings sit on the key, not on the value."""
+        written = key.value if type(key) is ComplexKey else key
+        report = self.report
+        self.report = lambda *args, **kwargs: report(*args, **{**kwargs, "key": True})
+        try:
+            return self._check(written, schema, document, path, label, note, family, depth)
+        finally:
+            self.report = report
 
     def _complex(self, value: Any, dtype: Type, document: Any, path: tuple, label: str, note: str,
                  family: str | None, depth: int) -> bool:

@@ -1,0 +1,122 @@
+"""Quick fixes for findings whose fix is unambiguous:
+
+    PT506  an unknown property one edit away from a known one: rename it
+    PT505  a required property without a value: add it under ``properties:``
+    PT400  get_input of an undeclared input: declare it under ``inputs:``
+
+Each fix is a list of text edits on the document the finding is in, worked
+out from the positions of the reading that produced the finding.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..diagnostics import Diagnostic
+from .analysis import Analysis
+from .lookup import INPUTS, NODES, node_type
+
+_SUGGESTION = re.compile(r"did you mean '([^']+)'")
+_REQUIRED = re.compile(r"property '([^']+)' is required")
+_UNDECLARED = re.compile(r"input '([^']+)'")
+PLACEHOLDER = {"string": '""', "integer": "0", "float": "0.0", "boolean": "false", "list": "[]", "map": "{}"}
+
+
+@dataclass
+class Edit:
+    line: int  # from 0
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+@dataclass
+class Fix:
+    title: str
+    finding: Diagnostic
+    edits: list[Edit]
+
+
+def fixes(analysis: Analysis, findings: list[Diagnostic]) -> list[Fix]:
+    """The quick fixes for ``findings`` (of ``analysis``'s own document)."""
+    found = []
+    for finding in findings:
+        fix = {"PT506": _rename, "PT505": _add_property, "PT400": _declare_input}.get(finding.rule)
+        made = fix(analysis, finding) if fix is not None else None
+        if made is not None:
+            found.append(made)
+    return found
+
+
+def one_edit_apart(one: str, other: str) -> bool:
+    """One character inserted, removed, replaced, or two neighbours swapped."""
+    if one == other or abs(len(one) - len(other)) > 1:
+        return False
+    if len(one) == len(other):
+        differ = [i for i, (a, b) in enumerate(zip(one, other)) if a != b]
+        return len(differ) == 1 or (len(differ) == 2 and differ[1] == differ[0] + 1
+                                    and one[differ[0]] == other[differ[1]] and one[differ[1]] == other[differ[0]])
+    short, long = sorted((one, other), key=len)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def _rename(analysis: Analysis, finding: Diagnostic) -> Fix | None:
+    suggested = _SUGGESTION.search(finding.hint or "")
+    written = finding.path[-1] if finding.path else None
+    if suggested is None or not isinstance(written, str) or not one_edit_apart(written, suggested.group(1)):
+        return None
+    line, column = finding.line - 1, finding.column - 1
+    edit = Edit(line, column, line, column + len(written), suggested.group(1))
+    return Fix(f"Rename '{written}' to '{suggested.group(1)}'", finding, [edit])
+
+
+def _add_property(analysis: Analysis, finding: Diagnostic) -> Fix | None:
+    named = _REQUIRED.search(finding.message)
+    if named is None or len(finding.path) != 3 or tuple(finding.path[:2]) != NODES:
+        return None
+    node, name = finding.path[2], named.group(1)
+    owner = node_type([analysis], node)
+    definition = analysis.types.definitions.properties(owner).get(name) if owner is not None else None
+    if definition is None:
+        return None
+    value = PLACEHOLDER.get(definition.schema.primitive or "", '""')
+    edits = _insert_entry(analysis, NODES + (node,), "properties", f"{name}: {value}")
+    return Fix(f"Add the required property '{name}'", finding, edits) if edits else None
+
+
+def _declare_input(analysis: Analysis, finding: Diagnostic) -> Fix | None:
+    named = _UNDECLARED.search(finding.message)
+    if named is None or "get_input" not in finding.path:
+        return None
+    name = named.group(1)
+    edits = _insert_entry(analysis, INPUTS[:1], "inputs", f"{name}:", "type: string")
+    return Fix(f"Declare the input '{name}'", finding, edits) if edits else None
+
+
+def _insert_entry(analysis: Analysis, owner: tuple, section: str, *lines: str) -> list[Edit]:
+    """Edits that add ``lines`` (an entry and what nests under it) to
+    ``owner``'s ``section`` mapping, writing the section when it is missing.
+    A section written in flow style (``properties: {}``) is left to the author."""
+    parsed = analysis.compilation.template.sources.root.parsed
+    keys, values = parsed.keys, parsed.values
+    where = owner + (section,)
+    if where in keys:
+        line, column = keys[where]
+        if values.get(where, (line, 0))[0] == line:
+            return []
+        children = [keys[p][1] for p in keys if len(p) == len(where) + 1 and p[:-1] == where]
+        indent = (min(children) if children else column + 2) - 1
+        return [Edit(line, 0, line, 0, _block(lines, indent))]
+    siblings = [keys[p][1] for p in keys if len(p) == len(owner) + 1 and p[:-1] == owner]
+    if not siblings:
+        return []
+    last = max(position[0] for table in (keys, values) for path, position in table.items()
+               if path[:len(owner)] == owner)
+    indent = min(siblings) - 1
+    return [Edit(last, 0, last, 0, " " * indent + f"{section}:\n" + _block(lines, indent + 2))]
+
+
+def _block(lines: tuple[str, ...], indent: int) -> str:
+    return "".join(" " * (indent + 2 * depth) + line + "\n" for depth, line in enumerate(lines))

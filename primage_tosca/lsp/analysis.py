@@ -1,0 +1,155 @@
+"""Checking the editor's text with the very pipeline ``validate`` runs.
+
+The text of every open document is an overlay on the files: the loader
+reads it instead of the file, so an import of an unsaved file sees the
+unsaved text. Loading options and rule settings are worked out once per
+folder (config file, import map, roots, ignore/only), as ``validate`` would
+for a file there; the parse cache and the type libraries' findings are the
+process's own, so an edit re-reads only the edited document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .. import catalog
+from ..config import ConfigError
+from ..diagnostics import Diagnostic, Location
+from ..imports.policy import ImportMapError
+from ..imports.template import LoadOptions
+from ..options import load_options
+from ..pipeline import Compilation
+from ..rulesettings import RuleSettings, RuleSettingsError
+from ..source.document import PARSE_CACHE, ParseCache
+from ..topology.build import gc_paused
+from ..validation import check_file, rule_settings
+
+
+@dataclass
+class Flags:
+    """The server's own settings: the loading and rule flags of ``validate``."""
+
+    loader: dict = field(default_factory=dict)  # keyword arguments of load_options
+    ignore: tuple[str, ...] = ()
+    only: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
+    show_library_findings: bool | None = None
+
+
+@dataclass
+class Analysis:
+    """One check of one open document."""
+
+    path: str  # the document's real path
+    compilation: Compilation | None = None
+    findings: dict[str, list[Diagnostic]] = field(default_factory=dict)  # real path -> its findings
+    files: set[str] = field(default_factory=set)  # real paths of every local file read
+
+    @property
+    def types(self) -> Any:
+        return self.compilation.types if self.compilation is not None else None
+
+
+class Analyzer:
+    """The open documents, their latest analyses and the settings per folder."""
+
+    def __init__(self, flags: Flags | None = None, cache: ParseCache = PARSE_CACHE):
+        self.flags = flags or Flags()
+        self.cache = cache
+        self.overlay: dict[str, bytes] = {}
+        self.latest: dict[str, Analysis] = {}
+        self.last_typed: dict[str, Analysis] = {}  # the latest analysis whose types could be built
+        self._options: dict[str, LoadOptions] = {}
+        self._settings: dict[str, RuleSettings] = {}
+
+    # -- documents -------------------------------------------------------------------
+    def set_text(self, path: str, text: str) -> None:
+        real = os.path.realpath(path)
+        self._forget_parse(real)
+        self.overlay[real] = text.encode("utf-8", errors="surrogatepass")
+
+    def close(self, path: str) -> None:
+        real = os.path.realpath(path)
+        self._forget_parse(real)
+        self.overlay.pop(real, None)
+        self.latest.pop(real, None)
+        self.last_typed.pop(real, None)
+
+    def _forget_parse(self, real: str) -> None:
+        """Drop the parse of a document's superseded text: the parse cache keeps
+        every content it reads, and an editor makes a new one per keystroke."""
+        old = self.overlay.get(real)
+        if old is not None and list(self.overlay.values()).count(old) == 1:
+            self.cache.discard(hashlib.sha256(old).hexdigest())
+
+    def forget_settings(self) -> None:
+        """A config file or import map changed: read them again."""
+        self._options.clear()
+        self._settings.clear()
+
+    def dependents(self, path: str) -> list[str]:
+        """The other open documents that read ``path`` (import it, directly or not)."""
+        real = os.path.realpath(path)
+        return [p for p, found in self.latest.items() if p != real and real in found.files and p in self.overlay]
+
+    # -- checking --------------------------------------------------------------------
+    def check(self, path: str) -> Analysis:
+        """Every finding of the open document ``path``, as ``validate`` gives them, by file."""
+        real = os.path.realpath(path)
+        analysis = Analysis(real)
+        try:
+            options, settings = self.options_for(real), self.settings_for(real)
+        except (ConfigError, ImportMapError, RuleSettingsError) as exc:
+            finding = catalog.make("PT900", f"the settings cannot be read: {exc}", Location(real),
+                                   hint="fix the config file (.primage-tosca.yaml) or the server's settings")
+            analysis.findings[real] = [finding]
+            analysis.files = {real}
+        else:
+            with gc_paused():
+                analysis.compilation = check_file(real, options, settings)
+            self._sort(analysis)
+        self.latest[real] = analysis
+        if analysis.types is not None:
+            self.last_typed[real] = analysis
+        return analysis
+
+    def options_for(self, path: str) -> LoadOptions:
+        folder = os.path.dirname(path)
+        options = self._options.get(folder)
+        if options is None:
+            options = self._options[folder] = load_options(templates=[path], parse_cache=self.cache,
+                                                                **self.flags.loader)
+        return replace(options, overlay=self.overlay)
+
+    def settings_for(self, path: str) -> RuleSettings:
+        folder = os.path.dirname(path)
+        settings = self._settings.get(folder)
+        if settings is None:
+            flags = self.flags
+            settings = self._settings[folder] = rule_settings(
+                ignore=flags.ignore, only=flags.only, checks=flags.checks,
+                show_library_findings=flags.show_library_findings, template=path)
+        return settings
+
+    def _sort(self, analysis: Analysis) -> None:
+        """Findings filed under the real path of the file they are in; one in a
+        file that is not local (a profile) is shown at the top of the document."""
+        template = analysis.compilation.template
+        real_of = {analysis.path: analysis.path}
+        if template is not None:
+            real_of[template.file] = analysis.path
+            for document in template.all_documents():
+                if document.url is None and document.real_path:
+                    real_of.setdefault(document.file, document.real_path)
+        analysis.files = set(real_of.values())
+        analysis.findings = {real: [] for real in analysis.files}
+        for finding in analysis.compilation.diagnostics:
+            real = real_of.get(finding.file)
+            if real is None:
+                finding = replace(finding, message=f"{finding.file}: {finding.message}",
+                                  location=Location(analysis.path, 1, 1))
+                real = analysis.path
+            analysis.findings[real].append(finding)

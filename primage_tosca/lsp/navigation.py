@@ -1,0 +1,88 @@
+"""Go to definition and find references: of types (in imported files too),
+node templates, inputs, and the properties and requirements types define."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .analysis import Analysis
+from .context import Cursor
+from .lookup import (INPUTS, NODES, Place, canonical, definition_at, find_type, named, place_of, preferred_kinds,
+                     types_of)
+
+
+def definition(analyses: list[Analysis], cursor: Cursor) -> Place | None:
+    """Where the name under the cursor is defined: a type (in imported files
+    too), a node template, an input, a property or requirement of a type."""
+    cursor = canonical(cursor)
+    types = types_of(analyses)
+    if types is None or not cursor.word:
+        return None
+    template = next((a.compilation.template for a in analyses if a and a.compilation and a.compilation.template), None)
+    root = template.sources.root if template is not None else None
+    found = definition_at(analyses, cursor)
+    if found is not None and found[1] is not None:
+        return place_of(found[1].document, found[1].path)
+    if cursor.word in named(analyses, INPUTS) and "get_input" in cursor.line:
+        return place_of(root, INPUTS + (cursor.word,))
+    if cursor.word in named(analyses, NODES) and (cursor.in_value or cursor.list_item):
+        return place_of(root, NODES + (cursor.word,))
+    found_type = find_type(types, cursor.word, preferred_kinds(cursor))
+    if found_type is not None and found_type.document is not None:
+        return place_of(found_type.document, found_type.path)
+    return None
+
+
+NODE_USES = ("requirements", "get_property", "get_attribute", "$get_property", "$get_attribute", "targets",
+             "members")
+TYPE_KEYS = ("type", "derived_from", "node", "capability", "relationship", "valid_source_types", "valid_target_types")
+
+
+def references(analyses: list[Analysis], cursor: Cursor, declaration: bool = True) -> list[Place]:
+    """Where the node template, input or type under the cursor is named, in
+    the document and the local files it reads."""
+    cursor = canonical(cursor)
+    analysis = next((a for a in analyses if a.compilation is not None and a.compilation.template is not None), None)
+    if analysis is None or not cursor.word:
+        return []
+    template, name = analysis.compilation.template, cursor.word
+    root = template.sources.root
+    if name in named(analyses, NODES) and (cursor.in_value or cursor.path == NODES):
+        found = [p for p in _uses(root, name) if any(part in NODE_USES for part in p)]
+        return ([place_of(root, NODES + (name,))] if declaration else []) + [_value_place(root, p, name) for p in found]
+    if name in named(analyses, INPUTS) and (cursor.path == INPUTS or "get_input" in cursor.line):
+        found = [p for p in _uses(root, name) if any(str(part).lstrip("$") == "get_input" for part in p)]
+        return ([place_of(root, INPUTS + (name,))] if declaration else []) + [_value_place(root, p, name) for p in found]
+    types = types_of(analyses)
+    found_type = find_type(types, name, preferred_kinds(cursor)) if types is not None else None
+    if found_type is None:
+        return []
+    places = [place_of(found_type.document, found_type.path)] if declaration and found_type.document is not None else []
+    for document in template.all_documents():
+        if document.url is None and document.ok:
+            places += [_value_place(document, p, name) for p in _uses(document, name)
+                       if any(part in TYPE_KEYS for part in p[-2:])]
+    return [p for p in places if p is not None and p.path]
+
+
+def _uses(document: Any, name: str) -> list[tuple]:
+    """The paths of the values written as exactly ``name`` in a document."""
+    found = []
+
+    def walk(value: Any, path: tuple) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, path + (key,))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, path + (index,))
+        elif value == name and isinstance(value, str):
+            found.append(path)
+
+    walk(document.data, ())
+    return found
+
+
+def _value_place(document: Any, path: tuple, name: str) -> Place:
+    location = document.locate(path)
+    return Place(document.real_path, location.line - 1, location.column - 1, location.column - 1 + len(name))
