@@ -538,3 +538,19 @@ def test_imperative_workflows(tmp_path):
                     - delegate: redeploy
         """)
     assert rules(found) == [("PT335", 18), ("PT335", 21), ("PT335", 22), ("PT335", 28)]
+
+
+def test_1_x_import_keynames_in_a_2_0_file_are_named_with_their_2_0_spelling(tmp_path):
+    (tmp_path / "lib.yaml").write_text("tosca_definitions_version: tosca_2_0\nnode_types:\n  N: {}\n")
+    found = findings(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        imports:
+          - file: lib.yaml
+            namespace_prefix: lib
+        service_template:
+          node_templates:
+            n:
+              type: lib:N
+        """)
+    assert rules(found) == [("PT304", 3), ("PT304", 4)]
+    assert "'url'" in found[0].message and "'namespace'" in found[1].message

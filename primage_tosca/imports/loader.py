@@ -106,25 +106,32 @@ def _parse_entry(item: Any, path: tuple) -> tuple[ImportEntry | None, str | None
 
 
 def _parse_entry_2(item: Any, path: tuple) -> tuple[ImportEntry | None, str | None]:
-    """A TOSCA 2.0 import: a url string, or {url | profile, repository, namespace, ...}."""
+    """A TOSCA 2.0 import: a url string, or {url | profile, repository, namespace, ...}.
+    The 1.x spellings ``file`` and ``namespace_prefix`` are read too, so the
+    file loads; the 2.0 grammar reports them with their 2.0 names."""
     if isinstance(item, str) and item:
         return ImportEntry(path, item), None
     if not isinstance(item, dict) or not item:
         return None, f"an import is a url or an import definition, not {type(item).__name__}"
-    unknown = set(item) - IMPORT_KEYS_2
+    unknown = set(item) - IMPORT_KEYS_2 - {"file", "namespace_prefix"}
     if unknown:
         return None, f"unknown import keynames {sorted(map(str, unknown))}; allowed: {sorted(IMPORT_KEYS_2)}"
-    url, profile, namespace = item.get("url"), item.get("profile"), item.get("namespace")
-    if (url is None) == (profile is None):
-        return None, "an import definition has exactly one of 'url' and 'profile'"
-    reference = url if url is not None else profile
-    if not isinstance(reference, str) or not reference:
-        return None, "'url' and 'profile' of an import are non-empty strings"
+    url = item.get("url", item.get("file"))
+    profile, namespace = item.get("profile"), item.get("namespace", item.get("namespace_prefix"))
+    if url is not None and profile is not None:
+        return None, "an import names a profile or a url, not both"
+    if url is None and profile is None:
+        return None, "an import definition needs 'url' or 'profile'"
+    if profile is not None and (not isinstance(profile, str) or not profile.strip()):
+        return None, "'profile' of an import must name a profile, such as org.oasis-open.simple:2.0"
+    if url is not None and (not isinstance(url, str) or not url):
+        return None, "'url' of an import must be a path or URL"
     if namespace is not None and (not isinstance(namespace, str) or not namespace):
         return None, "'namespace' of an import is a non-empty string"
     repository = item.get("repository")
     if repository is not None and (profile is not None or not isinstance(repository, str)):
         return None, "'repository' of an import is a repository name, only beside a relative 'url'"
+    reference = url if url is not None else profile.strip()
     return ImportEntry(path, reference, None, repository, namespace, profile=profile is not None), None
 
 

@@ -69,6 +69,10 @@ class Checker2:
             self.report("PT308", "a TOSCA file that declares a profile cannot define a service_template",
                         document, ("service_template",), key=True,
                         hint="keep the profile's types in one file and the service template in another")
+        imports = data.get("imports")
+        for index, entry in enumerate(imports if isinstance(imports, list) else ()):
+            if isinstance(entry, dict):  # 1.x spellings (file, namespace_prefix) named with their 2.0 ones
+                check_keys("import", entry, V2_0, document, ("imports", index), self.report)
         dsl = data.get("dsl_definitions")
         for name, block in dsl.items() if isinstance(dsl, dict) else ():
             if not isinstance(block, (dict, list)):

@@ -185,6 +185,8 @@ OVERRIDES_2: dict[str, str] = {
     "service_template": "namespace:string@1.2~1.3 topology_template:map~1.3 dsl_definitions:map "
                         "profile:string@2.0 functions:map@2.0 service_template:map@2.0",
     "repository": "credential:map~1.3 metadata:map@2.0",
+    "import": "file:string~1.3 namespace_uri:string~1.3 namespace_prefix:string~1.3 url:string@2.0 "
+              "profile:string@2.0 namespace:string@2.0 description:string@2.0 metadata:map@2.0",
     "artifact_type": "",
     "data_type": _SCHEMA_2 + " data_type:string@2.0 units:map@2.0 canonical_unit:string@2.0 prefixes:map@2.0",
     "capability_type": "valid_source_types:list~1.3 valid_source_node_types:list@2.0 "
@@ -231,10 +233,9 @@ RENAMED_2 = {
     ("data_type", "constraints"): "validation",
     ("import", "file"): "url",
     ("import", "namespace_prefix"): "namespace",
+    ("import", "namespace_uri"): "namespace",
 }
 NEW_2 = {
-    "import_2": keys("url:string profile:string repository:string namespace:string description:string "
-                     "metadata:map"),
     "function_definition": keys("description:string metadata:map signatures:list!"),
     "function_signature": keys("arguments:list variadic:boolean result:string|map implementation:any"),
 }

@@ -93,7 +93,7 @@ def _other_version(construct: str, key: str, entry: Any, version: Version, docum
 
 
 # What 2.0 calls the constructs whose 1.x names mean something else there.
-_NAMES_2 = {"service_template": "TOSCA file", "topology_template": "service template", "import_2": "import"}
+_NAMES_2 = {"service_template": "TOSCA file", "topology_template": "service template"}
 
 
 def _a(construct: str, version: Version | None = None) -> str:
