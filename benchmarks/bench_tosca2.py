@@ -64,7 +64,7 @@ def puccini_python(smoke: bool) -> tuple[Path | None, str]:
         return None, (f"Puccini's venv is not at {puccini_venv()}: run `make puccini-venv` "
                       f"(bash tools/puccini_venv.sh); a full run makes it")
     try:
-        done = subprocess.run(["bash", str(VENV_SCRIPT)], cwd=ROOT, capture_output=True, text=True,
+        done = subprocess.run(["bash", str(VENV_SCRIPT)], cwd=ROOT, capture_output=True, text=True, check=False,
                               timeout=MAKE_VENV_TIMEOUT)
     except subprocess.TimeoutExpired:
         return None, f"making Puccini's venv (tools/puccini_venv.sh) took longer than {MAKE_VENV_TIMEOUT} s"
@@ -76,7 +76,7 @@ def puccini_python(smoke: bool) -> tuple[Path | None, str]:
 
 def puccini_version(python: Path) -> str:
     done = subprocess.run([str(python), "-c", "from importlib.metadata import version; print(version('puccini'))"],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
     return done.stdout.strip() or "unknown"
 
 
