@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench_compile_vs_im",
     "bench_app_inspect",
     "bench_app_deploy",
+    "bench_tosca2",
 ]
 
 

@@ -60,6 +60,35 @@ print({RESULT_MARK!r} + json.dumps({{"ok": result.ok, "bytes": len(text) - 1,
       "clock": [started, imported, done, time.perf_counter()]}}))
 """
 
+# Puccini's public puccini.tosca.compile(path) on each file of the payload,
+# run by the python of Puccini's own venv: its wheel loads the compiled Go
+# processor (libpuccini.so) through ctypes. A file it reports problems in
+# (puccini.tosca.Problems) is invalid; so is one it cannot read (a plain
+# Exception), as tools/puccini_validate.py judges them.
+PUCCINI = f"""
+import time
+started = time.perf_counter()
+import json, sys
+payload = json.load(sys.stdin)
+import puccini.tosca
+imported = time.perf_counter()
+invalid, outcomes, problems = [], {{}}, 0
+for path in payload["files"]:
+    try:
+        puccini.tosca.compile(path)
+        kind = "valid"
+    except puccini.tosca.Problems as exc:
+        kind, problems = "problems", problems + len(exc.problems)
+    except Exception:
+        kind = "unreadable"
+    outcomes[kind] = outcomes.get(kind, 0) + 1
+    if kind != "valid":
+        invalid.append(path)
+done = time.perf_counter()
+print({RESULT_MARK!r} + json.dumps({{"files": len(payload["files"]), "outcomes": outcomes, "invalid": invalid,
+      "problems": problems, "clock": [started, imported, done, time.perf_counter()]}}))
+"""
+
 # The interpreter alone: the floor under every whole-process figure.
 NOTHING = "pass"
 
@@ -70,6 +99,11 @@ def toscaparser(files: list[str], local_defs: dict[str, str] | None = None) -> C
 
 def compile_radl(path: str) -> Command:
     return python_command(COMPILE_RADL, {"path": path})
+
+
+def puccini(files: list[str], python: str) -> Command:
+    """Puccini on ``files`` (absolute paths), in one process of ``python``."""
+    return python_command(PUCCINI, {"files": files}, python)
 
 
 def bare_python() -> Command:
