@@ -26,7 +26,6 @@ from .render import Rendered, render
 from .topology.build import build_topology
 from .topology.model import Topology
 from .typesystem import Types, build_types
-from .typesystem.check2 import Checker2
 from .versions import V2_0
 
 
@@ -92,6 +91,8 @@ def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None) ->
 
 def _run_2(result: Compilation, template: ServiceTemplate) -> None:
     """A TOSCA 2.0 template: its own grammar's checks (no topology is built yet)."""
+    from .typesystem.check2 import Checker2  # loaded for 2.0 templates only
+
     try:
         Checker2(template, result.collector).run()
     except (RecursionError, Exception) as exc:  # noqa: BLE001 - a bug of ours must not end the run with a traceback

@@ -14,7 +14,6 @@ from .diagnostics import Diagnostic, Location, Severity
 from .imports.template import LoadOptions
 from .pipeline import Compilation, run
 from .rulesettings import RuleSettings, RuleSettingsError, apply
-from .source.csar import CsarError, open_csar
 
 TOSCA_SUFFIXES = (".yaml", ".yml")
 CSAR_SUFFIXES = (".csar", ".zip", ".tar", ".tar.gz", ".tgz")
@@ -93,6 +92,8 @@ def is_csar(path: str) -> bool:
 def check_csar(path: str, options: LoadOptions, settings: RuleSettings) -> list[Diagnostic]:
     """Every finding of a CSAR's entry definitions, placed in the archive
     (``app.csar/service.yaml``); a refused archive is one finding."""
+    from .source.csar import CsarError, open_csar  # loaded for archives only
+
     try:
         with open_csar(path) as csar:
             found = check_file(str(csar.entry), options, settings).findings or []
