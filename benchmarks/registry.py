@@ -16,6 +16,7 @@ BENCHMARKS = [
     "bench_compile_vs_im",
     "bench_app_inspect",
     "bench_app_deploy",
+    "bench_lsp",
 ]
 
 
