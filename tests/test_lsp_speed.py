@@ -8,7 +8,7 @@ import random
 
 from primage_tosca.imports.template import LoadOptions
 from primage_tosca.lsp.analysis import Analyzer
-from primage_tosca.lsp.reparse import reparse
+from primage_tosca.lsp.reparse import key_places, reparse
 from primage_tosca.source import document as document_module
 from primage_tosca.source.document import ParseCache
 from primage_tosca.source.reader import DEFAULT_LIMITS, Limits, parse_bytes
@@ -106,8 +106,36 @@ def test_reading_only_the_changed_block_gives_what_a_full_reading_gives():
         got = reparse(old, parsed, new.encode(), DEFAULT_LIMITS)
         if got is not None:
             used += 1
-            assert same_parse(got, parse_bytes(new.encode())), (at, new[at - 60:at + 60])
+            full = parse_bytes(new.encode())
+            assert same_parse(got[0], full), (at, new[at - 60:at + 60])
+            assert got[1] == key_places(full)
     assert used > 200  # most edits are read in part, or this test checks nothing
+
+
+def test_a_chain_of_edits_read_in_part_stays_equal_to_full_readings():
+    text = template()
+    parsed, places = parse_bytes(text.encode()), None
+    rng = random.Random(7)
+    used = 0
+    for _ in range(300):
+        at = rng.randrange(len(text))
+        if rng.random() < 0.2:  # a blank line: every line after it moves
+            at = text.rfind("\n", 0, at) + 1
+            new = text[:at] + "\n" + text[at:]
+        elif text[at].isalnum():  # mostly text that stays valid, so that the chain goes on
+            new = text[:at] + rng.choice("az17_") + text[at + 1:]
+        else:
+            continue
+        got = reparse(text.encode(), parsed, new.encode(), DEFAULT_LIMITS, places)
+        full = parse_bytes(new.encode())
+        if got is not None:
+            used += 1
+            assert same_parse(got[0], full) and got[1] == key_places(full), (at, new[at - 60:at + 60])
+            parsed, places = got
+        else:
+            parsed, places = full, None
+        text = new
+    assert used > 100
 
 
 def test_edits_that_cannot_be_read_in_part_are_left_to_a_full_reading():
@@ -122,7 +150,7 @@ def test_edits_that_cannot_be_read_in_part_are_left_to_a_full_reading():
                 text[:at] + "mem_size: [2 GB" + text[at + 14:]]:  # broken YAML
         assert reparse(old, parsed, new.encode(), DEFAULT_LIMITS) is None
     renamed = text.replace("    server_5:", "    server_5x:")  # a key line: the block around it is read
-    assert same_parse(reparse(old, parsed, renamed.encode(), DEFAULT_LIMITS), parse_bytes(renamed.encode()))
+    assert same_parse(reparse(old, parsed, renamed.encode(), DEFAULT_LIMITS)[0], parse_bytes(renamed.encode()))
     deep = Limits(max_depth=6)
     assert reparse(old, parse_bytes(old, deep), text.replace("os:\n", "os: {a: [[1]]}\n  # \n", 1).encode(),
                    deep) is None

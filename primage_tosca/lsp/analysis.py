@@ -134,13 +134,17 @@ class Analyzer:
             return
         digest = hashlib.sha256(raw).hexdigest()
         if self.cache.get(digest, limits) is None:
-            parsed = reparse(last[0], last[1], raw, limits, last[2])
-            if parsed is not None:
-                self.cache.put(digest, parsed, limits)
+            found = reparse(last[0], last[1], raw, limits, last[2])
+            if found is not None:
+                self.cache.put(digest, found[0], limits)
+                self._read[real] = (raw, *found)
 
     def _keep_read(self, real: str, limits: Limits) -> None:
         raw = self.overlay.get(real)
-        parsed = self.cache.get(hashlib.sha256(raw).hexdigest(), limits) if raw is not None else None
+        last = self._read.get(real)
+        if raw is None or last is not None and last[0] is raw:
+            return  # read in part just now: kept with its key places
+        parsed = self.cache.get(hashlib.sha256(raw).hexdigest(), limits)
         if parsed is None or not parsed.ok or parsed.problems:
             self._read.pop(real, None)  # a text that cannot be read again in part is parsed whole next time
         else:

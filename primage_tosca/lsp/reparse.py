@@ -26,9 +26,10 @@ MIN_LINES = 200  # a short document is parsed whole: the gain would not pay for 
 
 
 def reparse(old_raw: bytes, old: ParsedYaml, new_raw: bytes, limits: Limits,
-            places: dict[tuple, tuple] | None = None) -> ParsedYaml | None:
-    """The parse of ``new_raw`` made from ``old`` (the parse of ``old_raw``), or None.
-    ``places`` is the old parse's key position -> path table, when the caller keeps it."""
+            places: dict[tuple, tuple] | None = None) -> tuple[ParsedYaml, dict[tuple, tuple]] | None:
+    """The parse of ``new_raw`` made from ``old`` (the parse of ``old_raw``) and
+    its key places (see :func:`key_places`), or None. ``places`` are the old
+    parse's key places, when the caller keeps them."""
     if not old.ok or old.problems or len(new_raw) > limits.max_bytes or b"\x00" in new_raw[:8192]:
         return None
     try:
@@ -40,25 +41,31 @@ def reparse(old_raw: bytes, old: ParsedYaml, new_raw: bytes, limits: Limits,
     block = _changed_block(old_text, new_text)
     if block is None:
         return None
-    header, old_end, new_end = block
-    new_lines = new_text.split("\n")
-    text = "\n".join(new_lines[header:new_end])
-    old_block = "\n".join(old_text.split("\n")[header:old_end])
-    if any(mark in text or mark in old_block for mark in _UNSAFE):
+    header, old_block, new_block = block
+    if any(mark in new_block or mark in old_block for mark in _UNSAFE):
         return None
-    path = (places if places is not None else key_places(old)).get((header + 1, _indent(new_lines[header]) + 1))
+    places = places if places is not None else key_places(old)
+    path = places.get((header + 1, _indent(new_block) + 1))
     if path is None or not isinstance(_at(old.data, path), (dict, list)):
         return None
-    part = parse_bytes(text.encode("utf-8"), Limits(limits.max_bytes, limits.max_depth - len(path) + 1,
-                                                     limits.max_nodes))
-    if not part.ok or part.problems or not isinstance(part.data, dict) or list(part.data) != [path[-1]]:
+    inner = Limits(limits.max_bytes, limits.max_depth - len(path) + 1, limits.max_nodes)
+    before, after = (_part(text, inner, path, header) for text in (old_block, new_block))
+    if before is None or after is None:
         return None
-    found = _splice(old, part, path, header, old_end, new_end - old_end)
+    shift = new_block.count("\n") - old_block.count("\n")
+    found = _splice(old, after, before, path, header + old_block.count("\n") + 1, shift)
     # Without aliases a document counts one node per value; with them the old count is unknown here.
     grown = len(found.values) > len(old.values)
     if grown and (len(found.values) >= limits.max_nodes // 2 or b"*" in old_raw):
         return None
-    return found
+    if not shift and list(before[2]) == list(after[2]):
+        places = dict(places)  # the same keys, perhaps at other columns
+        for position in before[2].values():
+            places.pop(position, None)
+        places.update({position: where for where, position in after[2].items()})
+    else:
+        places = key_places(found)
+    return found, places
 
 
 def key_places(parsed: ParsedYaml) -> dict[tuple, tuple]:
@@ -66,20 +73,33 @@ def key_places(parsed: ParsedYaml) -> dict[tuple, tuple]:
     return {position: path for path, position in parsed.keys.items()}
 
 
-def _changed_block(old: str, new: str) -> tuple[int, int, int] | None:
-    """The block holding the whole change: its key line, and its end line in the
-    old and in the new text (the first line after it); None when there is none."""
-    if old == new:
+def _part(text: str, limits: Limits, path: tuple, header: int) -> tuple[Any, dict, dict] | None:
+    """A block read alone: its value, and the positions of its values and keys
+    with their paths and lines in the whole document."""
+    part = parse_bytes(text.encode("utf-8"), limits)
+    if not part.ok or part.problems or not isinstance(part.data, dict) or list(part.data) != [path[-1]]:
+        return None
+    prefix = path[:-1]
+    # The block's own root (path ()) is the enclosing mapping, whose place the old table has.
+    return (part.data[path[-1]],
+            *({prefix + inner: (line + header, column) for inner, (line, column) in table.items() if inner}
+              for table in (part.values, part.keys)))
+
+
+def _changed_block(old: str, new: str) -> tuple[int, str, str] | None:
+    """The block holding the whole change: its key line, and its text in the old
+    and in the new document; None when there is none."""
+    if old == new or new.count("\n") < MIN_LINES:
         return None
     shortest = min(len(old), len(new))
     start = _same_run(old, new, shortest, lambda text, a, b: text[a:b])
     same_tail = _same_run(old, new, shortest - start, lambda text, a, b: text[len(text) - b:len(text) - a])
-    old_lines, new_lines = old.split("\n"), new.split("\n")
-    if len(new_lines) < MIN_LINES:
-        return None
     first = old.count("\n", 0, start)  # the line the change starts on
+    offset = old.rfind("\n", 0, start) + 1  # where it starts
+    line_end = offset - 1
     for header in range(first - 1, -1, -1):
-        line = old_lines[header]
+        offset = old.rfind("\n", 0, line_end) + 1  # the start of line `header`; the same in both texts
+        line, line_end = old[offset:line_end], offset - 1
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         indent = _indent(line)
@@ -87,11 +107,10 @@ def _changed_block(old: str, new: str) -> tuple[int, int, int] | None:
             if indent == 0:
                 return None
             continue
-        old_end, new_end = _block_end(old_lines, header, indent), _block_end(new_lines, header, indent)
-        old_tail = sum(len(text) + 1 for text in old_lines[old_end:])
-        new_tail = sum(len(text) + 1 for text in new_lines[new_end:])
-        if old_tail == new_tail and old_tail - 1 <= same_tail and old_end > first:
-            return header, old_end, new_end
+        old_end, new_end = _block_end(old, offset, indent), _block_end(new, offset, indent)
+        # the block must hold the whole change: what follows it is the same text in both
+        if len(old) - old_end == len(new) - new_end <= same_tail and old_end > start:
+            return header, old[offset:old_end], new[offset:new_end]
         if indent == 0:
             return None
     return None
@@ -109,13 +128,19 @@ def _same_run(old: str, new: str, most: int, cut) -> int:
     return done
 
 
-def _block_end(lines: list[str], header: int, indent: int) -> int:
-    for number in range(header + 1, len(lines)):
-        line = lines[number]
+def _block_end(text: str, offset: int, indent: int) -> int:
+    """Where the block whose key line starts at ``offset`` ends: the start of the
+    first line after it that is indented no deeper (blank and comment lines do
+    not count), or the end of the text; the newline before it is not the block's."""
+    at = text.find("\n", offset)
+    while at != -1:
+        start = at + 1
+        at = text.find("\n", start)
+        line = text[start:at if at != -1 else len(text)]
         stripped = line.lstrip(" ")
         if stripped and not stripped.startswith("#") and len(line) - len(stripped) <= indent:
-            return number
-    return len(lines)
+            return start - 1
+    return len(text)
 
 
 def _indent(line: str) -> int:
@@ -137,18 +162,22 @@ def _replaced(data: Any, path: tuple, value: Any) -> Any:
     return copy
 
 
-def _splice(old: ParsedYaml, part: ParsedYaml, path: tuple, header: int, old_end: int, shift: int) -> ParsedYaml:
-    prefix = path[:-1]
-    data = _replaced(old.data, path, part.data[path[-1]])
-    return ParsedYaml(data, _positions(old.values, part.values, path, prefix, header, old_end, shift),
-                      _positions(old.keys, part.keys, path, prefix, header, old_end, shift), [])
+def _splice(old: ParsedYaml, after: tuple, before: tuple, path: tuple, old_end: int, shift: int) -> ParsedYaml:
+    """``old`` with the new block in the place of the old one; ``old_end`` is the
+    old block's last line, ``shift`` the lines the edit added."""
+    data = _replaced(old.data, path, after[0])
+    tables = []
+    for number, table in ((1, old.values), (2, old.keys)):
+        if not shift and list(before[number]) == list(after[number]):
+            tables.append({**table, **after[number]})  # the same paths in the same order: positions change
+        else:
+            tables.append(_positions(table, after[number], path, old_end, shift))
+    return ParsedYaml(data, tables[0], tables[1], [])
 
 
-def _positions(old: dict, part: dict, path: tuple, prefix: tuple, header: int, old_end: int, shift: int) -> dict:
+def _positions(old: dict, moved: dict, path: tuple, old_end: int, shift: int) -> dict:
     """The old table with the block's entries in the place of the old block's, in document order."""
     size = len(path)
-    # The block's own root (path ()) is the enclosing mapping, whose place the old table has.
-    moved = {prefix + inner: (line + header, column) for inner, (line, column) in part.items() if inner}
     found: dict = {}
     placed = False
     for where, position in old.items():
