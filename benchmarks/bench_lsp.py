@@ -225,8 +225,9 @@ def server_env() -> dict[str, str]:
     return env
 
 
-def time_server(path: Path, text: str, edits: int, env: dict) -> dict:
-    """Open the template, then time one-character edits and completions."""
+def time_server(path: Path, groups: int, edits: int, env: dict) -> dict:
+    """Open the template, then time one-character edits and completions in its middle group."""
+    text = template(groups)
     client = Client([sys.executable, "-m", "primage_tosca", "lsp", "--import-map", str(IMPORT_MAP)],
                     env, str(ROOT))
     uri = path.resolve().as_uri()
@@ -239,18 +240,17 @@ def time_server(path: Path, text: str, edits: int, env: dict) -> dict:
                                                                 "text": text}})
         opened = client.diagnostics(uri)
         first = time.perf_counter() - started
-        edit_seconds, edited = time_edits(client, uri, text, edits)
-        completion_seconds, labels = time_completions(client, uri, text, edits, len(edit_seconds) + 2)
+        edit_seconds, edited = time_edits(client, uri, text, groups // 2, edits)
+        completion_seconds, labels = time_completions(client, uri, text, groups // 2, edits, len(edit_seconds) + 2)
     finally:
         client.close()
     return {"open": first, "edits": edit_seconds, "completions": completion_seconds,
             "open_findings": len(opened), "edit_findings": edited, "labels": labels}
 
 
-def time_edits(client: Client, uri: str, text: str, edits: int) -> tuple[list[float], int]:
+def time_edits(client: Client, uri: str, text: str, group: int, edits: int) -> tuple[list[float], int]:
     """Turn one digit into another and back: each edit leaves a valid template."""
-    middle = text.index(EDITED, text.index(f"db_server_{GROUPS // 2}:" if f"db_server_{GROUPS // 2}:" in text
-                                           else "db_server_0:"))
+    middle = text.index(EDITED, text.index(f"db_server_{group}:"))
     where = position(text, middle + len(EDITED) - 2)
     end = {"line": where["line"], "character": where["character"] + 1}
     seconds, findings = [], 0
@@ -265,9 +265,9 @@ def time_edits(client: Client, uri: str, text: str, edits: int) -> tuple[list[fl
     return seconds, findings
 
 
-def time_completions(client: Client, uri: str, text: str, count: int, version: int) -> tuple[list[float], list]:
+def time_completions(client: Client, uri: str, text: str, group: int, count: int,
+                     version: int) -> tuple[list[float], list]:
     """A new, empty line among a node template's properties: the unset property names are offered."""
-    group = GROUPS // 2 if f"test_db_{GROUPS // 2}:" in text else 0
     anchor = text.index(COMPLETED.format(n=group)) + len(COMPLETED.format(n=group))
     at = position(text, anchor)
     client.notify("textDocument/didChange", {
@@ -305,13 +305,12 @@ def run(config: Config) -> Result:
         return result
     groups = SMOKE_GROUPS if config.smoke else GROUPS
     edits = SMOKE_EDITS if config.smoke else EDITS
-    text = template(groups)
     env = server_env()
     with tempfile.TemporaryDirectory(prefix="primage-bench-lsp-") as folder:
         path = Path(folder) / "three_hundred.yaml"
-        path.write_text(text, encoding="utf-8")
+        path.write_text(template(groups), encoding="utf-8")
         time_validate(path, env)  # untimed: fills the OS file cache
-        served = time_server(path, text, edits, env)
+        served = time_server(path, groups, edits, env)
         peer = [time_validate(path, env) for _ in range(config.repeat)]
     result.ours = served["edits"]
     result.peer = [seconds for seconds, _ in peer]
