@@ -25,7 +25,7 @@ DEMO_NAME := demo-$(shell date +%Y%m%d-%H%M%S)
 IM_ENV := PRIMAGE_TOSCA_IM_PYTHON=$(CURDIR)/.venv-im/bin/python
 
 demo: $(STAMP) im-venv
-	$(PY) -m primage_tosca validate $(filter-out %-2.0.yaml,$(wildcard blueprints/*.yaml))
+	$(PY) -m primage_tosca validate blueprints/
 	$(PY) -m primage_tosca compile $(DEMO_BLUEPRINT) --to radl $(DEMO_INPUTS)
 	$(IM_ENV) $(PY) -m primage_tosca deploy $(DEMO_BLUEPRINT) $(DEMO_INPUTS) --name $(DEMO_NAME) --no-contextualize --wait
 	$(IM_ENV) $(PY) -m primage_tosca inspect $(DEMO_NAME)

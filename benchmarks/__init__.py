@@ -10,7 +10,8 @@ Adding a benchmark:
    function that returns a :class:`benchmarks.record.Result` (name, what is
    measured, the peer, our samples, the peer's samples, the target ratio,
    notes), or ``Result.skip(...)`` when the peer or the data is missing.
-   :func:`benchmarks.isolate.time_in_subprocess` times one side in a fresh
-   interpreter; the module then also defines ``prepare_<side>(payload)``.
+   Measure what users run: each side a whole process (our command line, or
+   a short script of :mod:`benchmarks.sides`), timed from spawn to exit by
+   :func:`benchmarks.isolate.time_pair` or :func:`benchmarks.isolate.time_jobs`.
 2. List the module in :data:`benchmarks.registry.BENCHMARKS`.
 """

@@ -11,20 +11,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from .isolate import time_pair
-from .paths import CORPUS, IMPORT_MAP, ROOT, load_test_helper
+from .isolate import Command, time_pair
+from .paths import CORPUS, IMPORT_MAP, load_test_helper
 from .record import Config, Result, median
 
 NAME = "recipes-lock-indigo"
 TARGET_RATIO = 3.0
 DELAY_SECONDS = 0.05
 SMOKE_ROLES = 4
-MODULE = __name__.rpartition(".")[2]
 LIBRARY = CORPUS / "indigo-tosca-types" / "custom_types.yaml"
 # The one role of the library written as a git URL sits in a YAML comment
 # (custom_types.yaml, tosca.nodes.indigo.LRMS.FrontEnd.Mesos); it is counted
@@ -102,7 +100,7 @@ def _environment(home: str) -> dict[str, str]:
 
 
 def _scratch(prefix: str) -> str:
-    """A fresh folder for one repetition, removed when the worker exits."""
+    """A fresh folder for one repetition, removed when the benchmark run ends."""
     import atexit
 
     folder = tempfile.mkdtemp(prefix=prefix)
@@ -110,42 +108,36 @@ def _scratch(prefix: str) -> str:
     return folder
 
 
-def prepare_ours(payload: dict):
-    home = _scratch("bench-recipes-")
-    lock = os.path.join(home, "recipes.lock")
-    command = [*payload["command"], "recipes", "lock", payload["blueprint"], "--server", payload["server"],
-               "--lock", lock, "--recipes-dir", os.path.join(home, "no-recipes"), "--json"]
-    env = _environment(home)
+def ours_command(payload: dict):
+    """A new lock file and an empty cache for every repetition."""
 
-    def work() -> dict:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=home, timeout=600)
-        if done.returncode != 0:
-            raise RuntimeError(f"recipes lock failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
-        data = json.loads(done.stdout)
-        return {"recipes": len(data["recipes"]), "requests": data["requests"], "inner_seconds": data["seconds"]}
+    def make() -> Command:
+        home = _scratch("bench-recipes-")
+        command = [*payload["command"], "recipes", "lock", payload["blueprint"], "--server", payload["server"],
+                   "--lock", os.path.join(home, "recipes.lock"), "--recipes-dir", os.path.join(home, "no-recipes"),
+                   "--json"]
+        return Command(command, env=_environment(home), cwd=home)
 
-    return work
+    return make
 
 
-def prepare_peer(payload: dict):
-    home = _scratch("bench-ansible-galaxy-")
-    roles = os.path.join(home, "roles")
-    command = [payload["ansible_galaxy"], "role", "install", "-r", payload["requirements"], "-p", roles,
-               "-s", payload["server"]]
-    env = _environment(home)
+def peer_command(payload: dict, roles_folders: list[str]):
+    """An empty roles folder and Ansible home for every repetition."""
 
-    def work() -> dict:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=home, timeout=600)
-        if done.returncode != 0:
-            raise RuntimeError(f"ansible-galaxy failed ({done.returncode}): {(done.stdout + done.stderr)[-2000:]}")
-        return {"roles": len(os.listdir(roles))}
+    def make() -> Command:
+        home = _scratch("bench-ansible-galaxy-")
+        roles = os.path.join(home, "roles")
+        roles_folders.append(roles)
+        command = [payload["ansible_galaxy"], "role", "install", "-r", payload["requirements"], "-p", roles,
+                   "-s", payload["server"]]
+        return Command(command, env=_environment(home), cwd=home)
 
-    return work
+    return make
 
 
 FAIRNESS = [
-    "Both tools are started as command-line programs from a fresh interpreter in every repetition, and "
-    "both clocks include their start-up: the worker times the `subprocess.run` of each.",
+    "Both tools are started as command-line programs in every repetition, each a whole process timed from "
+    "spawn to exit, start-up included.",
     "Both talk to the same local Galaxy server (`tests/galaxy_server.py`, threaded, on 127.0.0.1), "
     "which sleeps 50 ms before every answer, in the same run; the roles, versions and archives are the same.",
     "Each repetition of each side starts from nothing: a new lock file and an empty cache for ours, an "
@@ -183,24 +175,31 @@ def run(config: Config) -> Result:
         requirements.write_text("\n".join(f"- {json.dumps(spec)}" for spec in specs) + "\n", encoding="utf-8")
         ours_payload = {"command": recipes_command(), "blueprint": str(blueprint), "server": galaxy.url}
         peer_payload = {"ansible_galaxy": program, "requirements": str(requirements), "server": galaxy.url}
-        ours, peer = time_pair(MODULE, ours_payload, peer_payload, config.repeat,
+        roles_folders: list[str] = []
+        ours, peer = time_pair(ours_command(ours_payload), peer_command(peer_payload, roles_folders), config.repeat,
                                warmup=0 if config.smoke else 1)
+        for sample in ours.runs:
+            sample.require("recipes lock")
+        for sample in peer.runs:
+            sample.require("ansible-galaxy")
+        installed = len(os.listdir(roles_folders[-1]))
     finally:
         galaxy.stop()
         shutil.rmtree(folder, ignore_errors=True)
     result.ours, result.peer = ours.seconds, peer.seconds
-    mine, theirs = ours.runs[0].outcome, peer.runs[0].outcome
-    inner = median([run.outcome["inner_seconds"] for run in ours.runs])
+    locked = [json.loads(run.stdout) for run in ours.runs]
+    mine = {"recipes": len(locked[0]["recipes"]), "requests": locked[0]["requests"]}
+    inner = median([data["seconds"] for data in locked])
     result.notes = [
         f"{len(specs)} roles: {len(roles)} Galaxy roles (first version named for each; the library pins "
         f"indigo-dc.slurm to both master and cons_res, which `recipes lock` of the whole library reports as a "
         f"conflict)" + (f" and the git role {COMMENTED_GIT_ROLE[0]},{COMMENTED_GIT_ROLE[1]} served as a git "
                         "repository over HTTP" if not config.smoke else "") + ".",
         f"Ours locked {mine['recipes']} recipes with {mine['requests']} network requests; ansible-galaxy "
-        f"installed {theirs['roles']} roles.",
+        f"installed {installed} roles.",
         f"Of our median, the resolution itself (reported by the command) took {inner:.3f} s; the rest is "
         f"interpreter start-up, imports and reading the blueprint.",
     ] + FAIRNESS
-    if mine["recipes"] != len(specs) or theirs["roles"] != len(specs):
+    if mine["recipes"] != len(specs) or installed != len(specs):
         result.notes.append(f"WARNING: expected {len(specs)} roles on both sides.")
     return result

@@ -29,6 +29,8 @@ class Result:
     peer_label: str = "peer"
     ours: list[float] = field(default_factory=list)
     peer: list[float] = field(default_factory=list)
+    ours_rss_kb: int | None = None  # peak memory of one side's process (the highest of its repetitions)
+    peer_rss_kb: int | None = None
     target_ratio: float | None = None
     notes: list[str] = field(default_factory=list)
     skipped: str | None = None  # why it did not run, e.g. the peer is not installed
@@ -64,3 +66,42 @@ class Result:
 
 def median(samples: list[float]) -> float:
     return statistics.median(samples)
+
+
+@dataclass
+class Bound:
+    """A further target of a benchmark: ``value`` must be at most (or at least) ``limit``."""
+
+    label: str
+    value: float | None
+    limit: float
+    at_most: bool = True
+    unit: str = "x"
+    digits: int = 2
+
+    @property
+    def met(self) -> bool:
+        if self.value is None:
+            return False
+        return self.value <= self.limit if self.at_most else self.value >= self.limit
+
+    def text(self) -> str:
+        shown = "-" if self.value is None else f"{self.value:.{self.digits}f}{self.unit}"
+        return (f"{self.label}: **{shown}**, target {'<=' if self.at_most else '>='} {self.limit:g}{self.unit}: "
+                f"**{'PASS' if self.met else 'FAIL'}**")
+
+
+@dataclass
+class JointResult(Result):
+    """A :class:`Result` with further targets. The report's tables show the
+    first target (peer median / our median); the others are written in the
+    notes. The verdict is PASS only when every target is met."""
+
+    further: list[Bound] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        first = super().verdict
+        if first not in ("PASS", "FAIL"):
+            return first
+        return "PASS" if first == "PASS" and all(bound.met for bound in self.further) else "FAIL"

@@ -9,6 +9,7 @@ import importlib
 
 BENCHMARKS = [
     "bench_validate",
+    "bench_validate_small",
     "bench_galaxy",
     "bench_deploy",
     "bench_store_list",

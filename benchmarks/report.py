@@ -5,13 +5,17 @@ from __future__ import annotations
 from .record import Result, median
 
 METHOD = """\
-Every benchmark times our tool and its peer on the same input, in the same run, on the same machine.
-Each repetition of each side runs in a fresh Python interpreter, and the clock runs only around the
-work itself (from just before the first input to just after the last), so interpreter start-up and
-module imports are left out for both sides alike. Repetitions of the two sides are interleaved and
-alternate which goes first, so a machine that gets busier during the run weighs on both; a first,
+Every benchmark times our tool and its peer on the same input, in the same run, on the same machine,
+and measures what a user runs: unless a benchmark's notes say otherwise, each repetition of each side
+is a whole process (our command line, or a short Python script that imports the peer and runs it),
+timed by the harness from just before it is spawned until it has exited, so interpreter start-up,
+imports, the work and the exit count for both sides alike. Our package's bytecode is compiled before
+the run, as pip does when it installs a package (the peers' installed packages have theirs). Peak memory is the process's RSS
+high-water mark as the kernel reports it at exit. Repetitions of the sides are interleaved and
+rotate which goes first, so a machine that gets busier during the run weighs on both; a first,
 untimed round (left out of smoke runs) fills the OS file cache. The ratio is the peer's median
-divided by ours: above 1 we are faster. A benchmark passes when its ratio reaches its target."""
+divided by ours: above 1 we are faster. A benchmark passes when its ratio reaches its target and
+every further target in its notes is met."""
 
 
 def seconds(value: float) -> str:
@@ -49,8 +53,13 @@ def why_not(result: Result) -> str:
     return (lines[-1] if result.error else lines[0]).strip()
 
 
-def sample_row(label: str, samples: list[float]) -> list[str]:
-    return [label, seconds(median(samples)), seconds(min(samples)), seconds(max(samples)), str(len(samples))]
+def megabytes(kilobytes: int | None) -> str:
+    return "-" if kilobytes is None else f"{kilobytes / 1024:.0f} MB"
+
+
+def sample_row(label: str, samples: list[float], rss_kb: int | None = None, memory: bool = False) -> list[str]:
+    row = [label, seconds(median(samples)), seconds(min(samples)), seconds(max(samples)), str(len(samples))]
+    return row + [megabytes(rss_kb)] if memory else row
 
 
 def section(result: Result) -> list[str]:
@@ -60,8 +69,10 @@ def section(result: Result) -> list[str]:
         return lines + [f"**SKIPPED:** {result.skipped}", ""]
     if not result.ran:
         return lines + [f"**{result.verdict}:**", "", "```", result.error or "no samples", "```", ""]
-    lines += table(["tool", "median", "min", "max", "repetitions"],
-                   [sample_row(result.ours_label, result.ours), sample_row(result.peer_label, result.peer)])
+    memory = result.ours_rss_kb is not None or result.peer_rss_kb is not None
+    lines += table(["tool", "median", "min", "max", "repetitions"] + (["peak RSS"] if memory else []),
+                   [sample_row(result.ours_label, result.ours, result.ours_rss_kb, memory),
+                    sample_row(result.peer_label, result.peer, result.peer_rss_kb, memory)])
     lines += ["", f"**Ratio** (peer median / our median): **{ratio_text(result)}**, "
                   f"target {target_text(result)}: **{result.verdict}**", ""]
     lines += [f"- {note}" for note in result.notes]

@@ -27,7 +27,7 @@ if __package__ in (None, ""):  # run as `python benchmarks/run.py`: import the p
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _here]
     sys.path.insert(0, str(_here.parent))
 
-from benchmarks import machine, registry, report  # noqa: E402
+from benchmarks import isolate, machine, registry, report  # noqa: E402
 from benchmarks.paths import BENCHMARKS_MD  # noqa: E402
 from benchmarks.record import Config, Result  # noqa: E402
 
@@ -103,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     config = Config(smoke=arguments.smoke, repeat=repeat)
     date = time.strftime("%Y-%m-%d %H:%M %Z")
     host, versions = machine.machine(), machine.versions()  # load average before we add to it
+    isolate.compile_bytecode()
     results = [run_one(name, module, config) for name, module in chosen.items()]
+    host.append(("load average at end", machine.load_average()))  # other work on a shared machine shows here
     text = report.render(results, host, versions, date, command_line(arguments), smoke=arguments.smoke)
     target = output_path(arguments)
     target.write_text(text, encoding="utf-8")

@@ -78,11 +78,16 @@ RULES: dict[str, Rule] = {
         Rule("PT303", "unknown-keyname", E, "A keyname the construct does not have in any TOSCA version.",
              "the keyname table of each construct, 3.6 to 3.10"),
         Rule("PT304", "keyname-version", E, "A keyname of another TOSCA version than the file declares (a warning "
-             "between 1.x versions).", "the keyname tables of each version"),
+             "between 1.x versions), or an import between a TOSCA 2.0 file and a 1.x file.",
+             "the keyname tables of each version"),
         Rule("PT305", "keyname-missing", E, "A required keyname is missing (a node template's type, a property's "
              "type, an output's value).", "the keyname table of each construct"),
         Rule("PT306", "keyname-shape", E, "A keyname's value has the wrong shape (a list where a map is needed, a "
              "number where a name is).", "the grammar of each construct"),
+        Rule("PT307", "version-not-first", E, "In a TOSCA 2.0 file, tosca_definitions_version is not the first "
+             "keyname.", "TOSCA 2.0, 6.1 TOSCA file definition"),
+        Rule("PT308", "profile-with-service-template", E, "A TOSCA 2.0 file declares a profile and also defines a "
+             "service_template.", "TOSCA 2.0, 6.7.1 Profile definition"),
         Rule("PT310", "unknown-node-type", E, "A node template or type names a node type that is not defined.",
              "3.7.9 Node type; 3.8.3 Node template"),
         Rule("PT311", "unknown-capability-type", E, "A capability names a capability type that is not defined.",
@@ -158,6 +163,8 @@ RULES: dict[str, Rule] = {
              "(SELF, SOURCE, TARGET, HOST) that means nothing where it is written.", "4.1 Reserved function keywords"),
         Rule("PT422", "function-reference", E, "A function names a property, attribute, capability, requirement, "
              "artifact or index its entity does not have.", "4.4 Property functions; 4.5 Attribute functions"),
+        Rule("PT423", "function-unknown", E, "A TOSCA 2.0 $-function call names a function that is neither built "
+             "in nor defined under 'functions'.", "TOSCA 2.0, 10.1 Function syntax; 10.4 Custom functions"),
         Rule("PT500", "scalar-unit", E, "A scalar-unit value (size, time, frequency, bitrate) is malformed.",
              "3.3.6 scalar-unit"),
         Rule("PT501", "port", E, "A port number is not an integer from 1 to 65535.", "5.3.5 tosca.datatypes.network.PortDef"),

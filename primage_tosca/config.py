@@ -10,7 +10,6 @@ from the folder the file is in.
 
 from __future__ import annotations
 
-import logging
 import os
 import stat
 import sys
@@ -28,7 +27,13 @@ KNOWN_KEYS = frozenset({"import_map", "import_maps", "roots", "online", "ignore"
                         "show_library_findings"})
 PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 
-log = logging.getLogger("primage_tosca")
+
+
+def _warn(message: str, *args: object) -> None:
+    """A notice on the package's logger (logging is loaded only when there is one to give)."""
+    import logging
+
+    logging.getLogger("primage_tosca").warning(message, *args)
 
 
 class ConfigError(Exception):
@@ -90,7 +95,7 @@ def tighten_data_dir(home: Path) -> None:
     open_root = bool(stat.S_IMODE(info.st_mode) & 0o077)
     if not loose and not (open_root and not shared):
         if open_root:
-            log.warning("primage_tosca: %s is open to other users and holds other files: primage_tosca's own are "
+            _warn("primage_tosca: %s is open to other users and holds other files: primage_tosca's own are "
                         "private, but give it a folder of its own ($PRIMAGE_TOSCA_HOME)", home)
         return
     first = home if open_root else loose[0]
@@ -102,7 +107,7 @@ def tighten_data_dir(home: Path) -> None:
                 _owner_only(Path(root) / name)
     if open_root and not shared:
         _owner_only(home)
-    log.warning("primage_tosca: %s was open to other users (mode %04o); the data directory %s holds deployment "
+    _warn("primage_tosca: %s was open to other users (mode %04o); the data directory %s holds deployment "
                 "records and credentials, so %s now readable by their owner only (0700 folders, 0600 files)",
                 first, mode, home, "primage_tosca's entries in it are" if shared else "it and everything in it are")
 

@@ -26,6 +26,8 @@ from .render import Rendered, render
 from .topology.build import build_topology
 from .topology.model import Topology
 from .typesystem import Types, build_types
+from .typesystem.check2 import Checker2
+from .versions import V2_0
 
 
 @dataclass
@@ -67,6 +69,9 @@ def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None) ->
         result.stopped_at = "imports"
         return result
     phase = "types"
+    if template.dialect.version >= V2_0:
+        _run_2(result, template)
+        return result
     try:
         result.types = build_types(template, result.collector)
         phase = "render"
@@ -83,6 +88,14 @@ def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None) ->
     if result.topology is not None:
         result.topology.diagnostics = result.collector.sorted()
     return result
+
+
+def _run_2(result: Compilation, template: ServiceTemplate) -> None:
+    """A TOSCA 2.0 template: its own grammar's checks (no topology is built yet)."""
+    try:
+        Checker2(template, result.collector).run()
+    except (RecursionError, Exception) as exc:  # noqa: BLE001 - a bug of ours must not end the run with a traceback
+        _internal(result, "types", exc)
 
 
 def _internal(result: Compilation, phase: str, exc: BaseException) -> None:

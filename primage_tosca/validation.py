@@ -14,8 +14,11 @@ from .diagnostics import Diagnostic, Location, Severity
 from .imports.template import LoadOptions
 from .pipeline import Compilation, run
 from .rulesettings import RuleSettings, RuleSettingsError, apply
+from .source.csar import CsarError, open_csar
 
 TOSCA_SUFFIXES = (".yaml", ".yml")
+CSAR_SUFFIXES = (".csar", ".zip", ".tar", ".tar.gz", ".tgz")
+CSAR_META = ("TOSCA.meta", os.path.join("TOSCA-Metadata", "TOSCA.meta"))
 _TOSCA_MARK = re.compile(rb"^\s*tosca_definitions_version\s*:", re.MULTILINE)
 
 
@@ -58,7 +61,9 @@ def expand_paths(arguments: Iterable[str], only_tosca: bool = False) -> tuple[li
     files: list[str] = []
     problems: list[Diagnostic] = []
     for argument in arguments:
-        if os.path.isdir(argument):
+        if is_csar(argument):
+            files.append(argument)
+        elif os.path.isdir(argument):
             found = sorted(
                 str(p) for p in Path(argument).rglob("*")
                 if p.suffix in TOSCA_SUFFIXES and p.is_file() and looks_like_tosca(str(p))
@@ -76,6 +81,26 @@ def expand_paths(arguments: Iterable[str], only_tosca: bool = False) -> tuple[li
             problems.append(catalog.make("PT109", f"{argument} does not exist", Location(argument)))
     unique = list(dict.fromkeys(files))
     return unique, problems
+
+
+def is_csar(path: str) -> bool:
+    """A CSAR: an archive by its name, or a folder with a TOSCA.meta."""
+    if os.path.isdir(path):
+        return any(os.path.isfile(os.path.join(path, meta)) for meta in CSAR_META)
+    return path.lower().endswith(CSAR_SUFFIXES) and os.path.isfile(path)
+
+
+def check_csar(path: str, options: LoadOptions, settings: RuleSettings) -> list[Diagnostic]:
+    """Every finding of a CSAR's entry definitions, placed in the archive
+    (``app.csar/service.yaml``); a refused archive is one finding."""
+    try:
+        with open_csar(path) as csar:
+            found = check_file(str(csar.entry), options, settings).findings or []
+            root = str(csar.root) + os.sep
+            return [d.with_location(Location(os.path.join(path, d.location.file[len(root):]), d.line, d.column))
+                    if d.location.file.startswith(root) else d for d in found]
+    except CsarError as exc:
+        return [catalog.make(exc.rule, exc.message, Location(path))]
 
 
 def check_file(path: str, options: LoadOptions, settings: RuleSettings = RuleSettings()) -> Compilation:
@@ -108,7 +133,10 @@ def validate(
     files, problems = expand_paths((str(p) for p in paths), only_tosca)
     found = [d for d in problems if settings.wants(d.rule)]
     for file in files:
-        found.extend(check_file(file, options, settings).findings)
+        if is_csar(file):
+            found.extend(check_csar(file, options, settings))
+        else:
+            found.extend(check_file(file, options, settings).findings)
     return Report(files, sorted(found, key=Diagnostic.sort_key))
 
 

@@ -49,6 +49,8 @@ DIALECTS: dict[str, Dialect] = {
         # The NFV and MEC profiles extend the 1.0 grammar with types of their own.
         Dialect("tosca_simple_profile_for_nfv_1_0_0", V1_0, "tosca_simple_profile_for_nfv_1_0_0"),
         Dialect("tosca_simple_profile_for_mec_1_0_0", V1_0, "tosca_simple_profile_for_mec_1_0_0"),
+        # TOSCA 2.0 brings no implicit types: a file has what it imports (a profile, a url).
+        Dialect("tosca_2_0", V2_0, ""),
     )
 }
 

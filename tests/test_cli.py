@@ -49,7 +49,7 @@ def test_help_lists_every_command_with_one_line():
 
 def test_console_script_is_declared():
     text = (ROOT / "pyproject.toml").read_text()
-    assert 'primage-tosca = "primage_tosca.cli:main"' in text
+    assert 'primage-tosca = "primage_tosca.cli:run"' in text
 
 
 def test_no_command_is_a_usage_error(capsys):
@@ -155,3 +155,37 @@ def test_cached_url_import_loads_offline(tmp_path, capsys):
     path.write_text(f"tosca_definitions_version: tosca_simple_yaml_1_0\nimports:\n  - {url}\n"
                     "topology_template:\n  node_templates:\n    s:\n      type: example.Server\n")
     assert cli.main(["validate", str(path)]) == 0, capsys.readouterr().out
+
+
+def test_each_command_module_adds_the_commands_the_parser_expects_of_it():
+    import argparse
+
+    from primage_tosca import cli_compile, cli_lifecycle, cli_lsp, cli_recipes
+
+    for module, names in ((cli_compile, cli.COMPILE_COMMANDS), (cli_lifecycle, cli.LIFECYCLE_COMMANDS),
+                          (cli_recipes, cli.RECIPES_COMMANDS), (cli_lsp, cli.LSP_COMMANDS)):
+        subparsers = argparse.ArgumentParser().add_subparsers()
+        module.add_commands(subparsers)
+        assert tuple(subparsers.choices) == names, module.__name__
+
+
+def test_a_validate_run_loads_no_other_command_and_no_other_report_format(tmp_path):
+    import subprocess
+    import sys
+
+    template = tmp_path / "t.yaml"
+    template.write_text("tosca_definitions_version: tosca_simple_yaml_1_3\n", encoding="utf-8")
+    code = ("import sys; from primage_tosca import cli; cli.main(['validate', sys.argv[1]]); "
+            "print(sorted(m for m in sys.modules if m.startswith(('primage_tosca.cli_', 'primage_tosca.report.', "
+            "'primage_tosca.checks.toscaparser.', 'logging'))))")
+    done = subprocess.run([sys.executable, "-c", code, str(template)], capture_output=True, text=True, check=True)
+    loaded = done.stdout.strip().splitlines()[-1]
+    assert loaded == "['primage_tosca.cli_common', 'primage_tosca.report.common', 'primage_tosca.report.text']"
+
+
+def test_the_full_help_still_lists_every_command():
+    parser = cli.build_parser()
+    text = parser.format_help()
+    for name in (*cli.OWN_COMMANDS, *cli.COMPILE_COMMANDS, *cli.LIFECYCLE_COMMANDS, *cli.RECIPES_COMMANDS,
+                 *cli.LSP_COMMANDS):
+        assert name in text

@@ -26,6 +26,11 @@ SEED_NAMES = [
     INDIGO_EXAMPLES / "node_with_ssh_port.yaml",
     INDIGO_EXAMPLES / "web_mysql_tosca.yaml",
     CORPUS / "tosca-parser-samples" / "samples" / "tests" / "data" / "tosca_single_instance_wordpress.yaml",
+    # TOSCA 2.0: the 2.0 grammar must hold the same promises
+    CORPUS / "oasis-tosca-2.0" / "requirement-assignment-grammar" / "requirement-assignment-full.yaml",
+    CORPUS / "oasis-tosca-2.0" / "schema-definition" / "schema-definition.yaml",
+    CORPUS / "oasis-tosca-2.0" / "function-definitions" / "s110.yaml",
+    CORPUS / "oasis-tosca-2.0" / "node-type" / "all_elements.yaml",
 ]
 SEEDS = {path.name: path.read_bytes() for path in SEED_NAMES if path.is_file()}
 CACHE = ParseCache()  # the imported libraries are parsed once for all examples

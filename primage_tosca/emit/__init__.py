@@ -188,6 +188,10 @@ def compile_results(sources: Any, target: str = "radl", *, inputs: Any = None, i
 
 def _stopped(compilation: Compilation, settings: RuleSettings) -> CompileResult:
     """A template whose reading stopped before its topology: its findings, no text."""
+    if compilation.stopped_at is None and compilation.template is not None:  # read by a grammar that builds none
+        compilation.collector.add(catalog.make(
+            "PT702", "compiling TOSCA 2.0 templates is not supported yet; `validate` checks them",
+            compilation.template.locate(("tosca_definitions_version",)), ("tosca_definitions_version",)))
     return CompileResult(compilation.file, None, apply(compilation.collector, settings, compilation.template))
 
 

@@ -117,17 +117,18 @@ def build_deploys(em: Emission, computes: list[str], singles: Sequence[str] = ()
     line, only their count (``em.counts``). Returns the deployed systems."""
     nodes = [*computes, *singles, *registered]
     scaling, placement = read_policies(em, nodes)
+    is_compute, is_registered = set(computes), set(registered)  # sets: a list test per node is quadratic
     deploys: list[Deploy] = []
     for name in nodes:
         where = placement.get(name, Placement())
         count = instance_count(em, name, scaling.get(name, {}))
-        if name not in computes and count is not None and count > 1:
+        if name not in is_compute and count is not None and count > 1:
             em.error(f"{name!r} runs once (a Kubernetes pod, an OSCAR or Lambda function): its instance count "
                      f"must be 0 or 1, not {count}", em.topology.raw[name].path)
             continue
         if count is not None:
             em.counts[name] = count
-        if name in registered:
+        if name in is_registered:
             if where.cloud_id is not None or where.availability_zone is not None:
                 em.unmapped(f"function {name!r} is registered on the OSCAR cluster this template deploys, so it "
                             "runs where that cluster runs; its placement is ignored", where.paths.get(

@@ -9,6 +9,7 @@ file that is not YAML. Loading never stops at the first problem.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
@@ -19,6 +20,8 @@ from .policy import ImportPolicy, Resolution, is_url, resolve_profile, resolve_r
 from ..source.reader import DEFAULT_LIMITS, Limits
 
 IMPORT_KEYS = {"file", "repository", "namespace_prefix", "namespace_uri", "profile"}
+# TOSCA 2.0 import definitions: a url or a profile name, read into namespace.
+IMPORT_KEYS_2 = {"url", "profile", "repository", "namespace", "description", "metadata"}
 
 
 @dataclass
@@ -73,8 +76,10 @@ def parse_import_entries(document: Document) -> tuple[list[ImportEntry], list[Di
     if not isinstance(imports, list):
         return [], [catalog.make("PT205", "'imports' must be a list", document.locate(("imports",)), ("imports",))]
     entries, problems = [], []
+    version_2 = data.get("tosca_definitions_version") == "tosca_2_0"
     for index, item in enumerate(imports):
-        entry, problem = _parse_entry(item, ("imports", index))
+        parse = _parse_entry_2 if version_2 else _parse_entry
+        entry, problem = parse(item, ("imports", index))
         if entry:
             entries.append(entry)
         if problem:
@@ -98,6 +103,36 @@ def _parse_entry(item: Any, path: tuple) -> tuple[ImportEntry | None, str | None
     if isinstance(definition, dict):
         return _from_definition(definition, path + (name,), str(name))
     return None, f"import {name!r} must name a file, not {type(definition).__name__}"
+
+
+def _parse_entry_2(item: Any, path: tuple) -> tuple[ImportEntry | None, str | None]:
+    """A TOSCA 2.0 import: a url string, or {url | profile, repository, namespace, ...}.
+    The 1.x spellings ``file`` and ``namespace_prefix`` are read too, so the
+    file loads; the 2.0 grammar reports them with their 2.0 names."""
+    if isinstance(item, str) and item:
+        return ImportEntry(path, item), None
+    if not isinstance(item, dict) or not item:
+        return None, f"an import is a url or an import definition, not {type(item).__name__}"
+    unknown = set(item) - IMPORT_KEYS_2 - {"file", "namespace_prefix"}
+    if unknown:
+        return None, f"unknown import keynames {sorted(map(str, unknown))}; allowed: {sorted(IMPORT_KEYS_2)}"
+    url = item.get("url", item.get("file"))
+    profile, namespace = item.get("profile"), item.get("namespace", item.get("namespace_prefix"))
+    if url is not None and profile is not None:
+        return None, "an import names a profile or a url, not both"
+    if url is None and profile is None:
+        return None, "an import definition needs 'url' or 'profile'"
+    if profile is not None and (not isinstance(profile, str) or not profile.strip()):
+        return None, "'profile' of an import must name a profile, such as org.oasis-open.simple:2.0"
+    if url is not None and (not isinstance(url, str) or not url):
+        return None, "'url' of an import must be a path or URL"
+    if namespace is not None and (not isinstance(namespace, str) or not namespace):
+        return None, "'namespace' of an import is a non-empty string"
+    repository = item.get("repository")
+    if repository is not None and (profile is not None or not isinstance(repository, str)):
+        return None, "'repository' of an import is a repository name, only beside a relative 'url'"
+    reference = url if url is not None else profile.strip()
+    return ImportEntry(path, reference, None, repository, namespace, profile=profile is not None), None
 
 
 def _from_definition(definition: dict, path: tuple, name: str | None) -> tuple[ImportEntry | None, str | None]:
@@ -131,6 +166,44 @@ def _repository_url(document: Document, name: str) -> str | None:
     definition = repositories[name]
     url = definition.get("url") if isinstance(definition, dict) else definition
     return url.strip() if isinstance(url, str) else None
+
+
+def resolve_profile_near(name: str, importer: Document, policy: ImportPolicy) -> Resolution:
+    """A TOSCA 2.0 profile, by name: the import map's or the package's, else a
+    TOSCA file beside the importing file that declares that profile."""
+    found = resolve_profile(name, policy)
+    if found.ok or not importer.real_path:
+        return found
+    beside = _profile_beside(name, os.path.dirname(importer.real_path), importer.real_path)
+    if beside is None:
+        return replace(found, hint=(found.hint or "") + "; or write the profile in a TOSCA file beside this one")
+    return Resolution(local_path=beside)
+
+
+_PROFILE_LINE = re.compile(rb"^profile:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
+_MAX_PROFILE_FILES = 500  # files of a folder looked at for a profile declaration
+_PROFILE_HEAD = 16 * 1024  # bytes of each file read to find it
+
+
+def _profile_beside(name: str, folder: str, importer: str) -> str | None:
+    """The YAML file of ``folder`` whose top-level ``profile:`` is ``name`` (the first, by file name)."""
+    try:
+        entries = sorted(os.listdir(folder))[:_MAX_PROFILE_FILES]
+    except OSError:
+        return None
+    for entry in entries:
+        path = os.path.join(folder, entry)
+        if not entry.endswith((".yaml", ".yml")) or path == importer or not os.path.isfile(path):
+            continue
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(_PROFILE_HEAD)
+        except OSError:
+            continue
+        match = _PROFILE_LINE.search(head)
+        if match and match.group(1).decode("utf-8", "replace") == name:
+            return path
+    return None
 
 
 def repository_import_url(document: Document, entry: ImportEntry) -> str | None:
@@ -171,7 +244,7 @@ class _Loader:
 
     def resolve(self, document: Document, entry: ImportEntry) -> Resolution:
         if entry.profile:
-            return resolve_profile(entry.file, self.policy)
+            return resolve_profile_near(entry.file, document, self.policy)
         if entry.repository:
             url = repository_import_url(document, entry)
             if url is None:

@@ -146,6 +146,23 @@ def read_dialects(template: ServiceTemplate) -> None:
         dialect = _dialect(document, template.diagnostics, imported=document is not root)
         if dialect is not None:
             template.dialects[id(document)] = dialect
+    _mixed_versions(template)
+
+
+def _mixed_versions(template: ServiceTemplate) -> None:
+    """A TOSCA 2.0 file and a 1.x file cannot import each other: their grammars,
+    functions and types differ. Reported at the import, naming both versions."""
+    for source in [template.sources, *template.parent_sources]:
+        for edge in source.edges:
+            importer = template.dialects.get(id(edge.importer))
+            target = template.dialects.get(id(edge.target)) if edge.target is not None else None
+            if importer is None or target is None or (importer.version.major >= 2) == (target.version.major >= 2):
+                continue
+            template.diagnostics.append(catalog.make(
+                "PT304", f"this TOSCA {importer.version} file imports {edge.reference!r}, a TOSCA "
+                f"{target.version} file: TOSCA 2.0 and 1.x files do not import each other",
+                edge.importer.locate(edge.path), edge.path,
+                "import a file written for the same TOSCA version (a 2.0 profile, or the 1.x types)"))
 
 
 def _dialect(document: Document, found: list[Diagnostic], imported: bool) -> Dialect | None:

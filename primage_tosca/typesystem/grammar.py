@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..versions import V1_0, Version
+from ..versions import V1_0, V2_0, Version
 
 # Shapes: what kind of YAML value a keyname holds.
 STR, MAP, LIST, ANY, BOOL, NUM = "string", "map", "list", "any", "boolean", "number"
@@ -175,8 +175,84 @@ def shape_ok(shape: str, value: Any) -> bool:
     return isinstance(value, allowed)
 
 
+# What TOSCA 2.0 changes, construct by construct: a keyname written here
+# replaces the 1.x entry of that name (``~1.3``: 2.0 dropped it; ``@2.0``: 2.0
+# added it); every other 1.x keyname stays as it is. New constructs of 2.0
+# are whole tables.
+_SCHEMA_2 = "key_schema:string|map entry_schema:string|map validation:any@2.0 constraints~1.3"
+_PROPERTY_2 = _SCHEMA_2 + " value:any@2.0 external-schema:string@1.2~1.3"
+OVERRIDES_2: dict[str, str] = {
+    "service_template": "namespace:string@1.2~1.3 topology_template:map~1.3 dsl_definitions:map "
+                        "profile:string@2.0 functions:map@2.0 service_template:map@2.0",
+    "repository": "credential:map~1.3 metadata:map@2.0",
+    "import": "file:string~1.3 namespace_uri:string~1.3 namespace_prefix:string~1.3 url:string@2.0 "
+              "profile:string@2.0 namespace:string@2.0 description:string@2.0 metadata:map@2.0",
+    "artifact_type": "",
+    "data_type": _SCHEMA_2 + " data_type:string@2.0 units:map@2.0 canonical_unit:string@2.0 prefixes:map@2.0",
+    "capability_type": "valid_source_types:list~1.3 valid_source_node_types:list@2.0 "
+                       "valid_relationship_types:list@2.0",
+    "relationship_type": "valid_target_types:list~1.3 valid_capability_types:list@2.0 "
+                         "valid_target_node_types:list@2.0 valid_source_node_types:list@2.0",
+    "node_type": "artifacts:map",
+    "group_type": "requirements:list~1.3 capabilities:map~1.3 interfaces:map~1.3",
+    "policy_type": "triggers:map",
+    "property_definition": _PROPERTY_2,
+    "attribute_definition": "key_schema:string|map entry_schema:string|map validation:any@2.0",
+    "parameter_definition": _PROPERTY_2 + " mapping:list@2.0",
+    "schema_definition": _SCHEMA_2,
+    "capability_definition": "valid_source_types:list~1.3 occurrences:list~1.3 metadata:map@2.0 "
+                             "valid_source_node_types:list@2.0 valid_relationship_types:list@2.0",
+    "requirement_definition": "capability:string occurrences:list~1.3 node:string metadata:map@2.0 "
+                              "node_filter:any@2.0 count_range:list@2.0",
+    "requirement_relationship": "properties:map@2.0 attributes:map@2.0",
+    "interface_definition": "",
+    "operation_definition": "",
+    "artifact_definition": "file:string! metadata:map@2.0",
+    "topology_template": "node_templates:map! policies:list metadata:map@2.0 workflows:map",
+    "node_template": "type:string count:any@2.0 artifacts:map copy:string",
+    "relationship_template": "type:string copy:string",
+    "group": "interfaces:map~1.3",
+    "policy": "triggers:map",
+    "requirement_assignment": "occurrences:list~1.3 node:string|list node_filter:any count:any@2.0 "
+                              "allocation:map@2.0 directives:list@2.0 optional:boolean@2.0",
+    "relationship_assignment": "attributes:map@2.0",
+    "capability_assignment": "occurrences:list~1.3 directives:list@2.0",
+    "substitution_mappings": "substitution_filter:any@1.3 requirements:map|list",
+}
+# 1.3 keynames 2.0 renamed: (construct, 1.3 keyname) -> its 2.0 spelling
+RENAMED_2 = {
+    ("service_template", "topology_template"): "service_template",
+    ("capability_type", "valid_source_types"): "valid_source_node_types",
+    ("capability_definition", "valid_source_types"): "valid_source_node_types",
+    ("relationship_type", "valid_target_types"): "valid_capability_types",
+    ("requirement_definition", "occurrences"): "count_range",
+    ("requirement_assignment", "occurrences"): "count",
+    ("property_definition", "constraints"): "validation",
+    ("parameter_definition", "constraints"): "validation",
+    ("schema_definition", "constraints"): "validation",
+    ("data_type", "constraints"): "validation",
+    ("import", "file"): "url",
+    ("import", "namespace_prefix"): "namespace",
+    ("import", "namespace_uri"): "namespace",
+}
+NEW_2 = {
+    "function_definition": keys("description:string metadata:map signatures:list!"),
+    "function_signature": keys("arguments:list variadic:boolean result:string|map implementation:any"),
+}
+
+
+def _with_overrides(base: dict[str, dict[str, Key]], overrides: dict[str, str],
+                    new: dict[str, dict[str, Key]]) -> dict[str, dict[str, Key]]:
+    table = {construct: {**entries, **keys(overrides.get(construct, ""))} for construct, entries in base.items()}
+    table.update(new)
+    return table
+
+
+GRAMMAR_2 = _with_overrides(GRAMMAR_1, OVERRIDES_2, NEW_2)
+
+
 def grammar_for(version: Version) -> dict[str, dict[str, Key]]:
-    return GRAMMAR_1
+    return GRAMMAR_2 if version >= V2_0 else GRAMMAR_1
 
 
 

@@ -6,7 +6,7 @@ import difflib
 from typing import Any, Callable
 
 from ..diagnostics import Severity
-from .grammar import LEGACY_TOP_LEVEL, LENIENT_SHAPES, STRICT_CONSTRUCTS, grammar_for, is_call_1, shape_ok
+from .grammar import LIST, MAP, MAP_OR_LIST, RENAMED_2, LEGACY_TOP_LEVEL, LENIENT_SHAPES, STRICT_CONSTRUCTS, grammar_for, is_call_1, shape_ok
 from .primitives import type_word
 from ..versions import V1, V2_0, Version
 
@@ -35,7 +35,8 @@ def check_keys(construct: str, mapping: Any, version: Version, document: Any, pa
             _unknown(construct, key, table, version, document, path + (key,), report)
         elif key not in current:
             _other_version(construct, key, entry, version, document, path + (key,), report)
-        elif value is not None and not shape_ok(entry.shape, value) and not is_call_1(value):
+        elif (value is not None or _null_wrong(entry.shape, version)) and not shape_ok(entry.shape, value) \
+                and not is_call_1(value):
             report("PT306", f"{key!r} must be a {entry.shape.replace('|', ' or a ')}, not "
                    f"{type_word(value)}", document, path + (key,),
                    severity=Severity.WARNING if key in LENIENT_SHAPES else None)
@@ -60,6 +61,11 @@ def _in_version(construct: str, version: Version) -> tuple[frozenset, tuple]:
     return found
 
 
+def _null_wrong(shape: str, version: Version) -> bool:
+    """TOSCA 2.0 reads an empty (null) map or list keyname as a value of the wrong shape."""
+    return version >= V2_0 and shape in (MAP, LIST, MAP_OR_LIST)
+
+
 def _unknown(construct: str, key: Any, table: dict, version: Version, document: Any, where: tuple,
              report: Report) -> None:
     if construct == "service_template" and key in LEGACY_TOP_LEVEL and version < V2_0:
@@ -69,30 +75,44 @@ def _unknown(construct: str, key: Any, table: dict, version: Version, document: 
     for other in _ALL_VERSIONS:
         entry = grammar_for(other).get(construct, {}).get(key)
         if entry is not None and entry.in_version(other):
-            _other_version(construct, key, entry, version, document, where, report)
+            _other_version(construct, key, entry, version, document, where, report,
+                           _unknown_severity(construct) if version < V2_0 else None)
             return
     close = difflib.get_close_matches(str(key), [k for k, e in table.items() if e.in_version(version)], n=1,
                                       cutoff=0.7)
     hint = f"did you mean {close[0]!r}?" if close else (
         "keynames here: " + ", ".join(k for k, e in table.items() if e.in_version(version)))
-    strict = construct in STRICT_CONSTRUCTS
-    report("PT303", f"unknown keyname {key!r} in {_a(construct)}"
+    strict = construct in STRICT_CONSTRUCTS or version >= V2_0
+    report("PT303", f"unknown keyname {key!r} in {_a(construct, version)}"
            + ("" if strict else " (IM ignores it)"), document, where, key=True, hint=hint,
            severity=None if strict else Severity.WARNING)
 
 
+def _unknown_severity(construct: str) -> Severity | None:
+    """A 1.x file's keyname of TOSCA 2.0 weighs what an unknown keyname weighs there."""
+    return None if construct in STRICT_CONSTRUCTS else Severity.WARNING
+
+
 def _other_version(construct: str, key: str, entry: Any, version: Version, document: Any, where: tuple,
-                   report: Report) -> None:
+                   report: Report, severity: Severity | None = None) -> None:
     first = entry.since
     belongs = f"TOSCA {first}" if entry.until is None else f"TOSCA {first} to {entry.until}"
     crossing = (version >= V2_0) != (first >= V2_0)
-    report("PT304", f"{key!r} in {_a(construct)} belongs to {belongs}; this file is TOSCA {version}",
-           document, where, key=True, severity=None if crossing else Severity.WARNING,
-           hint="declare the version that has it in tosca_definitions_version, or drop it")
+    hint = RENAMED_2.get((construct, key)) if version >= V2_0 else None
+    report("PT304", f"{key!r} in {_a(construct, version)} belongs to {belongs}; this file is TOSCA {version}"
+           + (f": in TOSCA 2.0 it is {hint!r}" if hint else ""),
+           document, where, key=True, severity=severity or (None if crossing else Severity.WARNING),
+           hint=f"write {hint!r}" if hint else "declare the version that has it in tosca_definitions_version, "
+           "or drop it")
 
 
 
-def _a(construct: str) -> str:
+# What 2.0 calls the constructs whose 1.x names mean something else there.
+_NAMES_2 = {"service_template": "TOSCA file", "topology_template": "service template"}
+
+
+def _a(construct: str, version: Version | None = None) -> str:
     """'a node template', 'an attribute definition'."""
-    words = construct.replace("_", " ")
+    words = (_NAMES_2.get(construct) if version is not None and version >= V2_0 else None) or construct
+    words = words.replace("_", " ")
     return ("an " if words[0] in "aeiou" else "a ") + words

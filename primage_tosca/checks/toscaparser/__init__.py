@@ -38,16 +38,25 @@ The modules: ``copies`` (frozen copies, import rewriting, :func:`prepare`),
 
 from __future__ import annotations
 
-from typing import Iterator
+import importlib
+from typing import Any, Iterator
 
 from ...diagnostics import Diagnostic
 from ...topology.model import Topology
 from ..base import check
-from .copies import Frozen, FrozenDocument, imported_documents, plain_copy, prepare
-from .findings import (OWN_RULES, RELAXED_HINT, TOSCAPARSER_RULES, clean_message, crash, dedupe,
-                       exception_text, finding)
-from .places import Locator, Place, borrow_scalar_unit_places, find_place
-from .runner import _LOCK, ImportServer, NotServed, _refuse_path, run_toscaparser, silenced
+
+# The bridge's modules load when the check runs (it is opt-in): a plain
+# validate registers the check without importing any of them.
+_EXPORTS = {
+    "Frozen": "copies", "FrozenDocument": "copies", "imported_documents": "copies", "plain_copy": "copies",
+    "prepare": "copies",
+    "OWN_RULES": "findings", "RELAXED_HINT": "findings", "TOSCAPARSER_RULES": "findings",
+    "clean_message": "findings", "crash": "findings", "dedupe": "findings", "exception_text": "findings",
+    "finding": "findings",
+    "Locator": "places", "Place": "places", "borrow_scalar_unit_places": "places", "find_place": "places",
+    "_LOCK": "runner", "ImportServer": "runner", "NotServed": "runner", "_refuse_path": "runner",
+    "run_toscaparser": "runner", "silenced": "runner",
+}
 
 # The check, dedupe (for validate.py), and what tests/test_toscaparser_bridge.py reaches for.
 __all__ = [
@@ -58,10 +67,22 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
 @check("PT800", "PT801", "PT900", optional=True)
 def toscaparser(topology: Topology) -> Iterator[Diagnostic]:
     """tosca-parser's verdict on the template, each finding placed (opt-in:
     ``--toscaparser``, or ``checks: [toscaparser]`` in the config file)."""
+    from .copies import imported_documents, prepare
+    from .findings import crash, exception_text, finding
+    from .places import Locator, borrow_scalar_unit_places, find_place
+    from .runner import run_toscaparser
+
     template = topology.template
     prepared = prepare(template)
     outcome = run_toscaparser(prepared, template.options.inputs)

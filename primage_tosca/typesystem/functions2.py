@@ -1,0 +1,209 @@
+"""TOSCA 2.0 function calls: ``{$name: arguments}``, ``$$`` escapes, arities.
+
+A call is a map with one key that starts with ``$`` (``$$`` starts a plain
+string key instead). The built-in functions of section 10 have fixed arities;
+user-defined functions (the ``functions`` keyname) declare signatures. Calls
+are checked, never evaluated here, so a function whose definition calls
+itself cannot make the check loop.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+UNBOUNDED = None
+_ANY = (0, UNBOUNDED)
+
+
+def _arities() -> dict[str, tuple[int, int | None]]:
+    table: dict[str, tuple[int, int | None]] = {
+        # representation and path functions (10.2.1)
+        "get_input": (1, UNBOUNDED), "get_property": (2, UNBOUNDED), "get_attribute": (2, UNBOUNDED),
+        "get_artifact": (2, 4), "value": _ANY, "node_index": (0, 0), "relationship_index": (0, 0),
+        "available_allocation": (2, UNBOUNDED),
+        # boolean and comparison functions (10.2.2)
+        "and": (1, UNBOUNDED), "or": (1, UNBOUNDED), "not": (1, 1), "xor": (2, 2),
+        "length": (1, 1), "concat": (1, UNBOUNDED), "join": (1, 2), "token": (3, 3),
+        "union": (1, UNBOUNDED), "intersection": (1, UNBOUNDED),
+        "sum": (1, UNBOUNDED), "product": (1, UNBOUNDED), "difference": (2, 2), "quotient": (2, 2),
+        "remainder": (2, 2), "round": (1, 1), "floor": (1, 1), "ceil": (1, 1),
+    }
+    for name in ("equal", "greater_than", "greater_or_equal", "less_than", "less_or_equal", "valid_values",
+                 "matches", "contains", "has_suffix", "has_prefix", "has_entry", "has_key", "has_all_entries",
+                 "has_all_keys", "has_any_entry", "has_any_key"):
+        table[name] = (2, 2)
+    return table
+
+
+BUILT_INS: dict[str, tuple[int, int | None]] = _arities()
+GONE_IN_2 = {"in_range": "write $and: [{$greater_or_equal: [$value, low]}, {$less_or_equal: [$value, high]}]",
+             "get_operation_output": "read the operation's output through an attribute mapping",
+             "get_nodes_of_type": "TOSCA 2.0 has no such function"}
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str  # without the $ (and with a namespace prefix when written: ns:name)
+    arguments: list
+    path: tuple  # where the call's map is written
+
+
+def call_name(value: Any) -> str | None:
+    """The function a value calls (``$concat`` -> ``concat``), or None when it is data."""
+    if type(value) is not dict or len(value) != 1:
+        return None
+    key = next(iter(value))
+    if isinstance(key, str) and key.startswith("$") and not key.startswith("$$") and len(key) > 1:
+        return key[1:]
+    return None
+
+
+def arguments_of(value: Any) -> list:
+    """A call's arguments: a list as written, nothing for null, else the one argument."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def calls(value: Any, path: tuple = ()) -> Iterator[Call]:
+    """Every call written in ``value``, outermost first (arguments are walked too)."""
+    stack = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            name = call_name(node)
+            if name is not None:
+                key = next(iter(node))
+                args = node[key]
+                yield Call(name, arguments_of(args), where)
+                if isinstance(args, list):
+                    stack.extend((arg, where + (key, i)) for i, arg in enumerate(args))
+                else:
+                    stack.append((args, where + (key,)))
+                continue
+            stack.extend((v, where + (k,)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, where + (i,)) for i, v in enumerate(node))
+
+
+@dataclass(frozen=True)
+class Signature:
+    arguments: int
+    variadic: bool
+
+    def accepts(self, count: int) -> bool:
+        return count >= self.arguments - 1 if self.variadic else count == self.arguments
+
+
+def signatures_of(definition: Any) -> list[Signature]:
+    """The arities a user-defined function's signatures accept (malformed ones are skipped)."""
+    found = []
+    for signature in (definition.get("signatures") if isinstance(definition, dict) else None) or []:
+        if isinstance(signature, dict):
+            arguments = signature.get("arguments")
+            count = len(arguments) if isinstance(arguments, list) else 0
+            found.append(Signature(count, signature.get("variadic") is True))
+    return found
+
+
+def arity_problem(call: Call, lookup: Callable[[str], Any]) -> str | None:
+    """Why a call has the wrong number of arguments, or None. ``lookup``
+    finds a user-defined function by its written name (None when there is
+    none): a user function shadows a built-in of the same name."""
+    count = len(call.arguments)
+    definition = lookup(call.name)
+    if definition is not None:
+        accepted = signatures_of(definition)
+        if not accepted or any(s.accepts(count) for s in accepted):
+            return None
+        expected = " or ".join(sorted({f"{s.arguments}{'+' if s.variadic else ''}" for s in accepted}))
+        return f"${call.name} takes {expected} argument(s), not {count}"
+    low, high = BUILT_INS[call.name]
+    if count < low or (high is not None and count > high):
+        wanted = str(low) if low == high else f"{low} or more" if high is None else f"{low} to {high}"
+        return f"${call.name} takes {wanted} argument(s), not {count}"
+    return None
+
+
+# -- validation clauses ------------------------------------------------------------------------
+_UNKNOWN = object()  # a clause we cannot decide without a deployment (an attribute, an input)
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "equal": lambda a, b: a == b, "greater_than": lambda a, b: a > b, "greater_or_equal": lambda a, b: a >= b,
+    "less_than": lambda a, b: a < b, "less_or_equal": lambda a, b: a <= b,
+}
+
+
+def holds(clause: Any, value: Any, convert: Callable[[Any], Any] | None = None) -> bool | None:
+    """Whether a validation clause holds for ``value`` (``$value`` in the
+    clause); None when it cannot be decided here. ``convert`` turns a scalar's
+    text into its number in the canonical unit. Bounded: a clause of more than
+    a few thousand calls is left undecided."""
+    result = _evaluate(clause, value, [2000], convert)
+    return result if isinstance(result, bool) else None
+
+
+def _evaluate(expression: Any, value: Any, budget: list[int], convert: Callable[[Any], Any] | None) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        return _UNKNOWN
+    if expression == "$value":
+        return value
+    name = call_name(expression)
+    if name is None:
+        if isinstance(expression, (dict, list)):
+            return _UNKNOWN if _has_call(expression) else expression
+        return expression
+    args = arguments_of(next(iter(expression.values())))
+    if name == "value" and not args:
+        return value
+    if name in ("and", "or", "not"):
+        return _logic(name, [_evaluate(a, value, budget, convert) for a in args])
+    if name not in _COMPARE and name not in ("valid_values", "length", "matches", "has_key", "contains"):
+        return _UNKNOWN
+    values = [_evaluate(a, value, budget, convert) for a in args]
+    if any(v is _UNKNOWN for v in values):
+        return _UNKNOWN
+    if convert is not None and name in _COMPARE:
+        converted = [convert(v) for v in values]
+        values = converted if None not in converted else values
+    return _apply(name, values)
+
+
+def _has_call(node: Any) -> bool:
+    return any(True for _ in calls(node))
+
+
+def _logic(name: str, values: list) -> Any:
+    if any(v is _UNKNOWN or not isinstance(v, bool) for v in values):
+        return _UNKNOWN
+    if name == "and":
+        return all(values)
+    if name == "or":
+        return any(values)
+    return not values[0] if len(values) == 1 else _UNKNOWN
+
+
+def _apply(name: str, values: list) -> Any:
+    try:
+        if name in _COMPARE and len(values) == 2:
+            a, b = values
+            if isinstance(a, str) != isinstance(b, str) or isinstance(a, bool) or isinstance(b, bool):
+                return _UNKNOWN  # a scalar with a unit, or mixed kinds: not decided here
+            return _COMPARE[name](a, b)
+        if name == "valid_values" and len(values) == 2 and isinstance(values[1], list):
+            return values[0] in values[1]
+        if name == "length" and len(values) == 1 and isinstance(values[0], (str, list, dict)):
+            return len(values[0])
+        if name == "matches" and len(values) == 2 and all(isinstance(v, str) for v in values):
+            if len(values[0]) > 10_000 or len(values[1]) > 1_000:
+                return _UNKNOWN
+            return re.fullmatch(values[1], values[0]) is not None
+        if name == "has_key" and len(values) == 2 and isinstance(values[0], dict):
+            return values[1] in values[0]
+        if name == "contains" and len(values) == 2 and isinstance(values[0], (str, list)):
+            return values[1] in values[0]
+    except Exception:  # noqa: BLE001 - a bad regular expression, values of odd kinds: not decided
+        return _UNKNOWN
+    return _UNKNOWN

@@ -1,0 +1,109 @@
+"""Values of the TOSCA 2.0 built-in types (9.1): no implicit conversion.
+
+Each checker returns why a value is not of its type, or None.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any, Callable
+
+_TIMESTAMP = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?$")
+_VERSION = re.compile(r"^\d+\.\d+(\.\d+(\.[A-Za-z0-9_]+(-\d+)?)?)?$")
+
+
+def _string(value: Any) -> str | None:
+    return None if isinstance(value, str) else "a string"
+
+
+_OCTAL = re.compile(r"^[-+]?0o[0-7]+$")  # YAML 1.2 octal, which a YAML 1.1 reader leaves as text
+
+
+def _integer(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) or isinstance(value, str) and _OCTAL.match(value)
+    return None if ok else "an integer"
+
+
+def _float(value: Any) -> str | None:
+    # 9.1.1.3: an integer where a float is expected must not be an error
+    return None if isinstance(value, (int, float)) and not isinstance(value, bool) else "a float"
+
+
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "a boolean"
+
+
+def _bytes(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "Base64 text (a string; YAML !!binary is not TOSCA bytes)"
+    try:
+        base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return "Base64 text"
+    return None
+
+
+def _nil(value: Any) -> str | None:
+    return None if value is None else "null (type nil)"
+
+
+def _timestamp(value: Any) -> str | None:
+    ok = isinstance(value, str) and _TIMESTAMP.match(value)
+    return None if ok else "an RFC 3339 timestamp in a string (2001-12-14T21:59:43.10-05:00)"
+
+
+def _version(value: Any) -> str | None:
+    ok = isinstance(value, str) and _VERSION.match(value)
+    return None if ok or isinstance(value, (int, float)) and not isinstance(value, bool) else \
+        "a version <major>.<minor>[.<fix>[.<qualifier>[-<build>]]]"
+
+
+def _list(value: Any) -> str | None:
+    return None if isinstance(value, list) else "a list"
+
+
+def _map(value: Any) -> str | None:
+    return None if isinstance(value, dict) else "a map"
+
+
+PRIMITIVES: dict[str, Callable[[Any], str | None]] = {
+    "string": _string, "integer": _integer, "float": _float, "boolean": _boolean, "bytes": _bytes,
+    "nil": _nil, "timestamp": _timestamp, "version": _version, "list": _list, "map": _map,
+}
+# Built-in types a value can never have directly: scalar is abstract (9.1.2.2).
+ABSTRACT = {"scalar"}
+BUILT_IN_TYPES = frozenset(PRIMITIVES) | ABSTRACT
+
+
+def scalar_problem(value: Any, units: set[str], integer: bool) -> str | None:
+    """Why a value is not '<number> <unit>' of a scalar type with these units."""
+    if not isinstance(value, str):
+        return "a scalar '<number> <unit>' in a string"
+    parts = value.split()
+    if len(parts) != 2:
+        return "a scalar '<number> <unit>'"
+    number, unit = parts
+    try:
+        float(number) if not integer else int(number)
+    except ValueError:
+        return f"a scalar whose number is {'an integer' if integer else 'a number'}"
+    if units and unit not in units:
+        return f"a scalar in one of the units {', '.join(sorted(units))}"
+    return None
+
+
+def to_canonical(value: Any, units: dict[str, float]) -> float | None:
+    """'256 MB' -> its number in the canonical unit, with ``units`` giving each
+    unit's multiplier; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    parts = value.split()
+    if len(parts) != 2 or parts[1] not in units:
+        return None
+    try:
+        return float(parts[0]) * units[parts[1]]
+    except ValueError:
+        return None
