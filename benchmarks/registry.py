@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench_app_inspect",
     "bench_app_deploy",
     "bench_tosca2",
+    "bench_lsp",
 ]
 
 

@@ -24,8 +24,10 @@ from ..options import load_options
 from ..pipeline import Compilation
 from ..rulesettings import RuleSettings, RuleSettingsError
 from ..source.document import PARSE_CACHE, ParseCache
+from ..source.reader import Limits, ParsedYaml
 from ..topology.build import gc_paused
 from ..validation import check_file, rule_settings
+from .reparse import key_places, reparse
 
 
 @dataclass
@@ -64,6 +66,9 @@ class Analyzer:
         self.last_typed: dict[str, Analysis] = {}  # the latest analysis whose types could be built
         self._options: dict[str, LoadOptions] = {}
         self._settings: dict[str, RuleSettings] = {}
+        # real path -> the text last checked, its parse and that parse's key places: the next
+        # edit's text is read again from it, only where it changed
+        self._read: dict[str, tuple[bytes, ParsedYaml, dict]] = {}
 
     # -- documents -------------------------------------------------------------------
     def set_text(self, path: str, text: str) -> None:
@@ -77,6 +82,7 @@ class Analyzer:
         self.overlay.pop(real, None)
         self.latest.pop(real, None)
         self.last_typed.pop(real, None)
+        self._read.pop(real, None)
 
     def _forget_parse(self, real: str) -> None:
         """Drop the parse of a document's superseded text: the parse cache keeps
@@ -89,6 +95,7 @@ class Analyzer:
         """A config file or import map changed: read them again."""
         self._options.clear()
         self._settings.clear()
+        self._read.clear()  # the size and depth limits may have changed
 
     def dependents(self, path: str) -> list[str]:
         """The other open documents that read ``path`` (import it, directly or not)."""
@@ -109,12 +116,39 @@ class Analyzer:
             analysis.files = {real}
         else:
             with gc_paused():
+                self._read_changes(real, options.limits)
                 analysis.compilation = check_file(real, options, settings)
+                self._keep_read(real, options.limits)
             self._sort(analysis)
         self.latest[real] = analysis
         if analysis.types is not None:
             self.last_typed[real] = analysis
         return analysis
+
+    def _read_changes(self, real: str, limits: Limits) -> None:
+        """Parse the edited text from the last one's parse, reading only the block that
+        changed, and leave it in the parse cache for the loader (which parses it all
+        when that cannot be done)."""
+        raw, last = self.overlay.get(real), self._read.get(real)
+        if raw is None or last is None or last[0] == raw:
+            return
+        digest = hashlib.sha256(raw).hexdigest()
+        if self.cache.get(digest, limits) is None:
+            found = reparse(last[0], last[1], raw, limits, last[2])
+            if found is not None:
+                self.cache.put(digest, found[0], limits)
+                self._read[real] = (raw, *found)
+
+    def _keep_read(self, real: str, limits: Limits) -> None:
+        raw = self.overlay.get(real)
+        last = self._read.get(real)
+        if raw is None or last is not None and last[0] is raw:
+            return  # read in part just now: kept with its key places
+        parsed = self.cache.get(hashlib.sha256(raw).hexdigest(), limits)
+        if parsed is None or not parsed.ok or parsed.problems:
+            self._read.pop(real, None)  # a text that cannot be read again in part is parsed whole next time
+        else:
+            self._read[real] = (raw, parsed, key_places(parsed))
 
     def options_for(self, path: str) -> LoadOptions:
         folder = os.path.dirname(path)

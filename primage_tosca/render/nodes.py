@@ -102,6 +102,9 @@ class NodeRenderer:
         self.values = types.values
         self.report = report
         self.document_of = document_of
+        # id of a definitions map -> (the map, its defaults, its required names without default): many
+        # templates share a type, and most of a type's capabilities are not written at all
+        self._facts: dict[int, tuple[dict, dict, list[str]]] = {}
 
     def render(self, name: str, index: int, raw: Any, written_raw: dict) -> NodeTemplate:
         path = NODE_TEMPLATES + (name,)
@@ -158,7 +161,8 @@ class NodeRenderer:
         """Defaults, then the written values on top (each checked); the names written.
         Unknown names and missing required values are reported; a type we do
         not know (``owner`` None) is not second-guessed."""
-        values = {name: d.default for name, d in definitions.items() if d.has_default}
+        facts = self._facts_of(definitions)
+        values = dict(facts[1])
         if written is not None and not isinstance(written, dict):
             self.report("PT306", f"{path[-1]} must be a map of names to values", document, path)
             written = None
@@ -178,7 +182,7 @@ class NodeRenderer:
                     self.report("PT339", f"{label} {name!r} is {definition.status}", document, path + (name,),
                                 key=True)
         if check_required and owner is not None:
-            for name in _required(definitions):
+            for name in facts[2]:
                 if name not in values or values[name] is None and name not in names:
                     relaxed = required_relaxed(definitions[name].owner.names, name) \
                         if definitions[name].owner is not None else False
@@ -187,6 +191,15 @@ class NodeRenderer:
                                 hint=f"set it under {path[-1]}: (or give the definition a default)",
                                 severity=Severity.WARNING if relaxed else None)
         return values, names
+
+    def _facts_of(self, definitions: dict[str, PropertyDef]) -> tuple[dict, dict, list[str]]:
+        """The definitions, their defaults and their required names without a default, worked out once."""
+        facts = self._facts.get(id(definitions))
+        if facts is None or facts[0] is not definitions:
+            facts = self._facts[id(definitions)] = (
+                definitions, {name: d.default for name, d in definitions.items() if d.has_default},
+                _required(definitions))
+        return facts
 
     def _attributes(self, node: NodeTemplate, written: Any, document: Any, path: tuple, label: str) -> dict:
         if written is None:
@@ -210,6 +223,10 @@ class NodeRenderer:
             definition = declared.get(name)
             assignment = written.get(name)
             where = path + ("capabilities", name)
+            if definition is not None and name not in written:  # the type's defaults, nothing to check
+                found[name] = Capability(name, _capability_type(definition),
+                                         dict(self._facts_of(definition.properties)[1]), set(), where, definition)
+                continue
             if name in written and definition is None and node.type_def is not None:
                 self.report("PT337", f"node type {node.type} has no capability {name!r}", document, where,
                             key=True, hint=_close(name, declared))
@@ -224,8 +241,7 @@ class NodeRenderer:
             if definition is not None and isinstance(assignment, dict) and assignment.get("attributes") is not None:
                 self.assign(definition.attributes, assignment["attributes"], document, where + ("attributes",),
                             f"capability {name!r} of {node.name!r}: attribute", definition.type, check_required=False)
-            cap_type = definition.type.name if definition is not None and definition.type is not None else (
-                definition.type_name if definition is not None else None)
+            cap_type = _capability_type(definition) if definition is not None else None
             found[name] = Capability(name, cap_type, properties, assigned, where, definition)
         return found
 
@@ -494,6 +510,10 @@ def merge_operation(base: Operation | None, definition: Any, path: tuple, origin
     if path:
         merged.path = path
     return merged
+
+
+def _capability_type(definition: Any) -> str | None:
+    return definition.type.name if definition.type is not None else definition.type_name
 
 
 def _required(definitions: dict[str, PropertyDef]) -> list[str]:

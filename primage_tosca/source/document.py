@@ -93,6 +93,16 @@ class ParseCache:
             self._parsed.setdefault(key, parsed)
         return digest, parsed
 
+    def get(self, digest: str, limits: Limits = DEFAULT_LIMITS) -> ParsedYaml | None:
+        """The parse of the content with this hash, if it was read."""
+        with self._lock:
+            return self._parsed.get((digest, limits))
+
+    def put(self, digest: str, parsed: ParsedYaml, limits: Limits = DEFAULT_LIMITS) -> None:
+        """Keep a parse made another way (an editor's text, read again only where it changed)."""
+        with self._lock:
+            self._parsed.setdefault((digest, limits), parsed)
+
     def discard(self, digest: str) -> None:
         """Forget the parses of one content (an editor's superseded text)."""
         with self._lock:

@@ -155,14 +155,17 @@ class Builder:
         return self.evaluator.evaluate(value, context)
 
     def node_attributes(self, raw: NodeTemplate) -> dict:
-        properties = {name: self.property_value(raw.name, name) for name in raw.properties}
+        # a value that is not a map or a list holds no function: it is its own result
+        properties = {name: self.property_value(raw.name, name) if isinstance(value, (dict, list)) else value
+                      for name, value in raw.properties.items()}
         self._check_results(raw.properties, raw.written, raw.property_defs, properties, raw.path + ("properties",),
                             f"node template {raw.name!r}: property")
         capabilities = {}
         for name, cap in raw.capabilities.items():
-            values = {p: self.capability_value(raw.name, name, p) for p in cap.properties}
+            values = {p: self.capability_value(raw.name, name, p) if isinstance(value, (dict, list)) else value
+                      for p, value in cap.properties.items()}
             capabilities[name] = {"type": cap.type, "properties": values}
-            if cap.definition is not None:
+            if cap.definition is not None and cap.written:  # only written values are checked again
                 self._check_results(cap.properties, cap.written, cap.definition.properties, values,
                                     cap.path + ("properties",), f"capability {name!r} of {raw.name!r}: property")
         artifacts = {name: self.evaluate(artifact, Context(raw.name, path=raw.path + ("artifacts", name)))
@@ -216,7 +219,7 @@ class Builder:
 
     def operation(self, operation: Operation, context: Context) -> dict:
         inputs = {name: self.evaluate(value, context.at("inputs", name) if operation.path else context)
-                  for name, value in operation.inputs.items()}
+                  if isinstance(value, (dict, list)) else value for name, value in operation.inputs.items()}
         implementation = operation.implementation
         if isinstance(implementation, dict):
             implementation = self.evaluate(implementation, context.at("implementation") if operation.path else context)

@@ -23,27 +23,42 @@ def check_keys(construct: str, mapping: Any, version: Version, document: Any, pa
     if not isinstance(mapping, dict):
         return False
     table = grammar_for(version)[construct]
+    current, required = _in_version(construct, version)
     for key, value in mapping.items():
         entry = table.get(key)
-        where = path + (key,)
         if entry is None:
             if not isinstance(key, str):
-                report("PT306", f"a keyname is a string, not {key!r}", document, where, key=True)
+                report("PT306", f"a keyname is a string, not {key!r}", document, path + (key,), key=True)
                 continue
             if key in skip:
                 continue
-            _unknown(construct, key, table, version, document, where, report)
-        elif not entry.in_version(version):
-            _other_version(construct, key, entry, version, document, where, report)
+            _unknown(construct, key, table, version, document, path + (key,), report)
+        elif key not in current:
+            _other_version(construct, key, entry, version, document, path + (key,), report)
         elif (value is not None or _null_wrong(entry.shape, version)) and not shape_ok(entry.shape, value) \
                 and not is_call_1(value):
             report("PT306", f"{key!r} must be a {entry.shape.replace('|', ' or a ')}, not "
-                   f"{type_word(value)}", document, where,
+                   f"{type_word(value)}", document, path + (key,),
                    severity=Severity.WARNING if key in LENIENT_SHAPES else None)
-    for key, entry in table.items():
-        if entry.required and entry.in_version(version) and key not in mapping and key not in inherited:
+    for key in required:
+        if key not in mapping and key not in inherited:
             report("PT305", f"{construct.replace('_', ' ')} needs {key!r}", document, path, key=True)
     return True
+
+
+_IN_VERSION: dict[tuple[str, Version], tuple[frozenset, tuple]] = {}
+
+
+def _in_version(construct: str, version: Version) -> tuple[frozenset, tuple]:
+    """The keynames of a construct in a version, and the required ones in table order; worked
+    out once, as every template and type of a file is checked against the same few tables."""
+    found = _IN_VERSION.get((construct, version))
+    if found is None:
+        table = grammar_for(version)[construct]
+        found = _IN_VERSION[(construct, version)] = (
+            frozenset(k for k, e in table.items() if e.in_version(version)),
+            tuple(k for k, e in table.items() if e.required and e.in_version(version)))
+    return found
 
 
 def _null_wrong(shape: str, version: Version) -> bool:
