@@ -115,7 +115,7 @@ def _canonical(value: Any) -> str:
 
 
 class _Frame:
-    __slots__ = ("obj", "path", "anchor", "size", "key", "merges", "is_map", "start", "is_key")
+    __slots__ = ("obj", "path", "anchor", "size", "key", "key_path", "merges", "is_map", "start", "is_key")
 
     def __init__(self, obj, path, anchor, is_map, start, is_key=False):
         self.obj = obj
@@ -124,6 +124,7 @@ class _Frame:
         self.anchor = anchor
         self.size = 1
         self.key = _NO_KEY
+        self.key_path = None  # path + (key,), made once: the keys' and values' tables share it
         self.merges = [] if is_map else None
         self.is_map = is_map
         self.is_key = is_key  # the collection is a mapping key, not a value
@@ -197,7 +198,7 @@ class _Builder:
     def child_path(self) -> Path:
         top = self.stack[-1]
         if top.is_map:
-            return top.path + (top.key,)
+            return top.key_path if top.key is not _MERGE_TAG else top.path + (top.key,)
         return top.path + (len(top.obj),)
 
     def attach(self, value, size, pos):
@@ -218,7 +219,7 @@ class _Builder:
             top.merges.append((value, pos))
             return
         top.obj[key] = value
-        self.result.values[top.path + (key,)] = pos
+        self.result.values[top.key_path] = pos
 
     def take_key(self, key, pos):
         top = self.stack[-1]
@@ -235,6 +236,7 @@ class _Builder:
                 pos, path, "remove or rename one of the two keys",
             )
         top.key = key
+        top.key_path = path
         self.result.keys[path] = pos
 
     # -- the walk ---------------------------------------------------------
