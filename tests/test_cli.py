@@ -177,7 +177,7 @@ def test_a_validate_run_loads_no_other_command_and_no_other_report_format(tmp_pa
     template.write_text("tosca_definitions_version: tosca_simple_yaml_1_3\n", encoding="utf-8")
     code = ("import sys; from primage_tosca import cli; cli.main(['validate', sys.argv[1]]); "
             "print(sorted(m for m in sys.modules if m.startswith(('primage_tosca.cli_', 'primage_tosca.report.', "
-            "'primage_tosca.checks.toscaparser.', 'logging'))))")
+            "'primage_tosca.checks.toscaparser', 'logging'))))")
     done = subprocess.run([sys.executable, "-c", code, str(template)], capture_output=True, text=True, check=True)
     loaded = done.stdout.strip().splitlines()[-1]
     assert loaded == "['primage_tosca.cli_common', 'primage_tosca.report.common', 'primage_tosca.report.text']"

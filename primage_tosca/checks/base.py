@@ -31,12 +31,13 @@ class Check:
 CHECKS: list[Check] = []
 
 
-def check(*rules: str, optional: bool = False) -> Callable[[CheckFunction], CheckFunction]:
+def check(*rules: str, optional: bool = False, name: str | None = None) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check under ``name`` (default: its module's name)."""
     for rule_id in rules:
         catalog.rule(rule_id)  # an unknown id is a bug of ours: fail at import time
 
     def register(function: CheckFunction) -> CheckFunction:
-        CHECKS.append(Check(function.__module__.rsplit(".", 1)[-1], rules, function, optional))
+        CHECKS.append(Check(name or function.__module__.rsplit(".", 1)[-1], rules, function, optional))
         return function
     return register
 

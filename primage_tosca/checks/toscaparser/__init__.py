@@ -43,10 +43,9 @@ from typing import Any, Iterator
 
 from ...diagnostics import Diagnostic
 from ...topology.model import Topology
-from ..base import check
 
-# The bridge's modules load when the check runs (it is opt-in): a plain
-# validate registers the check without importing any of them.
+# The bridge's modules load when the check runs (it is opt-in; checks/crosscheck.py
+# registers it without importing this package).
 _EXPORTS = {
     "Frozen": "copies", "FrozenDocument": "copies", "imported_documents": "copies", "plain_copy": "copies",
     "prepare": "copies",
@@ -74,10 +73,9 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
-@check("PT800", "PT801", "PT900", optional=True)
 def toscaparser(topology: Topology) -> Iterator[Diagnostic]:
-    """tosca-parser's verdict on the template, each finding placed (opt-in:
-    ``--toscaparser``, or ``checks: [toscaparser]`` in the config file)."""
+    """tosca-parser's verdict on the template, each finding placed (the opt-in
+    check ``toscaparser``, registered by :mod:`..crosscheck`)."""
     from .copies import imported_documents, prepare
     from .findings import crash, exception_text, finding
     from .places import Locator, borrow_scalar_unit_places, find_place
