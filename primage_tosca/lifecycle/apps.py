@@ -202,17 +202,17 @@ def compile_apps(blueprint: str | os.PathLike, options: Any, *, include_secrets:
         content = path.read_bytes()
     except OSError as exc:
         raise LifecycleError(f"cannot read {blueprint}: {exc.strerror}") from None
-    options, listed = fill_listings(str(path), options, token, known or {})
-    if stand_ins:
-        import dataclasses
-
-        from ..options import resolve_options
-
-        options = resolve_options(options, None, None, {})
-        options = dataclasses.replace(options, inputs={**dict(options.inputs or {}), **stand_ins})
     from ..emit import compile_results
+    from ..options import resolve_options
 
+    given = resolve_options(options, None, None, {})
+    options = _with_inputs(given, stand_ins or {})
     [result] = compile_results(str(path), "k8s", options=options, include_secrets=include_secrets)
+    # A job whose inputs come from the space is compiled again with the listing: only then.
+    filled, listed = space_listings(result.topology, given, token, known or {})
+    if filled:
+        [result] = compile_results(str(path), "k8s", options=_with_inputs(options, filled),
+                                   include_secrets=include_secrets)
     if not result.ok:
         first = result.errors[0] if result.errors else None
         detail = f": {first.file}:{first.line}:{first.column}: {first.rule} {first.message}" if first else ""
@@ -226,23 +226,22 @@ def compile_apps(blueprint: str | os.PathLike, options: Any, *, include_secrets:
                      job_facts(topology, listed), hashlib.sha256(content).hexdigest(), include_secrets)
 
 
-def fill_listings(path: str, options: Any, token: str | None,
-                  known: dict[str, list[str]]) -> tuple[Any, dict[str, str]]:
-    """Options with each HTC job's listing input filled from the space, for
-    the jobs whose selection is not known yet. Returns them and job -> input."""
+def _with_inputs(options: Any, more: dict) -> Any:
     import dataclasses
 
-    from ..checks.platform import HTC_JOB, SPACE, requirement_target, secret_input, select_inputs
-    from ..options import resolve_options
-    from ..pipeline import run
+    return dataclasses.replace(options, inputs={**dict(options.inputs or {}), **more}) if more else options
 
-    resolved = resolve_options(options, None, None, {})
-    topology = run(path, resolved).topology  # the parsed files are cached: compiling again reads none of them
-    if topology is None:  # the compile that follows reports why
-        return options, {}
+
+def space_listings(topology: Any, given: Any, token: str | None,
+                   known: dict[str, list[str]]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The listing input of each HTC job whose selection is not known yet,
+    read from the space (``given``: the options as the user gave them, for the
+    token). Returns input -> listing, and job -> input."""
+    from ..checks.platform import HTC_JOB, SPACE, requirement_target, secret_input, select_inputs
+
     filled: dict[str, Any] = {}
     listed: dict[str, str] = {}
-    for name in topology.nodes:
+    for name in topology.nodes if topology is not None else ():
         if not topology.is_a(name, HTC_JOB):
             continue
         properties = topology.node(name)["properties"]
@@ -256,7 +255,7 @@ def fill_listings(path: str, options: Any, token: str | None,
             continue
         space_props = topology.node(space)["properties"]
         secret = secret_input(topology.raw[space].properties.get("token"))
-        key = token or (resolved.inputs or {}).get(secret or "") or os.environ.get(ENV_ONEDATA_TOKEN)
+        key = token or (given.inputs or {}).get(secret or "") or os.environ.get(ENV_ONEDATA_TOKEN)
         if not key and name in known:  # not listed again: the inputs on record
             filled[source] = known[name]
             listed[name] = source
@@ -267,9 +266,7 @@ def fill_listings(path: str, options: Any, token: str | None,
         filled[source] = space_listing(str(space_props.get("provider_host")), str(space_props.get("space_name")),
                                        pattern, str(key))
         listed[name] = source
-    if not filled:
-        return options, listed
-    return dataclasses.replace(resolved, inputs={**dict(resolved.inputs or {}), **filled}), listed
+    return filled, listed
 
 
 def space_listing(provider: str, space: str, pattern: str, token: str) -> list[str]:
