@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from primage_tosca.lifecycle import resolve_outputs
 
-FRONT = {"id": "0", "node": "front", "addresses": [{"ip": "10.0.0.5", "public": False},
+FRONT = {"id": "0", "node": "front", "addresses": [{"ip": "127.0.5.5", "public": False},
                                                      {"ip": "127.0.0.9", "public": True}]}
-WN = [{"id": str(i), "node": "wn", "addresses": [{"ip": f"10.0.1.{i}", "public": False}]} for i in (1, 2)]
+WN = [{"id": str(i), "node": "wn", "addresses": [{"ip": f"127.0.6.{i}", "public": False}]} for i in (1, 2)]
 
 
 def outputs(**values):
@@ -20,7 +20,7 @@ def test_addresses_of_one_vm():
                                     ip={"get_attribute": ["front", "ip_address"]},
                                     ident={"get_attribute": ["front", "tosca_id"]},
                                     name={"get_attribute": ["front", "tosca_name"]}), [FRONT], "inf-1")
-    assert found == {"public": "127.0.0.9", "private": "10.0.0.5", "ip": "10.0.0.5", "ident": "inf-1/0",
+    assert found == {"public": "127.0.0.9", "private": "127.0.5.5", "ip": "127.0.5.5", "ident": "inf-1/0",
                      "name": "front"}
 
 
@@ -36,8 +36,8 @@ def test_several_vms_of_a_node_give_a_list_and_an_index_picks_one():
                                     beyond={"get_attribute": ["wn", "private_address", 5]},
                                     joined={"join": [{"get_attribute": ["wn", "private_address"]}, ","]}),
                             WN, "inf")
-    assert found == {"all": ["10.0.1.1", "10.0.1.2"], "second": "10.0.1.2", "beyond": None,
-                     "joined": "10.0.1.1,10.0.1.2"}
+    assert found == {"all": ["127.0.6.1", "127.0.6.2"], "second": "127.0.6.2", "beyond": None,
+                     "joined": "127.0.6.1,127.0.6.2"}
 
 
 def test_what_is_not_known_yet_is_none_and_plain_values_stay():
