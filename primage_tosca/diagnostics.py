@@ -72,7 +72,12 @@ def close_matches(word: str, candidates: Iterable[str], cutoff: float = 0.7) -> 
     list when none is close enough: the "did you mean" of a hint."""
     import difflib  # loaded only when a name is wrong: a clean run does not pay for it
 
-    return difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
+    # difflib's similarity is at most 2*min(a, b)/(a + b) for lengths a and b: a
+    # candidate whose length alone keeps it under the cutoff is never compared
+    # (a library's hundreds of type names, against each misspelt one)
+    size = len(word)
+    within = [c for c in candidates if 2 * min(size, len(c)) >= cutoff * (size + len(c))]
+    return difflib.get_close_matches(word, within, n=1, cutoff=cutoff)
 
 
 def format_path(path: Sequence) -> str:
