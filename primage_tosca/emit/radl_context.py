@@ -106,6 +106,15 @@ class Emission:
                 return True
         return False
 
+    def requirement_at(self, source: str, index: int) -> Any:
+        """The requirement of node ``source`` that the relationship edge numbered ``index`` stands for."""
+        return self._requirements_by_index[(source, index)]
+
+    @cached_property
+    def _requirements_by_index(self) -> dict[tuple[str, int], Any]:
+        return {(name, r.index): r for name, requirements in self.topology.requirements.items()
+                for r in reversed(requirements)}  # the first of an index wins, as a scan would find it
+
     @cached_property
     def requirement_targets(self) -> dict[tuple[str, str], str]:
         """(node, requirement name) -> the node its first such requirement targets."""
@@ -132,39 +141,43 @@ def referenced_properties(topology: Topology) -> dict[str, set[str]]:
     reads, anywhere in the template: such a value is used, even when RADL has
     no feature for it."""
     pairs: set[tuple[str, str]] = set()
-    found = pairs
     for name, raw in topology.raw.items():
-        own = {"SELF": [name], "HOST": topology.hosting_chain(name)}
         values = [raw.properties, raw.artifacts, [c.properties for c in raw.capabilities.values()],
                   [op.inputs for ops in raw.interfaces.values() for op in ops.values()]]
-        found.update(_references(values, own))
+        for entity, prop in _property_reads(values):
+            if entity == "HOST":
+                pairs.update((host, prop) for host in topology.hosting_chain(name))
+            else:
+                pairs.add((name if entity == "SELF" else entity, prop))
         for requirement in topology.requirements.get(name, []):
-            ends = {"SOURCE": [name], "TARGET": [requirement.target]}
             values = [requirement.properties,
                       [op.inputs for ops in requirement.interfaces.values() for op in ops.values()]]
-            found.update(_references(values, ends))
-    found.update(_references(list(topology.template.outputs.values()), {}))
-    found.update(_references([p.properties for p in topology.policies], {}))
+            ends = {"SOURCE": name, "TARGET": requirement.target}
+            pairs.update((ends.get(entity, entity), prop) for entity, prop in _property_reads(values))
+    for values in (list(topology.template.outputs.values()), [p.properties for p in topology.policies]):
+        pairs.update(_property_reads(values))
     by_node: dict[str, set[str]] = {}
     for node, prop in pairs:
         by_node.setdefault(node, set()).add(prop)
     return by_node
 
 
-def _references(values: Any, entities: dict[str, list]) -> Iterator[tuple[str, str]]:
-    """(node, name) pairs of the get_property calls in ``values``;
-    ``entities`` says which nodes SELF, HOST, SOURCE and TARGET stand for."""
+def _property_reads(values: Any) -> list[tuple[str, str]]:
+    """(entity, name) of the get_property calls in ``values``, the entity as written."""
+    found = []
     stack = [values]
     while stack:  # only maps and lists are visited: most values are plain
         value = stack.pop()
         if isinstance(value, dict):
-            arguments = value.get("get_property") if len(value) == 1 else None
-            if isinstance(arguments, list) and len(arguments) >= 2:
-                entity, prop = arguments[0], arguments[1]
-                if isinstance(prop, str) and isinstance(entity, str):
-                    for node in entities.get(entity, [entity]):
-                        yield (node, prop)
-                continue
-            stack.extend(item for item in value.values() if isinstance(item, (dict, list)))
-        elif isinstance(value, list):
-            stack.extend(item for item in value if isinstance(item, (dict, list)))
+            if len(value) == 1:
+                arguments = value.get("get_property")
+                if isinstance(arguments, list) and len(arguments) >= 2:
+                    entity, prop = arguments[0], arguments[1]
+                    if isinstance(prop, str) and isinstance(entity, str):
+                        found.append((entity, prop))
+                    continue
+            value = value.values()
+        for item in value:
+            if isinstance(item, (dict, list)):
+                stack.append(item)
+    return found

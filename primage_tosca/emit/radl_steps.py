@@ -6,6 +6,8 @@ other end, and from the relationship itself)."""
 from __future__ import annotations
 
 
+from typing import Iterator
+
 from ..records import record
 from ..render import Operation
 from .radl_context import Emission
@@ -81,17 +83,23 @@ def _relationship_steps(em: Emission, steps: dict[str, Step], other: str, edge: 
     """The other node's pre/post-configure operations for this side, then the
     relationship's own (its template's over its type's)."""
     raw = em.topology.raw[other]
+    for iface, name, operation in _lifecycle_operations(raw.interfaces, node_side):
+        evaluated = em.topology.node(other)["interfaces"][iface][name]
+        steps[name] = Step(name, other, operation, evaluated, other, source, target, operation.path)
+    requirement = em.requirement_at(source, edge["index"])
+    for iface, name, operation in _lifecycle_operations(requirement.interfaces, edge_side):
+        evaluated = edge["interfaces"][iface][name]
+        where = operation.path or edge["path"]
+        steps[name] = Step(name, source, operation, evaluated, None, source, target, where)
+
+
+def _lifecycle_operations(interfaces: dict, names: tuple) -> Iterator[tuple[str, str, Operation]]:
+    """(interface, name, operation) of the ``names`` the lifecycle interfaces
+    define, in the order IM runs them: Standard's, then Configure's."""
     for iface in LIFECYCLE:
-        for name in node_side:
-            operation = raw.interfaces.get(iface, {}).get(name)
-            if operation is not None:
-                evaluated = em.topology.node(other)["interfaces"][iface][name]
-                steps[name] = Step(name, other, operation, evaluated, other, source, target, operation.path)
-    requirement = next(r for r in em.topology.requirements[source] if r.index == edge["index"])
-    for iface in LIFECYCLE:
-        for name in edge_side:
-            operation = requirement.interfaces.get(iface, {}).get(name)
-            if operation is not None:
-                evaluated = edge["interfaces"][iface][name]
-                where = operation.path or edge["path"]
-                steps[name] = Step(name, source, operation, evaluated, None, source, target, where)
+        operations = interfaces.get(iface)
+        if operations:
+            for name in names:
+                operation = operations.get(name)
+                if operation is not None:
+                    yield iface, name, operation

@@ -196,12 +196,6 @@ class _Builder:
         return top.path + (len(top.obj),)
 
     # -- attaching values -------------------------------------------------
-    def child_path(self) -> Path:
-        top = self.stack[-1]
-        if top.is_map:
-            return top.key_path if top.key is not _MERGE_TAG else top.path + (top.key,)
-        return top.path + (len(top.obj),)
-
     def attach(self, value, size, pos):
         """Put a finished value into its parent (or make it the root), and
         note its position under its path."""
@@ -281,15 +275,29 @@ class _Builder:
         self.anchors[anchor] = (value, size)
 
     def on_start(self, event, pos, is_map):
-        as_key = bool(self.stack) and self.stack[-1].is_map and self.stack[-1].key is _NO_KEY
-        if len(self.stack) >= self.limits.max_depth:
+        stack = self.stack
+        if len(stack) >= self.limits.max_depth:
             self.problem("PT107", f"nesting deeper than {self.limits.max_depth} levels", pos,
                          self.current_path(), "flatten the document; TOSCA templates need few levels")
             raise _Abort
-        path = (self.stack[-1].path + (_KEY_PART,) if as_key else self.child_path()) if self.stack else ()
-        self.check_collection_tag(event.tag, is_map, pos, path)
-        self.count(1, pos)
-        self.stack.append(_Frame({} if is_map else [], path, event.anchor, is_map, pos, as_key))
+        as_key = False
+        if not stack:
+            path = ()
+        else:
+            top = stack[-1]
+            if not top.is_map:
+                path = top.path + (len(top.obj),)
+            elif top.key is _NO_KEY:  # a collection used as a mapping key
+                as_key = True
+                path = top.path + (_KEY_PART,)
+            else:
+                path = top.key_path if top.key is not _MERGE_TAG else top.path + (top.key,)
+        if event.tag is not None:
+            self.check_collection_tag(event.tag, is_map, pos, path)
+        self.total += 1  # count(1, pos), inline: once per collection
+        if self.total > self.limits.max_nodes:
+            self.count(0, pos)
+        stack.append(_Frame({} if is_map else [], path, event.anchor, is_map, pos, as_key))
 
     def check_collection_tag(self, tag, is_map, pos, path):
         """PyYAML refuses unknown tags on collections and builds sets or pairs
@@ -305,7 +313,8 @@ class _Builder:
     def on_end(self, pos):
         frame = self.stack.pop()
         if frame.is_map:
-            self.apply_merges(frame)
+            if frame.merges:
+                self.apply_merges(frame)
             # a key without value cannot come from a valid stream
             if frame.key is not _NO_KEY:
                 frame.obj[frame.key] = None
@@ -375,14 +384,14 @@ def _walk(loader, builder: _Builder) -> None:
         pos = (mark.line + 1, mark.column + 1)  # _pos, inline: once per event
         kind = type(event)
         if kind is scalar_event:
-            if stack and event.tag is None and event.anchor is None:
+            # (the value that would pass the size limit is left to on_scalar, which stops there)
+            if stack and event.tag is None and event.anchor is None and builder.total < limits.max_nodes:
                 value = plain.get(event.value, _NO_KEY) if event.implicit[0] else event.value
-                placed = None if value is _NO_KEY else _place_scalar(stack[-1], value, pos, values, keys)
-                if placed is not None:
-                    builder.total += placed
-                    if builder.total > limits.max_nodes:
-                        builder.count(0, pos)
-                    continue
+                if value is not _NO_KEY:
+                    placed = _place_scalar(stack[-1], value, pos, values, keys)
+                    if placed is not None:
+                        builder.total += placed
+                        continue
             builder.on_scalar(loader, event, pos)
         elif kind is yaml.MappingStartEvent:
             builder.on_start(event, pos, True)
