@@ -51,10 +51,13 @@ class Compilation:
         return self.stopped_at is None and not self.collector.has_errors()
 
 
-def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None) -> Compilation:
+def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None, products: bool = False) -> Compilation:
     """Every phase on one template. ``checks`` names the optional checks to
     run besides the default ones (``toscaparser``); None runs no checks at all
-    (a compiler that only needs the topology)."""
+    (a compiler that only needs the topology). A TOSCA 2.0 template is checked
+    by its own grammar; its types, rendering and topology are built only for
+    callers that ask for ``products`` (compilers), and only when it has no
+    errors. A 1.x template always has them: its checks read the topology."""
     result = Compilation(path)
     template = result.template = load_template(path, options)
     result.collector.extend(template.diagnostics)
@@ -67,36 +70,54 @@ def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None) ->
             hint="fix the import above (or pass --import-map / --online); the rest of the template is checked then"))
         result.stopped_at = "imports"
         return result
-    phase = "types"
     if template.dialect.version >= V2_0:
-        _run_2(result, template)
-        return result
-    try:
-        result.types = build_types(template, result.collector)
-        phase = "render"
-        result.rendered = render(template, result.types, result.collector)
-        phase = "topology"
-        result.topology = build_topology(result.rendered, result.collector)
-        if checks is not None:
-            phase = "checks"
-            run_checks(result.topology, result.collector, set(checks))
-    except RecursionError as exc:
-        _internal(result, phase, exc)
-    except Exception as exc:  # noqa: BLE001 - a bug of ours must not end the run with a traceback
-        _internal(result, phase, exc)
+        _run_2(result, template, checks, products)
+    else:
+        _shared_phases(result, template, checks, result.collector)
     if result.topology is not None:
         result.topology.diagnostics = result.collector.sorted()
     return result
 
 
-def _run_2(result: Compilation, template: ServiceTemplate) -> None:
-    """A TOSCA 2.0 template: its own grammar's checks (no topology is built yet)."""
+def _shared_phases(result: Compilation, template: ServiceTemplate, checks: Iterable[str] | None,
+                   collector: Collector) -> None:
+    """Types, render, topology and checks: the phases every TOSCA version shares."""
+    phase = "types"
+    try:
+        result.types = build_types(template, collector)
+        phase = "render"
+        result.rendered = render(template, result.types, collector)
+        phase = "topology"
+        result.topology = build_topology(result.rendered, collector)
+        if checks is not None:
+            phase = "checks"
+            run_checks(result.topology, collector, set(checks))
+    except RecursionError as exc:
+        _internal(result, phase, exc)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours must not end the run with a traceback
+        _internal(result, phase, exc)
+
+
+def _run_2(result: Compilation, template: ServiceTemplate, checks: Iterable[str] | None, products: bool) -> None:
+    """A TOSCA 2.0 template: its own grammar's checks; then, for a compiler,
+    the template lowered to the 1.x model and the shared phases on it."""
     from .typesystem.check2 import Checker2  # loaded for 2.0 templates only
+    from .typesystem.lower2 import lower
 
     try:
         Checker2(template, result.collector).run()
+        if not products:
+            return
+        if result.collector.has_errors():
+            result.stopped_at = "types"
+            return
+        lowered = lower(template)
     except (RecursionError, Exception) as exc:  # noqa: BLE001 - a bug of ours must not end the run with a traceback
         _internal(result, "types", exc)
+        return
+    found = Collector()
+    _shared_phases(result, lowered.template, checks, found)
+    result.collector.extend(lowered.restore(found.items, result.collector.items))
 
 
 def _internal(result: Compilation, phase: str, exc: BaseException) -> None:

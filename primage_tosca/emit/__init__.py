@@ -173,7 +173,7 @@ def compile_results(sources: Any, target: str = "radl", *, inputs: Any = None, i
                 topology = item
             else:
                 resolved = resolved or resolve_options(options, inputs, import_map, {"templates": templates} | kwargs)
-                compilation = run(str(item), resolved, settings.checks if validate else None)
+                compilation = run(str(item), resolved, settings.checks if validate else None, products=True)
                 topology = compilation.topology
                 if topology is None:
                     results.append(_stopped(compilation, settings))
@@ -188,10 +188,6 @@ def compile_results(sources: Any, target: str = "radl", *, inputs: Any = None, i
 
 def _stopped(compilation: Compilation, settings: RuleSettings) -> CompileResult:
     """A template whose reading stopped before its topology: its findings, no text."""
-    if compilation.stopped_at is None and compilation.template is not None:  # read by a grammar that builds none
-        compilation.collector.add(catalog.make(
-            "PT702", "compiling TOSCA 2.0 templates is not supported yet; `validate` checks them",
-            compilation.template.locate(("tosca_definitions_version",)), ("tosca_definitions_version",)))
     return CompileResult(compilation.file, None, apply(compilation.collector, settings, compilation.template))
 
 

@@ -217,7 +217,7 @@ def _collect_artifacts(template: ServiceTemplate, types: Types | None, artifacts
 
 
 def collect_tosca(path: str, options: LoadOptions, found: Collected) -> None:
-    result = run(path, options, None)
+    result = run(path, options, None, products=True)
     template, types = result.template, result.types
     readable = isinstance(template.data, dict)
     for diagnostic in template.diagnostics:
