@@ -16,7 +16,7 @@ very topology the checks saw.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 from . import catalog
 from .checks import run_checks
@@ -26,6 +26,7 @@ from .render import Rendered, render
 from .topology.build import build_topology
 from .topology.model import Topology
 from .typesystem import Types, build_types
+from .typesystem.grammar import is_call_1
 from .versions import V2_0
 
 
@@ -80,11 +81,11 @@ def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None, pr
 
 
 def _shared_phases(result: Compilation, template: ServiceTemplate, checks: Iterable[str] | None,
-                   collector: Collector) -> None:
+                   collector: Collector, is_call: Callable[[Any], bool] = is_call_1) -> None:
     """Types, render, topology and checks: the phases every TOSCA version shares."""
     phase = "types"
     try:
-        result.types = build_types(template, collector)
+        result.types = build_types(template, collector, is_call=is_call)
         phase = "render"
         result.rendered = render(template, result.types, collector)
         phase = "topology"
@@ -102,7 +103,7 @@ def _run_2(result: Compilation, template: ServiceTemplate, checks: Iterable[str]
     """A TOSCA 2.0 template: its own grammar's checks; then, for a compiler,
     the template lowered to the 1.x model and the shared phases on it."""
     from .typesystem.check2 import Checker2  # loaded for 2.0 templates only
-    from .typesystem.lower2 import lower
+    from .typesystem.lower2 import is_lowered_call, lower
 
     try:
         Checker2(template, result.collector).run()
@@ -116,7 +117,7 @@ def _run_2(result: Compilation, template: ServiceTemplate, checks: Iterable[str]
         _internal(result, "types", exc)
         return
     found = Collector()
-    _shared_phases(result, lowered.template, checks, found)
+    _shared_phases(result, lowered.template, checks, found, is_lowered_call)
     result.collector.extend(lowered.restore(found.items, result.collector.items))
 
 

@@ -165,8 +165,11 @@ class _Router(Reporter):
             recording.append(finding)
 
 
-def build_types(template: ServiceTemplate, collector: Any, cache: LibraryFindings = LIBRARY_FINDINGS) -> Types:
-    """The types of a readable template (see :attr:`ServiceTemplate.readable`)."""
+def build_types(template: ServiceTemplate, collector: Any, cache: LibraryFindings = LIBRARY_FINDINGS,
+                is_call: Callable[[Any], bool] = is_call_1) -> Types:
+    """The types of a readable template (see :attr:`ServiceTemplate.readable`);
+    ``is_call`` tells the function calls of its values (a lowered TOSCA 2.0
+    template has calls 1.x has no function for)."""
     names = profile_names(template)
     system = TypeSystem(base=profile_layer(names))
     router = _Router(collector)
@@ -190,7 +193,7 @@ def build_types(template: ServiceTemplate, collector: Any, cache: LibraryFinding
     system.add_document(template.document, own_version, report=router)
     system.link(router, lambda found: not found.builtin)
     definitions = Definitions(system, router, lambda found: not found.builtin and id(found.document) not in router.quiet)
-    values = ValueChecker(definitions, router, is_call_1)
+    values = ValueChecker(definitions, router, is_call)
     checker = TypeChecker(system, definitions, values, router)
     for document in libraries:
         dialect = template.dialects.get(id(document))
@@ -202,7 +205,7 @@ def build_types(template: ServiceTemplate, collector: Any, cache: LibraryFinding
                 checker.check(found)
     for document_id, key in keys.items():
         cache.put(key, router.recording[document_id])
-    return Types(system, definitions, values, own_version, names, is_call_1)
+    return Types(system, definitions, values, own_version, names, is_call)
 
 
 __all__ = ["LIBRARY_FINDINGS", "Types", "build_types", "profile_files", "profile_layer", "profile_names"]

@@ -24,6 +24,7 @@ gives it back its 2.0 path.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Iterable
@@ -37,8 +38,8 @@ from ..profiles import EQUIVALENTS_2_0
 from ..source.document import Document
 from ..source.reader import ParsedYaml
 from ..versions import DIALECTS, V2_0
-from .functions2 import arguments_of, call_name
-from .grammar import FUNCTIONS_1
+from .functions2 import arguments_of, call_name, calls
+from .grammar import FUNCTIONS_1, is_call_1
 from .scope2 import TYPE_KINDS, Found, Scopes
 
 LOWERED_DIALECT = DIALECTS["tosca_simple_yaml_1_3"]
@@ -48,7 +49,7 @@ CONSTRAINTS = {"equal": "equal", "greater_than": "greater_than", "greater_or_equ
                "matches": "pattern"}
 # 2.0 keynames with no 1.x counterpart the shared phases would read: dropped (already checked).
 DROPPED = frozenset({"node_filter", "mapping", "data_type", "units", "prefixes", "canonical_unit",
-                     "valid_relationship_types", "valid_target_node_types"})
+                     "valid_relationship_types", "valid_target_node_types", "valid_source_node_types"})
 
 
 @lru_cache(maxsize=1)
@@ -84,6 +85,7 @@ class Lowered:
 
     template: ServiceTemplate
     origins: dict[str, dict[tuple, tuple]]  # file -> lowered path -> 2.0 path
+    inputs_read: set = field(default_factory=set)  # every input a $get_input of the service template names
 
     def restore(self, findings: Iterable[Diagnostic], known: Iterable[Diagnostic]) -> list[Diagnostic]:
         """The shared phases' findings with their 2.0 paths, less those the 2.0
@@ -91,7 +93,7 @@ class Lowered:
         seen = {(d.rule, d.location) for d in known}
         kept = []
         for finding in findings:
-            if (finding.rule, finding.location) in seen:
+            if (finding.rule, finding.location) in seen or self.read_in_2(finding):
                 continue
             origin = self.origins.get(finding.file, {})
             path = tuple(finding.path)
@@ -101,6 +103,12 @@ class Lowered:
                     break
             kept.append(finding)
         return kept
+
+
+    def read_in_2(self, finding: Diagnostic) -> bool:
+        """An unused input (PT402) that a 2.0 keyname 1.x lacks reads (a node template's ``count``)."""
+        path = tuple(finding.path)
+        return finding.rule == "PT402" and len(path) == 3 and path[2] in self.inputs_read
 
 
 def lower(template: ServiceTemplate) -> Lowered:
@@ -118,6 +126,8 @@ class _Lowering:
         self.table = equivalents()
         self.node_names: set = set()
         self.relationship_names: set = set()
+        self.shared = _shared_names(self.documents, self.scopes, self.table, self.profile)
+        self.labels = {id(e.target): e.namespace_prefix for e in self.edges if e.namespace_prefix}
 
     def run(self) -> Lowered:
         root = self.template.sources.root
@@ -136,7 +146,9 @@ class _Lowering:
                            edges, [], sources.complete)
         result = ServiceTemplate(mapped.root, mapped, [], self.template.options,
                                  dialects={id(d): LOWERED_DIALECT for d in lowered.values()})
-        return Lowered(result, origins)
+        reads = {c.arguments[0] for c in calls(topology) if c.name == "get_input" and c.arguments
+                 and isinstance(c.arguments[0], str)} if isinstance(topology, dict) else set()
+        return Lowered(result, origins, reads)
 
     # -- names ------------------------------------------------------------------------------------
     def profile(self, document: Any) -> Any:
@@ -156,7 +168,15 @@ class _Lowering:
             if kind == "data_types" and name == "scalar":  # a scalar type 1.x has no units for: its text
                 return "string"
             return self.table.get("builtin", {}).get(kind, {}).get(name, name)
-        return self.equivalent(kind, found) or found.name
+        return self.equivalent(kind, found) or self.unique(kind, found)
+
+    def unique(self, kind: str, found: Found) -> str:
+        """A type's own name; qualified when other files define the same name (2.0 scopes
+        keep them apart, 1.x has one table), outside the template itself."""
+        if (kind, found.name) not in self.shared or found.document is self.template.sources.root:
+            return found.name
+        label = self.labels.get(id(found.document)) or os.path.splitext(os.path.basename(found.document.file))[0]
+        return f"{label}:{found.name}"
 
     def names(self, document: Any, kind: str, value: Any, w: _Writer, old: tuple, new: tuple) -> Any:
         w.place(old, new)
@@ -229,7 +249,7 @@ class _Lowering:
                 out[key] = self.each(value, w, o, n, lambda v, a, b: self.operation(document, w, v, a, b, True))
             elif key == "inputs":
                 out[key] = self.definitions(document, w, value, o, n, "parameter")
-            elif key == "valid_source_node_types":
+            elif key == "valid_source_node_types" and kind == "capability_types":
                 out["valid_source_types"] = self.names(document, "node_types", value, w, o, new + ("valid_source_types",))
             elif key == "valid_capability_types":
                 out["valid_target_types"] = self.names(document, "capability_types", value, w, o,
@@ -254,6 +274,8 @@ class _Lowering:
     def definition(self, document: Any, w: _Writer, raw: Any, old: tuple, new: tuple, what: str) -> Any:
         w.place(old, new)
         if not isinstance(raw, dict) or call_name(raw) is not None:
+            if what == "property":  # a refinement that fixes the value
+                return {"default": self.value(w, raw, old, new + ("default",))}
             return self.value(w, raw, old, new)
         out: dict[str, Any] = {}
         for key, value in raw.items():
@@ -261,12 +283,16 @@ class _Lowering:
             if key == "type":
                 out[key] = self.names(document, "data_types", value, w, o, n)
             elif key in ("key_schema", "entry_schema"):
-                out[key] = self.schema(document, w, value, o, n)
+                if not isinstance(value, dict) or "type" in value:  # a refinement without a type keeps the parent's
+                    out[key] = self.schema(document, w, value, o, n)
             elif key == "validation":
                 if what != "attribute":
                     self.constraints_into(out, w, value, o, new)
             elif key == "value" and what == "property":  # a fixed value: 1.x has only the default
                 out["default"] = self.value(w, value, o, new + ("default",))
+            elif key == "status" and isinstance(value, str):  # 2.0 reads it in any case
+                out[key] = value.lower()
+                w.place(o, n)
             elif key not in DROPPED:
                 out[key] = self.value(w, value, o, n)
         return out
@@ -331,7 +357,7 @@ class _Lowering:
                 out[key] = self.names(document, "relationship_types", value, w, o, n)
             elif key == "interfaces":
                 out[key] = self.each(value, w, o, n, lambda v, a, b: self.interface(document, w, v, a, b, not assigned))
-            elif key in ("properties", "attributes") and assigned:
+            elif key == "properties" and assigned:
                 out[key] = self.value(w, value, o, n)
             elif key == "description" or (key == "properties" and not assigned):
                 out[key] = self.value(w, value, o, n) if key == "description" else \
@@ -404,10 +430,11 @@ class _Lowering:
             if key in ("inputs", "outputs"):
                 out[key] = self.definitions(document, w, value, o, n, "parameter")
             elif key == "node_templates":
-                out[key] = self.each(value, w, o, n, lambda v, a, b: self.node_template(document, w, v, a, b))
+                out[key] = self.each(_typed_copies(value), w, o, n, lambda v, a, b: self.node_template(
+                    document, w, v, a, b))
             elif key == "relationship_templates":
-                out[key] = self.each(value, w, o, n, lambda v, a, b: self.entity(document, w, v, a, b,
-                                                                                   "relationship_types"))
+                out[key] = self.each(_typed_copies(value, whole=True), w, o, n, lambda v, a, b: self.entity(
+                    document, w, v, a, b, "relationship_types"))
             elif key == "groups":
                 out[key] = self.each(value, w, o, n, lambda v, a, b: self.entity(document, w, v, a, b, "group_types"))
             elif key == "policies":
@@ -494,8 +521,28 @@ class _Lowering:
                 out[key] = self.names(document, "node_types", value, w, o, n)
             elif key == "properties" and isinstance(value, dict):  # 2.0 maps a property to an input by its name
                 out[key] = self.each(value, w, o, n, lambda v, a, b: [v] if isinstance(v, str) else self.value(w, v, a, b))
+            elif key == "requirements" and isinstance(value, list):  # a list of one-entry maps in 2.0
+                out[key] = self.mapped_requirements(w, value, o, n)
             elif key != "substitution_filter":
                 out[key] = self.value(w, value, o, n)
+        return out
+
+    def mapped_requirements(self, w: _Writer, value: list, old: tuple, new: tuple) -> dict:
+        """2.0's list of mapped requirements as 1.x's map; a requirement mapped several
+        times keeps its first [node template, requirement] pair."""
+        w.place(old, new)
+        out: dict[str, Any] = {}
+        for index, item in enumerate(value):
+            if not isinstance(item, dict) or len(item) != 1:
+                continue
+            [(name, pair)] = item.items()
+            if not isinstance(name, str):
+                continue
+            o = old + (index, name)
+            if isinstance(pair, list) and pair and isinstance(pair[0], list):
+                pair, o = pair[0], o + (0,)
+            if name not in out:
+                out[name] = self.value(w, pair, o, new + (name,))
         return out
 
     # -- values -----------------------------------------------------------------------------------
@@ -552,6 +599,26 @@ class _Lowering:
         return out
 
 
+def _shared_names(documents: list, scopes: Scopes, table: dict, profile) -> set:
+    """(kind, name) of the types more than one file defines (a profile's equivalents aside)."""
+    seen: dict[tuple, int] = {}
+    for document in documents:
+        listed = table.get(profile(document), {})
+        for kind in TYPE_KINDS:
+            for name in scopes.defined.get(id(document), {}).get(kind, {}):
+                if name not in listed.get(kind, {}):
+                    seen[(kind, name)] = seen.get((kind, name), 0) + 1
+    return {key for key, count in seen.items() if count > 1}
+
+
+def is_lowered_call(value: Any) -> bool:
+    """A function call of a lowered template: a 1.x one, or a 2.0 call 1.x has no
+    function for (a user-defined function, $node_index...), left as written and so
+    symbolic, like a run-time value. (A ``$$`` key lowered to ``$`` reads as one too:
+    its value then goes unchecked here, as the 2.0 checks had checked it.)"""
+    return is_call_1(value) or call_name(value) is not None
+
+
 def _is_value(argument: Any) -> bool:
     return argument == "$value" or call_name(argument) == "value"
 
@@ -574,6 +641,25 @@ def _path_1(arguments: list) -> list[int]:
                 rest += 1
             return [0, 2, *range(rest, len(arguments))]
     return list(range(len(arguments)))
+
+
+def _typed_copies(templates: Any, whole: bool = False) -> Any:
+    """Templates, where one that copies another and writes no type has the copied one's
+    (2.0 needs no type there, 1.x does); ``whole``: every keyname the copy does not write
+    (1.x copies no relationship template)."""
+    if not isinstance(templates, dict):
+        return templates
+    out = dict(templates)
+    for name, raw in templates.items():
+        source = templates.get(raw.get("copy")) if isinstance(raw, dict) and isinstance(raw.get("copy"), str) else None
+        if not isinstance(source, dict) or source is raw:
+            continue
+        if whole:
+            out[name] = {**{k: v for k, v in source.items() if k != "copy"},
+                         **{k: v for k, v in raw.items() if k != "copy"}}
+        elif "type" not in raw and "type" in source:
+            out[name] = {"type": source["type"], **raw}
+    return out
 
 
 def _map(value: Any) -> dict:
