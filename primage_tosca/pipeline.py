@@ -117,8 +117,8 @@ def _run_2(result: Compilation, template: ServiceTemplate, checks: Iterable[str]
         _internal(result, "types", exc)
         return
     found = Collector()
-    _shared_phases(result, lowered.template, checks, found, is_lowered_call)
-    result.collector.extend(lowered.restore(found.items, result.collector.items))
+    _shared_phases(result, lowered, checks, found, is_lowered_call)
+    result.collector.extend(lowered.new_findings(found.items, result.collector.items))
 
 
 def _internal(result: Compilation, phase: str, exc: BaseException) -> None:

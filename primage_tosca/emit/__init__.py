@@ -12,7 +12,7 @@ print both.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 from .. import catalog
@@ -102,9 +102,19 @@ def compile_topology(topology: Topology, target: str = "radl", *, contextualize:
     except (ValueError, TypeError) as exc:  # a value of the wrong kind reached the emitter
         emitted = _unusable_value(topology, target, exc, found)
     diagnostics = apply(merge_diagnostics(found, emitted.diagnostics), settings or RuleSettings(), topology.template)
+    diagnostics = written_paths(diagnostics, topology.template)
     failed = any(d.severity is Severity.ERROR for d in diagnostics)
     return CompileResult(topology.file, None if failed else emitted.text, diagnostics, topology,
                          [] if failed else list(getattr(emitted, "documents", None) or []))
+
+
+def written_paths(diagnostics: list[Diagnostic], template: Any) -> list[Diagnostic]:
+    """Each finding with the path of the file as written (a TOSCA 2.0 template's, when it was lowered)."""
+    found = []
+    for diagnostic in diagnostics:
+        path = template.written_path(diagnostic.file, diagnostic.path) if template is not None else diagnostic.path
+        found.append(diagnostic if path == tuple(diagnostic.path) else replace(diagnostic, path=path))
+    return found
 
 
 def _unusable_value(topology: Topology, target: str, exc: Exception, known: list[Diagnostic]):

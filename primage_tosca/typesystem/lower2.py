@@ -18,14 +18,14 @@ file by file, in the 1.x model that ``build_types``, ``render`` and
   of constraints; one 1.x cannot say was checked by the 2.0 checks already.
 
 Each lowered value keeps the line and column it is written at in the 2.0 file,
-so a finding of a later phase points into the 2.0 file; :meth:`Lowered.restore`
-gives it back its 2.0 path.
+so a finding of a later phase points into the 2.0 file;
+:meth:`LoweredTemplate.written_path` gives it back its 2.0 path.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
 
@@ -80,38 +80,31 @@ class _Writer:
 
 
 @dataclass
-class Lowered:
-    """A 2.0 template in the 1.x model, and the way back to its 2.0 paths."""
+class LoweredTemplate(ServiceTemplate):
+    """A 2.0 template in the 1.x model: what the shared phases read, and the way
+    back from a lowered path to the path written in the 2.0 file."""
 
-    template: ServiceTemplate
-    origins: dict[str, dict[tuple, tuple]]  # file -> lowered path -> 2.0 path
+    origins: dict[str, dict[tuple, tuple]] = field(default_factory=dict)  # file -> lowered path -> 2.0 path
     inputs_read: set = field(default_factory=set)  # every input a $get_input of the service template names
 
-    def restore(self, findings: Iterable[Diagnostic], known: Iterable[Diagnostic]) -> list[Diagnostic]:
-        """The shared phases' findings with their 2.0 paths, less those the 2.0
-        checks made already (the same rule at the same place)."""
+    def written_path(self, file: str, path: tuple) -> tuple:
+        origin = self.origins.get(file)
+        path = tuple(path)
+        for cut in range(len(path), 0, -1) if origin else ():
+            if path[:cut] in origin:
+                return origin[path[:cut]] + path[cut:]
+        return path
+
+    def new_findings(self, findings: Iterable[Diagnostic], known: Iterable[Diagnostic]) -> list[Diagnostic]:
+        """The shared phases' findings, less those the 2.0 checks made already (the
+        same rule at the same place) and unused inputs that a 2.0 keyname 1.x
+        lacks reads (a node template's ``count``)."""
         seen = {(d.rule, d.location) for d in known}
-        kept = []
-        for finding in findings:
-            if (finding.rule, finding.location) in seen or self.read_in_2(finding):
-                continue
-            origin = self.origins.get(finding.file, {})
-            path = tuple(finding.path)
-            for cut in range(len(path), 0, -1):
-                if path[:cut] in origin:
-                    finding = replace(finding, path=origin[path[:cut]] + path[cut:])
-                    break
-            kept.append(finding)
-        return kept
+        return [d for d in findings if (d.rule, d.location) not in seen
+                and not (d.rule == "PT402" and len(d.path) == 3 and d.path[2] in self.inputs_read)]
 
 
-    def read_in_2(self, finding: Diagnostic) -> bool:
-        """An unused input (PT402) that a 2.0 keyname 1.x lacks reads (a node template's ``count``)."""
-        path = tuple(finding.path)
-        return finding.rule == "PT402" and len(path) == 3 and path[2] in self.inputs_read
-
-
-def lower(template: ServiceTemplate) -> Lowered:
+def lower(template: ServiceTemplate) -> LoweredTemplate:
     """A readable 2.0 template, checked without errors, in the 1.x model."""
     return _Lowering(template).run()
 
@@ -129,7 +122,7 @@ class _Lowering:
         self.shared = _shared_names(self.documents, self.scopes, self.table, self.profile)
         self.labels = {id(e.target): e.namespace_prefix for e in self.edges if e.namespace_prefix}
 
-    def run(self) -> Lowered:
+    def run(self) -> LoweredTemplate:
         root = self.template.sources.root
         topology = root.data.get("service_template")
         if isinstance(topology, dict):
@@ -144,11 +137,11 @@ class _Lowering:
                  for e in sources.edges if id(e.importer) in lowered]
         mapped = SourceSet(lowered[id(sources.root)], [lowered[id(d)] for d in sources.documents if id(d) in lowered],
                            edges, [], sources.complete)
-        result = ServiceTemplate(mapped.root, mapped, [], self.template.options,
-                                 dialects={id(d): LOWERED_DIALECT for d in lowered.values()})
         reads = {c.arguments[0] for c in calls(topology) if c.name == "get_input" and c.arguments
                  and isinstance(c.arguments[0], str)} if isinstance(topology, dict) else set()
-        return Lowered(result, origins, reads)
+        return LoweredTemplate(mapped.root, mapped, [], self.template.options,
+                               dialects={id(d): LOWERED_DIALECT for d in lowered.values()}, origins=origins,
+                               inputs_read=reads)
 
     # -- names ------------------------------------------------------------------------------------
     def profile(self, document: Any) -> Any:
