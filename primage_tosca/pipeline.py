@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable
 
 from . import catalog
 from .checks import run_checks
-from .diagnostics import Collector, Diagnostic
+from .diagnostics import Collector, Diagnostic, Severity
 from .imports.template import LoadOptions, ServiceTemplate, load_template
 from .render import Rendered, render
 from .topology.build import build_topology
@@ -36,6 +36,7 @@ class Compilation:
 
     file: str
     template: ServiceTemplate | None = None
+    model: ServiceTemplate | None = None  # what the shared phases read: the template, or a 2.0 one lowered
     types: Types | None = None
     rendered: Rendered | None = None
     topology: Topology | None = None
@@ -83,6 +84,7 @@ def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None, pr
 def _shared_phases(result: Compilation, template: ServiceTemplate, checks: Iterable[str] | None,
                    collector: Collector, is_call: Callable[[Any], bool] = is_call_1) -> None:
     """Types, render, topology and checks: the phases every TOSCA version shares."""
+    result.model = template
     phase = "types"
     try:
         result.types = build_types(template, collector, is_call=is_call)
@@ -109,7 +111,7 @@ def _run_2(result: Compilation, template: ServiceTemplate, checks: Iterable[str]
         Checker2(template, result.collector).run()
         if not products:
             return
-        if result.collector.has_errors():
+        if _own_errors(result.collector, template):
             result.stopped_at = "types"
             return
         lowered = lower(template)
@@ -119,6 +121,13 @@ def _run_2(result: Compilation, template: ServiceTemplate, checks: Iterable[str]
     found = Collector()
     _shared_phases(result, lowered, checks, found, is_lowered_call)
     result.collector.extend(lowered.new_findings(found.items, result.collector.items))
+
+
+def _own_errors(collector: Collector, template: ServiceTemplate) -> bool:
+    """Errors in the template's own files; a library imported by URL is not the author's
+    to fix, and its findings are folded into one warning at the end (rulesettings)."""
+    libraries = {d.file for d in template.all_documents() if d.url}
+    return any(d.severity is Severity.ERROR and d.file not in libraries for d in collector.items)
 
 
 def _internal(result: Compilation, phase: str, exc: BaseException) -> None:

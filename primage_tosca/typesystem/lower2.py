@@ -185,7 +185,7 @@ class _Lowering:
         w.place((), ())
         out: dict[str, Any] = {"tosca_definitions_version": LOWERED_DIALECT.name}
         w.place(("tosca_definitions_version",), ("tosca_definitions_version",))
-        w.place(("imports",), ("imports",))  # findings about an import library are placed at the imports
+        self.value(w, document.data.get("imports"), ("imports",), ("imports",))  # where findings about a library go
         for key, value in document.data.items():
             if key in ("description", "metadata"):
                 out[key] = self.value(w, value, (key,), (key,))
