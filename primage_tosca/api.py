@@ -56,6 +56,7 @@ _EXPORTS = {
     "CompileResult": "emit",
     "compile": "emit",
     "compile_results": "emit",
+    "written_paths": "emit",
     "launch_command": "emit.ec3",
     "GraphvizMissing": "emit.graph",
     "render_graph": "emit.graph",

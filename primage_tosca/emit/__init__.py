@@ -223,4 +223,4 @@ def compile(sources: Any, target: str = "radl", *, inputs: Any = None, import_ma
 
 
 __all__ = ["CompileError", "CompileResult", "TARGETS", "compile", "compile_results", "compile_topology",
-           "merge_diagnostics"]
+           "merge_diagnostics", "written_paths"]
