@@ -105,7 +105,6 @@ def _run_2(result: Compilation, template: ServiceTemplate, checks: Iterable[str]
     """A TOSCA 2.0 template: its own grammar's checks; then, for a compiler,
     the template lowered to the 1.x model and the shared phases on it."""
     from .typesystem.check2 import Checker2  # loaded for 2.0 templates only
-    from .typesystem.lower2 import is_lowered_call, lower
 
     try:
         Checker2(template, result.collector).run()
@@ -114,6 +113,8 @@ def _run_2(result: Compilation, template: ServiceTemplate, checks: Iterable[str]
         if _own_errors(result.collector, template):
             result.stopped_at = "types"
             return
+        from .typesystem.lower2 import is_lowered_call, lower  # loaded for compilers only
+
         lowered = lower(template)
     except (RecursionError, Exception) as exc:  # noqa: BLE001 - a bug of ours must not end the run with a traceback
         _internal(result, "types", exc)
