@@ -47,6 +47,9 @@ LOWERED_DIALECT = DIALECTS["tosca_simple_yaml_1_3"]
 CONSTRAINTS = {"equal": "equal", "greater_than": "greater_than", "greater_or_equal": "greater_or_equal",
                "less_than": "less_than", "less_or_equal": "less_or_equal", "valid_values": "valid_values",
                "matches": "pattern"}
+# 2.0 keynames that 1.x spells otherwise.
+TYPE_RENAMES = {"valid_source_node_types": "valid_source_types", "valid_capability_types": "valid_target_types",
+                "count_range": "occurrences", "validation": "constraints"}
 # 2.0 keynames with no 1.x counterpart the shared phases would read: dropped (already checked).
 DROPPED = frozenset({"node_filter", "mapping", "data_type", "units", "prefixes", "canonical_unit",
                      "valid_relationship_types", "valid_target_node_types", "valid_source_node_types"})
@@ -109,7 +112,12 @@ def lower(template: ServiceTemplate) -> LoweredTemplate:
     return _Lowering(template).run()
 
 
+DROP = object()  # a handler's answer for a keyname the lowered file leaves out
+
+
 class _Lowering:
+    """Lowers the 2.0 files of one template, one file at a time (``self.document``, written by ``self.w``)."""
+
     def __init__(self, template: ServiceTemplate) -> None:
         self.template = template
         self.documents = [d for d in template.all_documents() if d.ok and isinstance(d.data, dict)
@@ -121,6 +129,8 @@ class _Lowering:
         self.relationship_names: set = set()
         self.shared = _shared_names(self.documents, self.scopes, self.table, self.profile)
         self.labels = {id(e.target): e.namespace_prefix for e in self.edges if e.namespace_prefix}
+        self.document: Any = None
+        self.w = _Writer(ParsedYaml())
 
     def run(self) -> LoweredTemplate:
         root = self.template.sources.root
@@ -131,7 +141,7 @@ class _Lowering:
         lowered: dict[int, Document] = {}
         origins: dict[str, dict] = {}
         for document in self.documents:
-            lowered[id(document)], origins[document.file] = self.document(document)
+            lowered[id(document)], origins[document.file] = self.lower_file(document)
         sources = self.template.sources
         edges = [ImportEdge(lowered[id(e.importer)], e.path, e.reference, e.name, None, lowered.get(id(e.target)))
                  for e in sources.edges if id(e.importer) in lowered]
@@ -152,11 +162,11 @@ class _Lowering:
     def equivalent(self, kind: str, found: Found) -> str | None:
         return self.table.get(self.profile(found.document), {}).get(kind, {}).get(found.name)
 
-    def name(self, document: Any, kind: str, name: Any) -> Any:
-        """The canonical name of the type ``name`` names in ``document``."""
+    def name(self, kind: str, name: Any) -> Any:
+        """The canonical name of the type ``name`` names in the file being lowered."""
         if not isinstance(name, str):
             return name
-        found = self.scopes.find(document, kind, name)
+        found = self.scopes.find(self.document, kind, name)
         if found is None:
             if kind == "data_types" and name == "scalar":  # a scalar type 1.x has no units for: its text
                 return "string"
@@ -171,136 +181,158 @@ class _Lowering:
         label = self.labels.get(id(found.document)) or os.path.splitext(os.path.basename(found.document.file))[0]
         return f"{label}:{found.name}"
 
-    def names(self, document: Any, kind: str, value: Any, w: _Writer, old: tuple, new: tuple) -> Any:
-        w.place(old, new)
-        if not isinstance(value, list):
-            return self.name(document, kind, value)
-        for index in range(len(value)):
-            w.place(old + (index,), new + (index,))
-        return [self.name(document, kind, v) for v in value]
+    def names(self, kind: str):
+        """A handler: the canonical names of a type name or a list of them."""
+        def lower(value: Any, old: tuple, new: tuple) -> Any:
+            self.w.place(old, new)
+            if not isinstance(value, list):
+                return self.name(kind, value)
+            for index in range(len(value)):
+                self.w.place(old + (index,), new + (index,))
+            return [self.name(kind, v) for v in value]
+        return lower
+
+    # -- the shape of the lowering ------------------------------------------------------------------
+    def fields(self, raw: Any, old: tuple, new: tuple, handlers: dict, rename: dict | None = None,
+               others: bool = True) -> Any:
+        """A map of keynames, each lowered by its handler (``handler(value, old path, new path)``,
+        DROP to leave it out), under its 1.x name (``rename``); a keyname without a handler is a
+        value as written (``others``), unless 1.x has nothing that reads it."""
+        self.w.place(old, new)
+        if not isinstance(raw, dict):
+            return self.value(raw, old, new)
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            handler = handlers.get(key)
+            if handler is None and (not others or key in DROPPED):
+                continue
+            target = rename.get(key, key) if rename else key
+            lowered = (handler or self.value)(value, old + (key,), new + (target,))
+            if lowered is not DROP:
+                out[target] = lowered
+        return out
+
+    def each(self, lower_one):
+        """A handler: a map of named entries, each lowered by ``lower_one``."""
+        def lower(section: Any, old: tuple, new: tuple) -> Any:
+            self.w.place(old, new)
+            if not isinstance(section, dict):
+                return section
+            return {name: lower_one(raw, old + (name,), new + (name,)) for name, raw in section.items()}
+        return lower
+
+    def each_named(self, lower_one):
+        """A handler: a list of one-entry maps (requirements, policies), each entry lowered."""
+        def lower(section: Any, old: tuple, new: tuple) -> Any:
+            self.w.place(old, new)
+            if not isinstance(section, list):
+                return section
+            out = []
+            for index, item in enumerate(section):
+                self.w.place(old + (index,), new + (index,))
+                if isinstance(item, dict) and len(item) == 1:
+                    [(name, raw)] = item.items()
+                    out.append({name: lower_one(raw, old + (index, name), new + (index, name))})
+                else:
+                    out.append(item)
+            return out
+        return lower
 
     # -- files ------------------------------------------------------------------------------------
-    def document(self, document: Document) -> tuple[Document, dict]:
-        w = _Writer(document.parsed)
-        w.place((), ())
-        out: dict[str, Any] = {"tosca_definitions_version": LOWERED_DIALECT.name}
-        w.place(("tosca_definitions_version",), ("tosca_definitions_version",))
-        self.value(w, document.data.get("imports"), ("imports",), ("imports",))  # where findings about a library go
-        for key, value in document.data.items():
-            if key in ("description", "metadata"):
-                out[key] = self.value(w, value, (key,), (key,))
-            elif key == "repositories" and isinstance(value, dict):
-                out[key] = {name: self.keep(w, raw, ("repositories", name), ("repositories", name),
-                                            ("description", "url")) for name, raw in value.items()}
-            elif key in TYPE_KINDS and isinstance(value, dict):
-                out[key] = self.types(document, w, key, value)
-            elif key == "service_template" and isinstance(value, dict):
-                out["topology_template"] = self.service(document, w, value)
-        parsed = ParsedYaml(out, w.values, w.keys, [])
-        return Document(document.file, parsed, document.real_path, document.url, "2.0:" + document.sha256), w.origin
-
-    def keep(self, w: _Writer, raw: Any, old: tuple, new: tuple, keys: tuple) -> Any:
-        w.place(old, new)
-        if not isinstance(raw, dict):
-            return self.value(w, raw, old, new)
-        return {k: self.value(w, v, old + (k,), new + (k,)) for k, v in raw.items() if k in keys}
+    def lower_file(self, document: Document) -> tuple[Document, dict]:
+        self.document, self.w = document, _Writer(document.parsed)
+        handlers: dict[str, Any] = {kind: self.types(kind) for kind in TYPE_KINDS}
+        handlers.update({
+            "tosca_definitions_version": lambda v, o, n: LOWERED_DIALECT.name,
+            "repositories": self.each(lambda v, o, n: self.fields(v, o, n, {"description": self.value,
+                                                                            "url": self.value}, others=False)),
+            "service_template": self.service,
+            "description": self.value, "metadata": self.value})
+        self.value(document.data.get("imports"), ("imports",), ("imports",))  # where findings about a library go
+        out = self.fields(document.data, (), (), handlers, {"service_template": "topology_template"}, others=False)
+        out["tosca_definitions_version"] = LOWERED_DIALECT.name
+        parsed = ParsedYaml(out, self.w.values, self.w.keys, [])
+        return Document(document.file, parsed, document.real_path, document.url, "2.0:" + document.sha256), \
+            self.w.origin
 
     # -- types ------------------------------------------------------------------------------------
-    def types(self, document: Any, w: _Writer, kind: str, section: dict) -> dict:
-        out = {}
-        for name, raw in section.items():
-            if not isinstance(name, str) or self.equivalent(kind, Found(name, document, (kind, name), raw)):
-                continue  # a profile type the 1.x normative types stand for
-            canonical = self.name(document, kind, name)
-            old, new = (kind, name), (kind, canonical)
-            w.place(old, new)
-            out[canonical] = self.type_definition(document, w, kind, raw, old, new) if isinstance(raw, dict) else {}
-        return out
+    def types(self, kind: str):
+        def lower(section: Any, old: tuple, new: tuple) -> Any:
+            if not isinstance(section, dict):
+                return DROP
+            out = {}
+            for name, raw in section.items():
+                if not isinstance(name, str) or self.equivalent(kind, Found(name, self.document, (kind, name), raw)):
+                    continue  # a profile type the 1.x normative types stand for
+                canonical = self.name(kind, name)
+                out[canonical] = self.fields(raw, (kind, name), (kind, canonical), self.type_handlers(kind),
+                                             TYPE_RENAMES) if isinstance(raw, dict) else {}
+            return out
+        return lower
 
-    def type_definition(self, document: Any, w: _Writer, kind: str, raw: dict, old: tuple, new: tuple) -> dict:
-        out: dict[str, Any] = {}
-        for key, value in raw.items():
-            o, n = old + (key,), new + (key,)
-            if key == "derived_from":
-                out[key] = self.names(document, kind, value, w, o, n)
-            elif key in ("properties", "attributes"):
-                out[key] = self.definitions(document, w, value, o, n, "property" if key == "properties" else "attribute")
-            elif key == "validation":
-                self.constraints_into(out, w, value, o, new)
-            elif key in ("key_schema", "entry_schema"):
-                out[key] = self.schema(document, w, value, o, n)
-            elif key == "requirements":
-                out[key] = self.each_named(value, w, o, n, lambda v, a, b: self.requirement_definition(
-                    document, w, v, a, b))
-            elif key == "capabilities":
-                out[key] = self.each(value, w, o, n, lambda v, a, b: self.capability_definition(document, w, v, a, b))
-            elif key == "interfaces":
-                out[key] = self.each(value, w, o, n, lambda v, a, b: self.interface(document, w, v, a, b, True))
-            elif key == "artifacts":
-                out[key] = self.each(value, w, o, n, lambda v, a, b: self.artifact(document, w, v, a, b))
-            elif key == "operations" or key == "notifications":
-                out[key] = self.each(value, w, o, n, lambda v, a, b: self.operation(document, w, v, a, b, True))
-            elif key == "inputs":
-                out[key] = self.definitions(document, w, value, o, n, "parameter")
-            elif key == "valid_source_node_types" and kind == "capability_types":
-                out["valid_source_types"] = self.names(document, "node_types", value, w, o, new + ("valid_source_types",))
-            elif key == "valid_capability_types":
-                out["valid_target_types"] = self.names(document, "capability_types", value, w, o,
-                                                       new + ("valid_target_types",))
-            elif key == "members":
-                out[key] = self.names(document, "node_types", value, w, o, n)
-            elif key == "targets":
-                out[key] = [self.node_or_group_type(document, t) for t in value] if isinstance(value, list) else value
-                w.place(o, n)
-            elif key not in DROPPED:
-                out[key] = self.value(w, value, o, n)
-        return out
+    def type_handlers(self, kind: str) -> dict:
+        """How each keyname of a type definition of ``kind`` (or a capability definition) is lowered."""
+        return {
+            "derived_from": self.names(kind),
+            "properties": self.definitions("property"),
+            "attributes": self.definitions("attribute"),
+            "inputs": self.definitions("parameter"),
+            "validation": self.constraints,
+            "key_schema": self.schema, "entry_schema": self.schema,
+            "requirements": self.each_named(self.requirement_definition),
+            "capabilities": self.each(self.capability_definition),
+            "interfaces": self.each(lambda v, o, n: self.interface(v, o, n, True)),
+            "artifacts": self.each(self.artifact),
+            "operations": self.each(lambda v, o, n: self.operation(v, o, n, True)),
+            "notifications": self.each(lambda v, o, n: self.operation(v, o, n, True)),
+            "valid_source_node_types": self.names("node_types") if kind == "capability_types" else _drop,
+            "valid_capability_types": self.names("capability_types"),
+            "members": self.names("node_types"),
+            "targets": self.targets,
+        }
 
-    def node_or_group_type(self, document: Any, name: Any) -> Any:
-        found = self.scopes.find(document, "node_types", name)
-        return self.name(document, "node_types" if found is not None else "group_types", name)
+    def targets(self, value: Any, old: tuple, new: tuple) -> Any:
+        """A policy type's targets: node types or group types."""
+        self.w.place(old, new)
+        if not isinstance(value, list):
+            return value
+        return [self.name("node_types" if self.scopes.find(self.document, "node_types", t) else "group_types", t)
+                for t in value]
 
-    def definitions(self, document: Any, w: _Writer, section: Any, old: tuple, new: tuple, what: str) -> Any:
-        """Property, attribute or parameter definitions, by name."""
-        return self.each(section, w, old, new, lambda v, a, b: self.definition(document, w, v, a, b, what))
+    def definitions(self, what: str):
+        """A handler: property, attribute or parameter definitions, by name."""
+        return self.each(lambda v, o, n: self.definition(v, o, n, what))
 
-    def definition(self, document: Any, w: _Writer, raw: Any, old: tuple, new: tuple, what: str) -> Any:
-        w.place(old, new)
-        if not isinstance(raw, dict) or call_name(raw) is not None:
-            if what == "property":  # a refinement that fixes the value
-                return {"default": self.value(w, raw, old, new + ("default",))}
-            return self.value(w, raw, old, new)
-        out: dict[str, Any] = {}
-        for key, value in raw.items():
-            o, n = old + (key,), new + (key,)
-            if key == "type":
-                out[key] = self.names(document, "data_types", value, w, o, n)
-            elif key in ("key_schema", "entry_schema"):
-                if not isinstance(value, dict) or "type" in value:  # a refinement without a type keeps the parent's
-                    out[key] = self.schema(document, w, value, o, n)
-            elif key == "validation":
-                if what != "attribute":
-                    self.constraints_into(out, w, value, o, new)
-            elif key == "value" and what == "property":  # a fixed value: 1.x has only the default
-                out["default"] = self.value(w, value, o, new + ("default",))
-            elif key == "status" and isinstance(value, str):  # 2.0 reads it in any case
-                out[key] = value.lower()
-                w.place(o, n)
-            elif key not in DROPPED:
-                out[key] = self.value(w, value, o, n)
-        return out
+    def definition(self, raw: Any, old: tuple, new: tuple, what: str) -> Any:
+        if what == "property" and (not isinstance(raw, dict) or call_name(raw) is not None):
+            self.w.place(old, new)  # a refinement that fixes the value
+            return {"default": self.value(raw, old, new + ("default",))}
+        if call_name(raw) is not None:
+            return self.value(raw, old, new)
+        handlers = {"type": self.names("data_types"), "key_schema": self.typed_schema,
+                    "entry_schema": self.typed_schema, "status": self.status,
+                    "validation": _drop if what == "attribute" else self.constraints}
+        return self.fields(raw, old, new, handlers, {**TYPE_RENAMES, "value": "default"} if what == "property"
+                           else TYPE_RENAMES)
 
-    def schema(self, document: Any, w: _Writer, raw: Any, old: tuple, new: tuple) -> Any:
+    def status(self, value: Any, old: tuple, new: tuple) -> Any:
+        self.w.place(old, new)
+        return value.lower() if isinstance(value, str) else value  # 2.0 reads it in any case
+
+    def schema(self, raw: Any, old: tuple, new: tuple) -> Any:
         if not isinstance(raw, dict):
-            return self.names(document, "data_types", raw, w, old, new)
-        return self.definition(document, w, raw, old, new, "schema")
+            return self.names("data_types")(raw, old, new)
+        return self.definition(raw, old, new, "schema")
 
-    def constraints_into(self, out: dict, w: _Writer, clause: Any, old: tuple, new: tuple) -> None:
-        found = self.constraints(w, clause, old, new + ("constraints",), [])
-        if found:
-            out["constraints"] = found
+    def typed_schema(self, raw: Any, old: tuple, new: tuple) -> Any:
+        """A schema; a refinement of one without a type keeps the parent's (1.x needs the type)."""
+        return DROP if isinstance(raw, dict) and "type" not in raw else self.schema(raw, old, new)
 
-    def constraints(self, w: _Writer, clause: Any, old: tuple, new: tuple, found: list) -> list:
+    def constraints(self, clause: Any, old: tuple, new: tuple) -> Any:
+        found = self.clause(clause, old, new, [])
+        return found or DROP
+
+    def clause(self, clause: Any, old: tuple, new: tuple, found: list) -> list:
         """The 1.x constraints a validation clause amounts to: comparisons of $value, joined by $and."""
         name = call_name(clause)
         if name is None:
@@ -309,221 +341,121 @@ class _Lowering:
         arguments = arguments_of(clause[key])
         if name == "and":
             for index, part in enumerate(arguments):
-                self.constraints(w, part, old + (key, index), new, found)
+                self.clause(part, old + (key, index), new, found)
         elif name in CONSTRAINTS and len(arguments) == 2 and _is_value(arguments[0]):
             where = new + (len(found),)
-            w.place(old, where)
-            found.append({CONSTRAINTS[name]: self.value(w, arguments[1], old + (key, 1), where + (CONSTRAINTS[name],))})
+            self.w.place(old, where)
+            found.append({CONSTRAINTS[name]: self.value(arguments[1], old + (key, 1), where + (CONSTRAINTS[name],))})
         return found
 
-    def requirement_definition(self, document: Any, w: _Writer, raw: Any, old: tuple, new: tuple) -> Any:
-        w.place(old, new)
+    def requirement_definition(self, raw: Any, old: tuple, new: tuple) -> Any:
         if not isinstance(raw, dict):
-            return self.names(document, "capability_types", raw, w, old, new)
-        out: dict[str, Any] = {}
-        for key, value in raw.items():
-            o, n = old + (key,), new + (key,)
-            if key == "capability":
-                out[key] = self.names(document, "capability_types", value, w, o, n)
-            elif key == "node":
-                out[key] = self.names(document, "node_types", value, w, o, n)
-            elif key == "relationship":
-                out[key] = self.relationship(document, w, value, o, n, False)
-            elif key == "count_range":
-                out["occurrences"] = self.value(w, value, o, new + ("occurrences",))
-            elif key == "description":
-                out[key] = self.value(w, value, o, n)
-        return out
+            return self.names("capability_types")(raw, old, new)
+        return self.fields(raw, old, new, {
+            "capability": self.names("capability_types"), "node": self.names("node_types"),
+            "relationship": lambda v, o, n: self.relationship(v, o, n, False),
+            "count_range": self.value, "description": self.value}, TYPE_RENAMES, others=False)
 
-    def relationship(self, document: Any, w: _Writer, raw: Any, old: tuple, new: tuple, assigned: bool) -> Any:
+    def relationship(self, raw: Any, old: tuple, new: tuple, assigned: bool) -> Any:
         """A requirement's relationship: a type (or, assigned, a relationship template) or a map with one."""
-        w.place(old, new)
+        self.w.place(old, new)
         if isinstance(raw, str):
-            return raw if assigned and raw in self.relationship_names else \
-                self.name(document, "relationship_types", raw)
+            return raw if assigned and raw in self.relationship_names else self.name("relationship_types", raw)
         if not isinstance(raw, dict):
             return raw
-        out = {}
-        for key, value in raw.items():
-            o, n = old + (key,), new + (key,)
-            if key == "type":
-                out[key] = self.names(document, "relationship_types", value, w, o, n)
-            elif key == "interfaces":
-                out[key] = self.each(value, w, o, n, lambda v, a, b: self.interface(document, w, v, a, b, not assigned))
-            elif key == "properties" and assigned:
-                out[key] = self.value(w, value, o, n)
-            elif key == "description" or (key == "properties" and not assigned):
-                out[key] = self.value(w, value, o, n) if key == "description" else \
-                    self.definitions(document, w, value, o, n, "property")
-        return out
+        return self.fields(raw, old, new, {
+            "type": self.names("relationship_types"), "description": self.value,
+            "interfaces": self.each(lambda v, o, n: self.interface(v, o, n, not assigned)),
+            "properties": self.value if assigned else self.definitions("property")}, others=False)
 
-    def capability_definition(self, document: Any, w: _Writer, raw: Any, old: tuple, new: tuple) -> Any:
+    def capability_definition(self, raw: Any, old: tuple, new: tuple) -> Any:
         if not isinstance(raw, dict):
-            return self.names(document, "capability_types", raw, w, old, new)
-        w.place(old, new)
-        out = self.type_definition(document, w, "capability_types", {k: v for k, v in raw.items()
-                                                                     if k not in ("type", "metadata", "occurrences")},
-                                   old, new)
-        if "type" in raw:
-            out["type"] = self.names(document, "capability_types", raw["type"], w, old + ("type",), new + ("type",))
-        return out
+            return self.names("capability_types")(raw, old, new)
+        handlers = {**self.type_handlers("capability_types"), "type": self.names("capability_types"),
+                    "metadata": _drop, "occurrences": _drop}
+        return self.fields(raw, old, new, handlers, TYPE_RENAMES)
 
-    def interface(self, document: Any, w: _Writer, raw: Any, old: tuple, new: tuple, defined: bool) -> Any:
+    def interface(self, raw: Any, old: tuple, new: tuple, defined: bool) -> Any:
         """An interface definition (``defined``) or assignment."""
-        w.place(old, new)
-        if not isinstance(raw, dict):
-            return self.value(w, raw, old, new)
-        out: dict[str, Any] = {}
-        for key, value in raw.items():
-            o, n = old + (key,), new + (key,)
-            if key == "type":
-                out[key] = self.names(document, "interface_types", value, w, o, n)
-            elif key in ("operations", "notifications"):
-                out[key] = self.each(value, w, o, n, lambda v, a, b: self.operation(document, w, v, a, b, defined))
-            elif key == "inputs" and defined:
-                out[key] = self.definitions(document, w, value, o, n, "parameter")
-            else:
-                out[key] = self.value(w, value, o, n)
-        return out
+        operations = self.each(lambda v, o, n: self.operation(v, o, n, defined))
+        return self.fields(raw, old, new, {
+            "type": self.names("interface_types"), "operations": operations, "notifications": operations,
+            "inputs": self.definitions("parameter") if defined else self.value})
 
-    def operation(self, document: Any, w: _Writer, raw: Any, old: tuple, new: tuple, defined: bool) -> Any:
-        w.place(old, new)
-        if not isinstance(raw, dict):
-            return self.value(w, raw, old, new)
-        out: dict[str, Any] = {}
-        for key, value in raw.items():
-            o, n = old + (key,), new + (key,)
-            if key == "inputs" and defined:  # definitions, or values written where definitions may be
-                out[key] = self.each(value, w, o, n, lambda v, a, b: self.definition(document, w, v, a, b, "parameter")
-                                     if isinstance(v, dict) and "type" in v else self.value(w, v, a, b))
-            else:
-                out[key] = self.value(w, value, o, n)
-        return out
+    def operation(self, raw: Any, old: tuple, new: tuple, defined: bool) -> Any:
+        # inputs of a definition: definitions, or values written where definitions may be
+        inputs = self.each(lambda v, o, n: self.definition(v, o, n, "parameter") if isinstance(v, dict) and "type" in v
+                           else self.value(v, o, n))
+        return self.fields(raw, old, new, {"inputs": inputs} if defined else {})
 
-    def artifact(self, document: Any, w: _Writer, raw: Any, old: tuple, new: tuple) -> Any:
-        w.place(old, new)
-        if not isinstance(raw, dict):
-            return self.value(w, raw, old, new)
-        out = {}
-        for key, value in raw.items():
-            o, n = old + (key,), new + (key,)
-            if key == "type":
-                out[key] = self.names(document, "artifact_types", value, w, o, n)
-            elif key != "metadata":
-                out[key] = self.value(w, value, o, n)
-        return out
+    def artifact(self, raw: Any, old: tuple, new: tuple) -> Any:
+        return self.fields(raw, old, new, {"type": self.names("artifact_types"), "metadata": _drop})
 
     # -- the service template ----------------------------------------------------------------------
-    def service(self, document: Any, w: _Writer, raw: dict) -> dict:
-        old, new = ("service_template",), ("topology_template",)
-        w.place(old, new)
-        out: dict[str, Any] = {}
-        for key, value in raw.items():
-            o, n = old + (key,), new + (key,)
-            if key in ("inputs", "outputs"):
-                out[key] = self.definitions(document, w, value, o, n, "parameter")
-            elif key == "node_templates":
-                out[key] = self.each(_typed_copies(value), w, o, n, lambda v, a, b: self.node_template(
-                    document, w, v, a, b))
-            elif key == "relationship_templates":
-                out[key] = self.each(_typed_copies(value, whole=True), w, o, n, lambda v, a, b: self.entity(
-                    document, w, v, a, b, "relationship_types"))
-            elif key == "groups":
-                out[key] = self.each(value, w, o, n, lambda v, a, b: self.entity(document, w, v, a, b, "group_types"))
-            elif key == "policies":
-                out[key] = self.each_named(value, w, o, n, lambda v, a, b: self.entity(document, w, v, a, b,
-                                                                                         "policy_types"))
-            elif key == "substitution_mappings":
-                out[key] = self.substitution(document, w, value, o, n)
-            elif key != "metadata":
-                out[key] = self.value(w, value, o, n)
-        return out
+    def service(self, raw: Any, old: tuple, new: tuple) -> Any:
+        return self.fields(raw, old, new, {
+            "inputs": self.definitions("parameter"), "outputs": self.definitions("parameter"),
+            "node_templates": lambda v, o, n: self.each(self.node_template)(_typed_copies(v), o, n),
+            "relationship_templates": lambda v, o, n: self.each(self.entity("relationship_types"))(
+                _typed_copies(v, whole=True), o, n),
+            "groups": self.each(self.entity("group_types")),
+            "policies": self.each_named(self.entity("policy_types")),
+            "substitution_mappings": self.substitution, "metadata": _drop})
 
-    def entity(self, document: Any, w: _Writer, raw: Any, old: tuple, new: tuple, kind: str) -> Any:
-        """A template of a type (relationship template, group, policy): its type resolved, its values lowered."""
-        w.place(old, new)
+    def entity(self, kind: str):
+        """A handler: a template of a type (relationship template, group, policy)."""
+        interfaces = self.each(lambda v, o, n: self.interface(v, o, n, False))
+        return lambda raw, old, new: raw if not isinstance(raw, dict) else \
+            self.fields(raw, old, new, {"type": self.names(kind), "interfaces": interfaces})
+
+    def node_template(self, raw: Any, old: tuple, new: tuple) -> Any:
         if not isinstance(raw, dict):
             return raw
-        out = {}
-        for key, value in raw.items():
-            o, n = old + (key,), new + (key,)
-            if key == "type":
-                out[key] = self.names(document, kind, value, w, o, n)
-            elif key == "interfaces":
-                out[key] = self.each(value, w, o, n, lambda v, a, b: self.interface(document, w, v, a, b, False))
-            else:
-                out[key] = self.value(w, value, o, n)
-        return out
+        keep = {"properties": self.value, "attributes": self.value}
+        return self.fields(raw, old, new, {
+            "type": self.names("node_types"), "requirements": self.each_named(self.requirement),
+            "capabilities": self.each(lambda v, o, n: self.fields(v, o, n, keep, others=False)),
+            "interfaces": self.each(lambda v, o, n: self.interface(v, o, n, False)),
+            "artifacts": self.each(self.artifact), "count": _drop})
 
-    def node_template(self, document: Any, w: _Writer, raw: Any, old: tuple, new: tuple) -> Any:
-        w.place(old, new)
+    def requirement(self, raw: Any, old: tuple, new: tuple) -> Any:
         if not isinstance(raw, dict):
-            return raw
-        out: dict[str, Any] = {}
-        for key, value in raw.items():
-            o, n = old + (key,), new + (key,)
-            if key == "type":
-                out[key] = self.names(document, "node_types", value, w, o, n)
-            elif key == "requirements":
-                out[key] = self.each_named(value, w, o, n, lambda v, a, b: self.requirement(document, w, v, a, b))
-            elif key == "capabilities":
-                out[key] = self.each(value, w, o, n, lambda v, a, b: self.keep(w, v, a, b, ("properties", "attributes")))
-            elif key == "interfaces":
-                out[key] = self.each(value, w, o, n, lambda v, a, b: self.interface(document, w, v, a, b, False))
-            elif key == "artifacts":
-                out[key] = self.each(value, w, o, n, lambda v, a, b: self.artifact(document, w, v, a, b))
-            elif key not in ("count", "node_filter"):
-                out[key] = self.value(w, value, o, n)
-        return out
+            return self.target(raw, old, new)
+        return self.fields(raw, old, new, {
+            "node": self.target, "capability": self.capability_name,
+            "relationship": lambda v, o, n: self.relationship(v, o, n, True)}, others=False)
 
-    def requirement(self, document: Any, w: _Writer, raw: Any, old: tuple, new: tuple) -> Any:
-        w.place(old, new)
-        if not isinstance(raw, dict):
-            return self.target(document, w, raw, old, new)
-        out: dict[str, Any] = {}
-        for key, value in raw.items():
-            o, n = old + (key,), new + (key,)
-            if key == "node":
-                out[key] = self.target(document, w, value, o, n)
-            elif key == "capability":
-                w.place(o, n)
-                found = self.scopes.find(document, "capability_types", value)
-                out[key] = self.name(document, "capability_types", value) if found is not None else value
-            elif key == "relationship":
-                out[key] = self.relationship(document, w, value, o, n, True)
-        return out
+    def capability_name(self, value: Any, old: tuple, new: tuple) -> Any:
+        """An assigned requirement's capability: a capability type, else a capability's name."""
+        self.w.place(old, new)
+        return self.name("capability_types", value) \
+            if self.scopes.find(self.document, "capability_types", value) is not None else value
 
-    def target(self, document: Any, w: _Writer, value: Any, old: tuple, new: tuple) -> Any:
+    def target(self, value: Any, old: tuple, new: tuple) -> Any:
         """A requirement's node: a template (``[template, index]`` is the template) or a node type."""
-        w.place(old, new)
+        self.w.place(old, new)
         if isinstance(value, list) and value:
-            w.place(old + (0,), new)
+            self.w.place(old + (0,), new)
             value = value[0]
         if isinstance(value, str) and value not in self.node_names:
-            return self.name(document, "node_types", value)
+            return self.name("node_types", value)
         return value
 
-    def substitution(self, document: Any, w: _Writer, raw: Any, old: tuple, new: tuple) -> Any:
-        w.place(old, new)
+    def substitution(self, raw: Any, old: tuple, new: tuple) -> Any:
         if not isinstance(raw, dict):
             return raw
-        out = {}
-        for key, value in raw.items():
-            o, n = old + (key,), new + (key,)
-            if key == "node_type":
-                out[key] = self.names(document, "node_types", value, w, o, n)
-            elif key == "properties" and isinstance(value, dict):  # 2.0 maps a property to an input by its name
-                out[key] = self.each(value, w, o, n, lambda v, a, b: [v] if isinstance(v, str) else self.value(w, v, a, b))
-            elif key == "requirements" and isinstance(value, list):  # a list of one-entry maps in 2.0
-                out[key] = self.mapped_requirements(w, value, o, n)
-            elif key != "substitution_filter":
-                out[key] = self.value(w, value, o, n)
-        return out
+        # 2.0 maps a property to an input by its name; 1.x to [input]
+        properties = self.each(lambda v, o, n: [v] if isinstance(v, str) else self.value(v, o, n))
+        return self.fields(raw, old, new, {
+            "node_type": self.names("node_types"), "properties": properties,
+            "requirements": self.mapped_requirements, "substitution_filter": _drop})
 
-    def mapped_requirements(self, w: _Writer, value: list, old: tuple, new: tuple) -> dict:
+    def mapped_requirements(self, value: Any, old: tuple, new: tuple) -> Any:
         """2.0's list of mapped requirements as 1.x's map; a requirement mapped several
         times keeps its first [node template, requirement] pair."""
-        w.place(old, new)
+        if not isinstance(value, list):
+            return self.value(value, old, new)
+        self.w.place(old, new)
         out: dict[str, Any] = {}
         for index, item in enumerate(value):
             if not isinstance(item, dict) or len(item) != 1:
@@ -531,65 +463,44 @@ class _Lowering:
             [(name, pair)] = item.items()
             if not isinstance(name, str):
                 continue
-            o = old + (index, name)
+            where = old + (index, name)
             if isinstance(pair, list) and pair and isinstance(pair[0], list):
-                pair, o = pair[0], o + (0,)
+                pair, where = pair[0], where + (0,)
             if name not in out:
-                out[name] = self.value(w, pair, o, new + (name,))
+                out[name] = self.value(pair, where, new + (name,))
         return out
 
     # -- values -----------------------------------------------------------------------------------
-    def value(self, w: _Writer, value: Any, old: tuple, new: tuple) -> Any:
+    def value(self, value: Any, old: tuple, new: tuple) -> Any:
         """A value: 1.x functions for the 2.0 calls 1.x has, ``$$`` escapes unescaped."""
-        w.place(old, new)
+        self.w.place(old, new)
         if isinstance(value, dict):
             name = call_name(value)
             if name is not None:
-                return self.call(w, value, name, old, new)
+                return self.call(value, name, old, new)
             out = {}
             for key, item in value.items():
                 plain = key[1:] if isinstance(key, str) and key.startswith("$$") else key
-                out[plain] = self.value(w, item, old + (key,), new + (plain,))
+                out[plain] = self.value(item, old + (key,), new + (plain,))
             return out
         if isinstance(value, list):
-            return [self.value(w, item, old + (index,), new + (index,)) for index, item in enumerate(value)]
+            return [self.value(item, old + (index,), new + (index,)) for index, item in enumerate(value)]
         return value
 
-    def call(self, w: _Writer, value: dict, name: str, old: tuple, new: tuple) -> dict:
+    def call(self, value: dict, name: str, old: tuple, new: tuple) -> dict:
         key = next(iter(value))
         arguments = value[key]
         lowered_name = name if name in FUNCTIONS_1 else key
         o, n = old + (key,), new + (lowered_name,)
         if name in ("get_property", "get_attribute") and isinstance(arguments, list):
-            w.place(o, n)
+            self.w.place(o, n)
             kept = _path_1(arguments)
-            return {lowered_name: [self.value(w, arguments[i], o + (i,), n + (j,)) for j, i in enumerate(kept)]}
-        return {lowered_name: self.value(w, arguments, o, n)}
+            return {lowered_name: [self.value(arguments[i], o + (i,), n + (j,)) for j, i in enumerate(kept)]}
+        return {lowered_name: self.value(arguments, o, n)}
 
-    # -- sections ---------------------------------------------------------------------------------
-    @staticmethod
-    def each(section: Any, w: _Writer, old: tuple, new: tuple, lower_one) -> Any:
-        """A map of named entries, each lowered by ``lower_one(value, old path, new path)``."""
-        w.place(old, new)
-        if not isinstance(section, dict):
-            return section
-        return {name: lower_one(raw, old + (name,), new + (name,)) for name, raw in section.items()}
 
-    @staticmethod
-    def each_named(section: Any, w: _Writer, old: tuple, new: tuple, lower_one) -> Any:
-        """A list of one-entry maps (requirements, policies), each entry lowered."""
-        w.place(old, new)
-        if not isinstance(section, list):
-            return section
-        out = []
-        for index, item in enumerate(section):
-            w.place(old + (index,), new + (index,))
-            if isinstance(item, dict) and len(item) == 1:
-                [(name, raw)] = item.items()
-                out.append({name: lower_one(raw, old + (index, name), new + (index, name))})
-            else:
-                out.append(item)
-        return out
+def _drop(_value: Any, _old: tuple, _new: tuple) -> Any:
+    return DROP
 
 
 def _shared_names(documents: list, scopes: Scopes, table: dict, profile) -> set:
