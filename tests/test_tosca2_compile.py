@@ -4,24 +4,30 @@ file with its 2.0 paths, once; validate does not build what only compilers need.
 
 from __future__ import annotations
 
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import primage_tosca.checks.platform  # noqa: F401 - registers the platform check
 from conftest import IMPORT_MAP, needs_corpus
+from test_mutations import mutated_data
 from primage_tosca.api import load, load_options
 from primage_tosca.emit import compile_results
 from primage_tosca.emit.graph import graph_data
 from primage_tosca.galaxy.collect import Collected, collect_tosca
 from primage_tosca.pipeline import run
+from primage_tosca.source.document import ParseCache
 
 REPO = Path(__file__).resolve().parent.parent
 BLUEPRINTS = REPO / "blueprints"
 TWINS = REPO / "tests" / "fixtures" / "tosca2"
 PLATFORM = REPO / "tests" / "fixtures" / "platform"
+MUTATION_CACHE = ParseCache()
 CLUSTER_INPUTS = {"front_image": "ost://cloud.example.org/a", "wn_image": "ost://cloud.example.org/b"}
 
 
@@ -218,3 +224,26 @@ def test_types_of_the_same_name_in_two_files_stay_apart(tmp_path) -> None:
     assert [d for d in topology.diagnostics if d.severity.value != "info"] == []
     assert topology.node("mine")["properties"] == {"label": "a"}
     assert topology.node("theirs")["properties"] == {"size": 3} and topology.node("theirs")["type"] == "lib:Box"
+
+
+# -- bad input: mutated 2.0 templates compile to located findings, never a crash ---------------
+
+MUTATION_SEEDS = [TWINS / "kubernetes-cluster-2.0.yaml", TWINS / "app-storage-2.0.yaml",
+                  BLUEPRINTS / "hello-compute-2.0.yaml"]
+
+
+@needs_corpus()
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_2_0_templates_compile_to_located_findings(data) -> None:
+    seed = data.draw(st.sampled_from(MUTATION_SEEDS))
+    mutated = data.draw(mutated_data(yaml.safe_load(seed.read_text(encoding="utf-8"))))
+    options = load_options(inputs=CLUSTER_INPUTS, import_map=str(IMPORT_MAP), use_config=False,
+                           parse_cache=MUTATION_CACHE)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "mutated.yaml"
+        path.write_text(yaml.safe_dump(mutated, sort_keys=False), encoding="utf-8")
+        [result] = compile_results(str(path), "radl", options=options)  # must not raise
+    assert [d.message for d in result.diagnostics if d.rule == "PT900"] == []
+    for diagnostic in result.diagnostics:
+        assert diagnostic.file and diagnostic.line >= 1 and diagnostic.column >= 1, diagnostic
