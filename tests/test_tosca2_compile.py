@@ -77,14 +77,18 @@ def test_the_cluster_on_the_primage_2_0_profile_compiles_like_1_x_to_radl_and_ec
         == [line for line in first.text.splitlines() if "kubernetes-cluster" not in line and "content" not in line]
 
 
-def test_the_htc_job_2_0_twin_gives_the_same_kubernetes_manifests() -> None:
-    inputs = yaml.safe_load((PLATFORM / "htc-inputs.yaml").read_text(encoding="utf-8"))
-    first = compiled(BLUEPRINTS / "htc-segmentation.yaml", "k8s", inputs=inputs)
-    second = compiled(TWINS / "htc-segmentation-2.0.yaml", "k8s", inputs=inputs)
+@pytest.mark.parametrize(("name", "inputs", "kinds"), [
+    ("htc-segmentation", "htc-inputs.yaml", ["Secret", "Secret", "ConfigMap", "Job"]),
+    ("jupyter-notebook", "notebook-inputs.yaml", ["Secret", "Secret", "Service", "StatefulSet"])])
+def test_an_application_2_0_twin_gives_the_same_kubernetes_manifests(name: str, inputs: str, kinds: list) -> None:
+    values = yaml.safe_load((PLATFORM / inputs).read_text(encoding="utf-8"))
+    first = compiled(BLUEPRINTS / f"{name}.yaml", "k8s", inputs=values)
+    second = compiled(TWINS / f"{name}-2.0.yaml", "k8s", inputs=values)
     assert first.ok and second.ok, [d.message for d in second.errors]
-    assert second.documents == first.documents and [d["kind"] for d in second.documents] == \
-        ["Secret", "Secret", "ConfigMap", "Job"]
+    assert second.documents == first.documents and [d["kind"] for d in second.documents] == kinds
     assert second.text.splitlines()[1:] == first.text.splitlines()[1:]  # the first line names the file
+    assert [(d.rule, d.dotted_path.replace("service_template", "topology_template")) for d in second.diagnostics] \
+        == [(d.rule, d.dotted_path) for d in first.diagnostics]
 
 
 def graphs(*paths: Path, **options) -> list[dict]:
