@@ -31,8 +31,9 @@ MUTATION_CACHE = ParseCache()
 CLUSTER_INPUTS = {"front_image": "ost://cloud.example.org/a", "wn_image": "ost://cloud.example.org/b"}
 
 
-def compiled(path: Path, target: str = "radl", inputs: dict | None = None, import_map: Path | None = None):
-    options = load_options(inputs=inputs, roots=[str(REPO)], use_config=False,
+def compiled(path: Path, target: str = "radl", inputs: dict | None = None, import_map: Path | None = None,
+             root: Path = REPO):
+    options = load_options(inputs=inputs, roots=[str(root)], use_config=False,
                            import_map=[str(import_map)] if import_map else None)
     [result] = compile_results(str(path), target, options=options)
     return result
@@ -251,3 +252,39 @@ def test_mutated_2_0_templates_compile_to_located_findings(data) -> None:
     assert [d.message for d in result.diagnostics if d.rule == "PT900"] == []
     for diagnostic in result.diagnostics:
         assert diagnostic.file and diagnostic.line >= 1 and diagnostic.column >= 1, diagnostic
+
+
+def test_tosca_paths_through_a_requirement_read_its_target(tmp_path) -> None:
+    (tmp_path / "x.yml").write_text("- hosts: all\n  tasks: []\n", encoding="utf-8")
+    path = write(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        imports:
+          - profile: org.oasis-open.simple:2.0
+        service_template:
+          node_templates:
+            db:
+              type: DBMS
+              requirements:
+                - host: server
+              interfaces:
+                Standard:
+                  operations:
+                    create:
+                      implementation: x.yml
+                      inputs:
+                        cpus: { $get_property: [ SELF, RELATIONSHIP, host, TARGET, CAPABILITY, host, num_cpus ] }
+                        first: { $get_property: [ SELF, RELATIONSHIP, host, 0, TARGET, CAPABILITY, host, num_cpus ] }
+                        own: { $get_property: [ server, CAPABILITY, host, num_cpus ] }
+                        relation: { $get_attribute: [ SELF, RELATIONSHIP, host, state ] }
+            server:
+              type: Compute
+              capabilities:
+                host:
+                  properties:
+                    num_cpus: 4
+        """)
+    result = compiled(path, root=tmp_path)
+    assert result.ok, [d.message for d in result.errors]
+    variables = result.text.split("- vars:")[1]
+    assert "cpus: 4" in variables and "first: 4" in variables and "own: 4" in variables
+    assert "relation:" in variables and "$get_attribute" in variables  # a relationship's own: left as written

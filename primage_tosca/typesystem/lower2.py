@@ -24,6 +24,7 @@ so a finding of a later phase points into the 2.0 file;
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -125,8 +126,10 @@ class _Lowering:
         self.edges = [e for s in [template.sources, *template.parent_sources] for e in s.edges]
         self.scopes = Scopes(self.documents, self.edges)
         self.table = equivalents()
+        self.node_templates: dict = {}
         self.node_names: set = set()
         self.relationship_names: set = set()
+        self.node: Any = None  # the node template whose values are being lowered
         self.shared = _shared_names(self.documents, self.scopes, self.table, self.profile)
         self.labels = {id(e.target): e.namespace_prefix for e in self.edges if e.namespace_prefix}
         self.document: Any = None
@@ -136,7 +139,8 @@ class _Lowering:
         root = self.template.sources.root
         topology = root.data.get("service_template")
         if isinstance(topology, dict):
-            self.node_names = set(_map(topology.get("node_templates")))
+            self.node_templates = _map(topology.get("node_templates"))
+            self.node_names = set(self.node_templates)
             self.relationship_names = set(_map(topology.get("relationship_templates")))
         lowered: dict[int, Document] = {}
         origins: dict[str, dict] = {}
@@ -252,8 +256,9 @@ class _Lowering:
         out = self.fields(document.data, (), (), handlers, {"service_template": "topology_template"}, others=False)
         out["tosca_definitions_version"] = LOWERED_DIALECT.name
         parsed = ParsedYaml(out, self.w.values, self.w.keys, [])
-        return Document(document.file, parsed, document.real_path, document.url, "2.0:" + document.sha256), \
-            self.w.origin
+        # a file's lowering depends on the names other files share: its findings are kept per both
+        digest = hashlib.sha256(f"{document.sha256}{sorted(self.shared)}".encode()).hexdigest()
+        return Document(document.file, parsed, document.real_path, document.url, "2.0:" + digest), self.w.origin
 
     # -- types ------------------------------------------------------------------------------------
     def types(self, kind: str):
@@ -412,11 +417,16 @@ class _Lowering:
         if not isinstance(raw, dict):
             return raw
         keep = {"properties": self.value, "attributes": self.value}
-        return self.fields(raw, old, new, {
+        handlers = {
             "type": self.names("node_types"), "requirements": self.each_named(self.requirement),
             "capabilities": self.each(lambda v, o, n: self.fields(v, o, n, keep, others=False)),
             "interfaces": self.each(lambda v, o, n: self.interface(v, o, n, False)),
-            "artifacts": self.each(self.artifact), "count": _drop})
+            "artifacts": self.each(self.artifact), "count": _drop}
+        self.node = old[-1]  # SELF, for the TOSCA paths of its values
+        try:
+            return self.fields(raw, old, new, handlers)
+        finally:
+            self.node = None
 
     def requirement(self, raw: Any, old: tuple, new: tuple) -> Any:
         if not isinstance(raw, dict):
@@ -490,13 +500,48 @@ class _Lowering:
     def call(self, value: dict, name: str, old: tuple, new: tuple) -> dict:
         key = next(iter(value))
         arguments = value[key]
-        lowered_name = name if name in FUNCTIONS_1 else key
+        path = self.path_1(arguments) if name in ("get_property", "get_attribute") else None
+        lowered_name = name if name in FUNCTIONS_1 and path != [] else key  # a path 1.x cannot say stays as written
         o, n = old + (key,), new + (lowered_name,)
-        if name in ("get_property", "get_attribute") and isinstance(arguments, list):
+        if path:
             self.w.place(o, n)
-            kept = _path_1(arguments)
-            return {lowered_name: [self.value(arguments[i], o + (i,), n + (j,)) for j, i in enumerate(kept)]}
+            return {lowered_name: [self.value(arguments[i], o + (i,), n + (j,)) if isinstance(i, int) else i
+                                   for j, i in enumerate(path)]}
         return {lowered_name: self.value(arguments, o, n)}
+
+    def path_1(self, arguments: Any) -> list | None:
+        """A 2.0 TOSCA path in its 1.x form, as the indexes of the arguments kept (or a node
+        template's name put in): ``[SELF, CAPABILITY, host, p]`` is ``[SELF, host, p]``;
+        ``[SELF, RELATIONSHIP, r, (index,) TARGET, ...]`` names r's target template (HOST for
+        ``host`` in a type); [] when 1.x has no form for it; None when it needs none."""
+        if not isinstance(arguments, list) or len(arguments) < 3:
+            return None
+        if arguments[1] == "CAPABILITY":
+            return [0, *range(2, len(arguments))]
+        if arguments[1] not in ("RELATIONSHIP", "REQUIREMENT"):
+            return None
+        rest = 4 if len(arguments) > 3 and isinstance(arguments[3], int) else 3
+        if rest >= len(arguments) or arguments[rest] != "TARGET" or arguments[0] != "SELF":
+            return []
+        rest += 2 if rest + 1 < len(arguments) and arguments[rest + 1] == "CAPABILITY" else 1
+        target = self.requirement_target(arguments[2], arguments[3] if rest > 4 and isinstance(arguments[3], int)
+                                         else 0)
+        return [target, *range(rest, len(arguments))] if target is not None and rest < len(arguments) else []
+
+    def requirement_target(self, requirement: Any, index: int) -> str | None:
+        """The node template the SELF node's requirement names (its index-th assignment);
+        HOST for the ``host`` requirement of a node type's definitions."""
+        if self.node is None:
+            return "HOST" if requirement == "host" else None
+        raw = self.node_templates.get(self.node)
+        assigned = [next(iter(item.values())) for item in _list(raw.get("requirements") if isinstance(raw, dict)
+                                                                else None)
+                    if isinstance(item, dict) and len(item) == 1 and next(iter(item)) == requirement]
+        if not 0 <= index < len(assigned):
+            return None
+        target = assigned[index].get("node") if isinstance(assigned[index], dict) else assigned[index]
+        target = target[0] if isinstance(target, list) and target else target
+        return target if isinstance(target, str) and target in self.node_templates else None
 
 
 def _drop(_value: Any, _old: tuple, _new: tuple) -> Any:
@@ -527,26 +572,6 @@ def _is_value(argument: Any) -> bool:
     return argument == "$value" or call_name(argument) == "value"
 
 
-def _path_1(arguments: list) -> list[int]:
-    """The arguments of a 2.0 TOSCA path that make its 1.x form:
-    ``[SELF, CAPABILITY, host, p]`` -> ``[SELF, host, p]``,
-    ``[SELF, RELATIONSHIP, host, (index,) TARGET, p]`` -> ``[SELF, host, p]`` (the target's property)."""
-    if len(arguments) < 3:
-        return list(range(len(arguments)))
-    if arguments[1] == "CAPABILITY":
-        return [0, *range(2, len(arguments))]
-    if arguments[1] in ("RELATIONSHIP", "REQUIREMENT"):
-        rest = 3
-        if rest < len(arguments) and isinstance(arguments[rest], int):
-            rest += 1
-        if rest < len(arguments) and arguments[rest] == "TARGET":
-            rest += 1
-            if rest < len(arguments) and arguments[rest] == "CAPABILITY":
-                rest += 1
-            return [0, 2, *range(rest, len(arguments))]
-    return list(range(len(arguments)))
-
-
 def _typed_copies(templates: Any, whole: bool = False) -> Any:
     """Templates, where one that copies another and writes no type has the copied one's
     (2.0 needs no type there, 1.x does); ``whole``: every keyname the copy does not write
@@ -564,6 +589,10 @@ def _typed_copies(templates: Any, whole: bool = False) -> Any:
         elif "type" not in raw and "type" in source:
             out[name] = {"type": source["type"], **raw}
     return out
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _map(value: Any) -> dict:
