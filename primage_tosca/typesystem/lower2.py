@@ -105,7 +105,8 @@ class LoweredTemplate(ServiceTemplate):
         lacks reads (a node template's ``count``)."""
         seen = {(d.rule, d.location) for d in known}
         return [d for d in findings if (d.rule, d.location) not in seen
-                and not (d.rule == "PT402" and len(d.path) == 3 and d.path[2] in self.inputs_read)]
+                and not (d.rule == "PT402" and tuple(d.path[:2]) == ("topology_template", "inputs")
+                         and len(d.path) == 3 and d.path[2] in self.inputs_read)]
 
 
 def lower(template: ServiceTemplate) -> LoweredTemplate:
@@ -147,10 +148,11 @@ class _Lowering:
         for document in self.documents:
             lowered[id(document)], origins[document.file] = self.lower_file(document)
         sources = self.template.sources
-        edges = [ImportEdge(lowered[id(e.importer)], e.path, e.reference, e.name, None, lowered.get(id(e.target)))
-                 for e in sources.edges if id(e.importer) in lowered]
-        mapped = SourceSet(lowered[id(sources.root)], [lowered[id(d)] for d in sources.documents if id(d) in lowered],
-                           edges, [], sources.complete)
+        edges = [ImportEdge(lowered[id(e.importer)], e.path, e.reference, name=e.name,
+                            target=lowered.get(id(e.target))) for e in sources.edges if id(e.importer) in lowered]
+        mapped = SourceSet(lowered[id(sources.root)], documents=[lowered[id(d)] for d in sources.documents
+                                                                 if id(d) in lowered],
+                           edges=edges, complete=sources.complete)
         reads = {c.arguments[0] for c in calls(topology) if c.name == "get_input" and c.arguments
                  and isinstance(c.arguments[0], str)} if isinstance(topology, dict) else set()
         return LoweredTemplate(mapped.root, mapped, [], self.template.options,
@@ -255,10 +257,11 @@ class _Lowering:
         self.value(document.data.get("imports"), ("imports",), ("imports",))  # where findings about a library go
         out = self.fields(document.data, (), (), handlers, {"service_template": "topology_template"}, others=False)
         out["tosca_definitions_version"] = LOWERED_DIALECT.name
-        parsed = ParsedYaml(out, self.w.values, self.w.keys, [])
+        parsed = ParsedYaml(data=out, values=self.w.values, keys=self.w.keys, problems=[])
         # a file's lowering depends on the names other files share: its findings are kept per both
         digest = hashlib.sha256(f"{document.sha256}{sorted(self.shared)}".encode()).hexdigest()
-        return Document(document.file, parsed, document.real_path, document.url, "2.0:" + digest), self.w.origin
+        return Document(document.file, parsed, real_path=document.real_path, url=document.url,
+                        sha256="2.0:" + digest), self.w.origin
 
     # -- types ------------------------------------------------------------------------------------
     def types(self, kind: str):
