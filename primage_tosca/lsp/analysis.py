@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import catalog
@@ -22,6 +21,7 @@ from ..imports.policy import ImportMapError
 from ..imports.template import LoadOptions
 from ..options import load_options
 from ..pipeline import Compilation
+from ..records import field, record, replace
 from ..rulesettings import RuleSettings, RuleSettingsError
 from ..source.document import PARSE_CACHE, ParseCache
 from ..source.reader import Limits, ParsedYaml
@@ -30,7 +30,7 @@ from ..validation import check_file, rule_settings
 from .reparse import key_places, reparse
 
 
-@dataclass
+@record
 class Flags:
     """The server's own settings: the loading and rule flags of ``validate``."""
 
@@ -41,7 +41,7 @@ class Flags:
     show_library_findings: bool | None = None
 
 
-@dataclass
+@record
 class Analysis:
     """One check of one open document."""
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -25,6 +24,7 @@ from ..catalog import Reporter
 from ..diagnostics import Diagnostic
 from ..imports.template import ServiceTemplate
 from ..profiles import profile_path
+from ..records import record
 from ..source.document import Document, load_document
 from ..versions import V1_0, Version
 from .check import TypeChecker, check_document
@@ -43,7 +43,7 @@ PROFILE_BASE = {
 EXTRAS_1 = "tosca_simple_yaml_1_extras.yaml"
 
 
-@dataclass
+@record
 class Types:
     """The types phase's product for one template."""
 
@@ -146,6 +146,45 @@ class LibraryFindings:
 LIBRARY_FINDINGS = LibraryFindings()
 
 
+@record
+class LibraryLayer:
+    """The linked types of the libraries one template imports, and their documents."""
+
+    system: TypeSystem
+    documents: frozenset  # ids of the documents the types were read from
+
+
+class LibraryLayers:
+    """Library layers, by the profile and each library's name, content, prefix
+    and TOSCA version; the few most recent ones (an editor makes a new
+    content per keystroke in a library)."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._layers: dict[tuple, LibraryLayer] = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> LibraryLayer | None:
+        with self._lock:
+            found = self._layers.pop(key, None)
+            if found is not None:
+                self._layers[key] = found  # most recent last
+            return found
+
+    def put(self, key: tuple, layer: LibraryLayer) -> None:
+        with self._lock:
+            self._layers[key] = layer
+            while len(self._layers) > self._size:
+                del self._layers[next(iter(self._layers))]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._layers.clear()
+
+
+LIBRARY_LAYERS = LibraryLayers()
+
+
 class _Router(Reporter):
     """Reports findings, except about libraries whose findings come from
     the cache, and records the findings of libraries checked afresh."""
@@ -166,17 +205,20 @@ class _Router(Reporter):
 
 
 def build_types(template: ServiceTemplate, collector: Any, cache: LibraryFindings = LIBRARY_FINDINGS,
-                is_call: Callable[[Any], bool] = is_call_1) -> Types:
+                layers: LibraryLayers | None = None, is_call: Callable[[Any], bool] = is_call_1) -> Types:
     """The types of a readable template (see :attr:`ServiceTemplate.readable`);
     ``is_call`` tells the function calls of its values (a lowered TOSCA 2.0
     template has calls 1.x has no function for)."""
+    layers = LIBRARY_LAYERS if layers is None else layers
     names = profile_names(template)
-    system = TypeSystem(base=profile_layer(names))
     router = _Router(collector)
     libraries = template.imported_documents()
+    # a template that defines a type its libraries name (redefines one, or the
+    # parent one derives from) changes what they mean: nothing about them is shared then
+    shared = not _entangled(template.document, libraries)
     context = tuple(sorted((d.file, d.sha256) for d in libraries))
     keys: dict[int, tuple] = {}
-    for document in libraries:
+    for document in libraries if shared else ():
         key = (document.file, document.sha256, names, context)
         cached = cache.get(key)
         if cached is not None:
@@ -186,26 +228,92 @@ def build_types(template: ServiceTemplate, collector: Any, cache: LibraryFinding
             router.recording[id(document)] = []
             keys[id(document)] = key
     own_version = template.dialect.version if template.dialect else V1_0
-    for document in libraries:
-        dialect = template.dialects.get(id(document))
-        system.add_document(document, dialect.version if dialect else own_version,
-                            template.prefixes.get(id(document)), report=router)
+    versions = {id(d): (template.dialects[id(d)].version if id(d) in template.dialects else own_version)
+                for d in libraries}
+    system, fresh = _library_types(template, libraries, versions, names, router, layers if shared else None,
+                                   reused=not keys)
     system.add_document(template.document, own_version, report=router)
     system.link(router, lambda found: not found.builtin)
     definitions = Definitions(system, router, lambda found: not found.builtin and id(found.document) not in router.quiet)
     values = ValueChecker(definitions, router, is_call)
     checker = TypeChecker(system, definitions, values, router)
     for document in libraries:
-        dialect = template.dialects.get(id(document))
         if id(document) not in router.quiet:
-            check_document(document, dialect.version if dialect else own_version, router)
-    for kind in KINDS:
-        for found in list(system.own(kind).values()):
-            if id(found.document) not in router.quiet:
-                checker.check(found)
+            check_document(document, versions[id(document)], router)
+    for layer in (fresh, system):
+        for kind in KINDS:
+            for found in list(layer.own(kind).values()) if layer is not None else ():
+                if id(found.document) not in router.quiet:
+                    checker.check(found)
     for document_id, key in keys.items():
         cache.put(key, router.recording[document_id])
     return Types(system, definitions, values, own_version, names, is_call)
 
 
-__all__ = ["LIBRARY_FINDINGS", "Types", "build_types", "profile_files", "profile_layer", "profile_names"]
+def _library_types(template: ServiceTemplate, libraries: list[Document], versions: dict[int, Version],
+                   names: tuple[str, ...], router: _Router, layers: LibraryLayers | None,
+                   reused: bool) -> tuple[TypeSystem, TypeSystem | None]:
+    """The layer the template's own types go in, over its libraries' types, and
+    the library layer when it was built just now (its types are checked then).
+
+    With ``layers``, the libraries' types sit in a layer of their own, linked
+    once and shared by every template that imports the same contents the same
+    way (reused only when their findings are cached too, so they are reported
+    again as they were). Without, they go in one layer with the template's."""
+    base = profile_layer(names)
+    prefixes = [template.prefixes.get(id(d)) for d in libraries]
+    if layers is None or not libraries:
+        single = TypeSystem(base=base)
+        for document, prefix in zip(libraries, prefixes):
+            single.add_document(document, versions[id(document)], prefix, report=router)
+        return single, None
+    key = (names, tuple((d.file, d.sha256, p, versions[id(d)]) for d, p in zip(libraries, prefixes)))
+    found = layers.get(key) if reused else None
+    if found is not None:
+        router.quiet.update(found.documents)
+        return TypeSystem(base=found.system), None
+    layer = TypeSystem(base=base)
+    for document, prefix in zip(libraries, prefixes):
+        layer.add_document(document, versions[id(document)], prefix, report=router)
+    layer.link(router, lambda t: not t.builtin)
+    layers.put(key, LibraryLayer(layer, frozenset(id(d) for d in libraries)))
+    return TypeSystem(base=layer), layer
+
+
+def _entangled(document: Document, libraries: list[Document]) -> bool:
+    """Whether the template defines a type of a name its libraries write anywhere."""
+    data = document.data if isinstance(document.data, dict) else {}
+    own = [name for kind in KINDS if isinstance(data.get(kind), dict) for name in data[kind] if isinstance(name, str)]
+    if not own or not libraries:
+        return False
+    written = [_strings_of(d) for d in libraries]
+    return any(name in texts or name.partition(":")[2] in texts for texts in written for name in own)
+
+
+def _strings_of(document: Document) -> frozenset[str]:
+    """Every text a document writes, as key or value; once per content."""
+    found = _STRINGS.get(document.sha256) if document.sha256 else None
+    if found is None:
+        texts: set[str] = set()
+        stack = [document.data]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                texts.update(k for k in value if isinstance(k, str))
+                stack.extend(value.values())
+            elif isinstance(value, list):
+                stack.extend(value)
+            elif isinstance(value, str):
+                texts.add(value)
+        found = frozenset(texts)
+        if document.sha256:
+            if len(_STRINGS) > 64:
+                _STRINGS.clear()
+            _STRINGS[document.sha256] = found
+    return found
+
+
+_STRINGS: dict[Any, frozenset[str]] = {}
+
+
+__all__ = ["LIBRARY_FINDINGS", "LIBRARY_LAYERS", "Types", "build_types", "profile_files", "profile_layer", "profile_names"]

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
 
@@ -36,6 +35,7 @@ from ..diagnostics import Diagnostic
 from ..imports.loader import ImportEdge, SourceSet
 from ..imports.template import ServiceTemplate
 from ..profiles import EQUIVALENTS_2_0
+from ..records import field, record
 from ..source.document import Document
 from ..source.reader import ParsedYaml
 from ..versions import DIALECTS, V2_0
@@ -63,7 +63,7 @@ def equivalents() -> dict:
         return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
 
 
-@dataclass
+@record
 class _Writer:
     """One lowered file: its data's positions, and each lowered path's 2.0 path."""
 
@@ -83,7 +83,7 @@ class _Writer:
             self.origin[new] = old
 
 
-@dataclass
+@record
 class LoweredTemplate(ServiceTemplate):
     """A 2.0 template in the 1.x model: what the shared phases read, and the way
     back from a lowered path to the path written in the 2.0 file."""
