@@ -56,6 +56,7 @@ _EXPORTS = {
     "CompileResult": "emit",
     "compile": "emit",
     "compile_results": "emit",
+    "written_paths": "emit",
     "launch_command": "emit.ec3",
     "GraphvizMissing": "emit.graph",
     "render_graph": "emit.graph",
@@ -161,8 +162,8 @@ def load(path: PathLike | Sequence[PathLike], *, inputs: Any = None, import_map:
     resolved = resolve_options(options, inputs, import_map, {"templates": templates} | kwargs)
     with gc_paused():
         if isinstance(path, (str, os.PathLike)):
-            return _topology(run(str(path), resolved, ()))
-        return [_topology(run(str(p), resolved, ())) for p in path]
+            return _topology(run(str(path), resolved, (), products=True))
+        return [_topology(run(str(p), resolved, (), products=True)) for p in path]
 
 
 def _topology(result: Any) -> Topology:

@@ -130,9 +130,10 @@ def cmd_graph(args: argparse.Namespace) -> int:
     if args.output:
         refuse_overwriting_inputs([args.output], args)
     topology = load(args.blueprint, options=options)
-    from .api import CompileResult
+    from .api import CompileResult, written_paths
 
-    print_diagnostics([CompileResult(topology.file, None, topology.diagnostics)], "auto")  # cycles, say
+    found = written_paths(topology.diagnostics, topology.template)  # a TOSCA 2.0 template's own paths
+    print_diagnostics([CompileResult(topology.file, None, found)], "auto")  # cycles, say
     if not topology.template.sources.root.ok:
         return EXIT_FAILED
     try:

@@ -15,17 +15,18 @@ very topology the checks saw.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 from . import catalog
 from .checks import run_checks
-from .diagnostics import Collector, Diagnostic
+from .diagnostics import Collector, Diagnostic, Severity
 from .imports.template import LoadOptions, ServiceTemplate, load_template
 from .records import field, record
 from .render import Rendered, render
 from .topology.build import build_topology
 from .topology.model import Topology
 from .typesystem import Types, build_types
+from .typesystem.grammar import is_call_1
 from .versions import V2_0
 
 
@@ -35,6 +36,7 @@ class Compilation:
 
     file: str
     template: ServiceTemplate | None = None
+    model: ServiceTemplate | None = None  # what the shared phases read: the template, or a 2.0 one lowered
     types: Types | None = None
     rendered: Rendered | None = None
     topology: Topology | None = None
@@ -51,10 +53,13 @@ class Compilation:
         return self.stopped_at is None and not self.collector.has_errors()
 
 
-def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None) -> Compilation:
+def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None, products: bool = False) -> Compilation:
     """Every phase on one template. ``checks`` names the optional checks to
     run besides the default ones (``toscaparser``); None runs no checks at all
-    (a compiler that only needs the topology)."""
+    (a compiler that only needs the topology). A TOSCA 2.0 template is checked
+    by its own grammar; its types, rendering and topology are built only for
+    callers that ask for ``products`` (compilers), and only when it has no
+    errors. A 1.x template always has them: its checks read the topology."""
     result = Compilation(path)
     template = result.template = load_template(path, options)
     result.collector.extend(template.diagnostics)
@@ -67,36 +72,63 @@ def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None) ->
             hint="fix the import above (or pass --import-map / --online); the rest of the template is checked then"))
         result.stopped_at = "imports"
         return result
-    phase = "types"
     if template.dialect.version >= V2_0:
-        _run_2(result, template)
-        return result
-    try:
-        result.types = build_types(template, result.collector)
-        phase = "render"
-        result.rendered = render(template, result.types, result.collector)
-        phase = "topology"
-        result.topology = build_topology(result.rendered, result.collector)
-        if checks is not None:
-            phase = "checks"
-            run_checks(result.topology, result.collector, set(checks))
-    except RecursionError as exc:
-        _internal(result, phase, exc)
-    except Exception as exc:  # noqa: BLE001 - a bug of ours must not end the run with a traceback
-        _internal(result, phase, exc)
+        _run_2(result, template, checks, products)
+    else:
+        _shared_phases(result, template, checks, result.collector)
     if result.topology is not None:
         result.topology.diagnostics = result.collector.sorted()
     return result
 
 
-def _run_2(result: Compilation, template: ServiceTemplate) -> None:
-    """A TOSCA 2.0 template: its own grammar's checks (no topology is built yet)."""
+def _shared_phases(result: Compilation, template: ServiceTemplate, checks: Iterable[str] | None,
+                   collector: Collector, is_call: Callable[[Any], bool] = is_call_1) -> None:
+    """Types, render, topology and checks: the phases every TOSCA version shares."""
+    result.model = template
+    phase = "types"
+    try:
+        result.types = build_types(template, collector, is_call=is_call)
+        phase = "render"
+        result.rendered = render(template, result.types, collector)
+        phase = "topology"
+        result.topology = build_topology(result.rendered, collector)
+        if checks is not None:
+            phase = "checks"
+            run_checks(result.topology, collector, set(checks))
+    except RecursionError as exc:
+        _internal(result, phase, exc)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours must not end the run with a traceback
+        _internal(result, phase, exc)
+
+
+def _run_2(result: Compilation, template: ServiceTemplate, checks: Iterable[str] | None, products: bool) -> None:
+    """A TOSCA 2.0 template: its own grammar's checks; then, for a compiler,
+    the template lowered to the 1.x model and the shared phases on it."""
     from .typesystem.check2 import Checker2  # loaded for 2.0 templates only
 
     try:
         Checker2(template, result.collector).run()
+        if not products:
+            return
+        if _own_errors(result.collector, template):
+            result.stopped_at = "types"
+            return
+        from .typesystem.lower2 import is_lowered_call, lower  # loaded for compilers only
+
+        lowered = lower(template)
     except (RecursionError, Exception) as exc:  # noqa: BLE001 - a bug of ours must not end the run with a traceback
         _internal(result, "types", exc)
+        return
+    found = Collector()
+    _shared_phases(result, lowered, checks, found, is_lowered_call)
+    result.collector.extend(lowered.new_findings(found.items, result.collector.items))
+
+
+def _own_errors(collector: Collector, template: ServiceTemplate) -> bool:
+    """Errors in the template's own files; a library imported by URL is not the author's
+    to fix, and its findings are folded into one warning at the end (rulesettings)."""
+    libraries = {d.file for d in template.all_documents() if d.url}
+    return any(d.severity is Severity.ERROR and d.file not in libraries for d in collector.items)
 
 
 def _internal(result: Compilation, phase: str, exc: BaseException) -> None:

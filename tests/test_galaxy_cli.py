@@ -183,3 +183,35 @@ def test_the_command_line_entry_points(module, project):
     done = subprocess.run([sys.executable, "-m", module, *prefix, "lock", "app.yaml", "--jobs", "0"], cwd=project,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "--jobs" in done.stderr
+
+
+APP_2_0 = """\
+tosca_definitions_version: tosca_2_0
+imports:
+  - profile: org.oasis-open.simple:2.0
+  - profile: eu.primage.types:1.0
+node_types:
+  test.App0:
+    derived_from: SoftwareComponent
+    artifacts:
+      recipe: { file: acme.app, type: tosca.artifacts.AnsibleGalaxy.role }
+  test.App1:
+    derived_from: SoftwareComponent
+    artifacts:
+      recipe: { file: acme.tools, type: tosca.artifacts.AnsibleGalaxy.collection }
+service_template:
+  node_templates:
+    vm: { type: Compute }
+    app0: { type: test.App0, requirements: [ host: vm ] }
+    app1: { type: test.App1, requirements: [ host: vm ] }
+"""
+
+
+def test_a_2_0_blueprint_locks_the_recipes_of_its_1_x_twin(project, capsys):
+    (project / "app-2.0.yaml").write_text(APP_2_0, encoding="utf-8")
+    code, out, _ = run(capsys, "list", "app-2.0.yaml", "--json")
+    assert code == 0 and {r["name"] for r in json.loads(out)["recipes"]} == {"acme.app", "acme.tools"}
+    assert run(capsys, "lock", "app.yaml", "--lock", "one.lock")[0] == 0
+    code, _, err = run(capsys, "lock", "app-2.0.yaml", "--lock", "two.lock")
+    assert code == 0, err
+    assert (project / "two.lock").read_text() == (project / "one.lock").read_text()

@@ -236,3 +236,43 @@ def test_local_im_when_none_is_configured(tmp_path, monkeypatch, capsys):
     finally:
         code, out, _ = run_cli(["local-im", "stop"], capsys)
     assert out.strip() == "stopped"
+
+
+BLUEPRINT_2_0 = """\
+tosca_definitions_version: tosca_2_0
+imports:
+  - profile: org.oasis-open.simple:2.0
+service_template:
+  inputs:
+    mem: {type: Size, default: 1 GB}
+  node_templates:
+    vm:
+      type: Compute
+      capabilities:
+        scalable:
+          properties: {min_instances: 0, max_instances: 10, default_instances: 1}
+        endpoint:
+          properties: {network_name: PUBLIC}
+        host:
+          properties: {num_cpus: 1, mem_size: {$get_input: mem}}
+        os:
+          properties: {type: linux}
+  outputs:
+    ip:
+      value: {$get_attribute: [vm, public_address]}
+    url:
+      value: {$concat: ["http://", {$get_attribute: [vm, private_address]}, "/"]}
+"""
+
+
+@pytest.mark.parametrize("kind", ["radl", "tosca"])
+def test_deploy_a_2_0_blueprint(im, tmp_path, kind):
+    # as RADL, compiled here; as TOSCA, in the 1.3 model IM's converter reads
+    path = tmp_path / "app-2.0.yaml"
+    path.write_text(BLUEPRINT_2_0, encoding="utf-8")
+    record = lifecycle.deploy(path, kind=kind, timeout=60)
+    assert record.state == "configured" and record.kind == kind
+    result = lifecycle.outputs(record.id)
+    assert result == {"ip": "127.0.0.1", "url": "http://127.0.0.1/"}
+    assert kind == "radl" or "tosca_simple_yaml_1_3" in record.payload
+    lifecycle.undeploy(record.id)

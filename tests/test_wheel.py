@@ -120,3 +120,15 @@ def test_profile_names_are_served_by_the_installed_package(installed):
               "print(len(s.documents), [d.rule for d in s.diagnostics])")
     done = run([folder / "bin" / "python", "-c", script], templates, env)
     assert done.returncode == 0 and done.stdout.split() == ["11", "[]"], done.stdout + done.stderr
+
+
+def test_a_2_0_blueprint_on_profile_names_compiles_outside_the_checkout_as_its_1_x_twin(installed):
+    folder, templates, env = installed
+    text = (ROOT / "tests" / "fixtures" / "tosca2" / "kubernetes-cluster-2.0.yaml").read_text(encoding="utf-8")
+    (templates / "cluster-2.0.yaml").write_text(text, encoding="utf-8")
+    compiled = run([folder / "bin" / "primage-tosca", "compile", "cluster-2.0.yaml", "--to", "radl", *INPUTS],
+                   templates, env)
+    assert compiled.returncode == 0, compiled.stderr
+    expected = primage_tosca.compile(str(ROOT / "blueprints" / "kubernetes-cluster.yaml"), roots=[str(ROOT)],
+                                     inputs=dict(pair.split("=", 1) for pair in INPUTS[1::2]))
+    assert compiled.stdout.strip() == expected.strip()

@@ -20,7 +20,7 @@ from ..formats import TARGETS
 from ..imports.template import LoadOptions
 from ..options import resolve_options
 from ..pipeline import Compilation, run
-from ..records import field, record
+from ..records import field, record, replace
 from ..rulesettings import RuleSettings, apply
 from ..topology import Topology, gc_paused
 from .playbooks import PlaybookSource
@@ -102,9 +102,19 @@ def compile_topology(topology: Topology, target: str = "radl", *, contextualize:
     except (ValueError, TypeError) as exc:  # a value of the wrong kind reached the emitter
         emitted = _unusable_value(topology, target, exc, found)
     diagnostics = apply(merge_diagnostics(found, emitted.diagnostics), settings or RuleSettings(), topology.template)
+    diagnostics = written_paths(diagnostics, topology.template)
     failed = any(d.severity is Severity.ERROR for d in diagnostics)
     return CompileResult(topology.file, None if failed else emitted.text, diagnostics, topology,
                          [] if failed else list(getattr(emitted, "documents", None) or []))
+
+
+def written_paths(diagnostics: list[Diagnostic], template: Any) -> list[Diagnostic]:
+    """Each finding with the path of the file as written (a TOSCA 2.0 template's, when it was lowered)."""
+    found = []
+    for diagnostic in diagnostics:
+        path = template.written_path(diagnostic.file, diagnostic.path) if template is not None else diagnostic.path
+        found.append(diagnostic if path == tuple(diagnostic.path) else replace(diagnostic, path=path))
+    return found
 
 
 def _unusable_value(topology: Topology, target: str, exc: Exception, known: list[Diagnostic]):
@@ -173,7 +183,7 @@ def compile_results(sources: Any, target: str = "radl", *, inputs: Any = None, i
                 topology = item
             else:
                 resolved = resolved or resolve_options(options, inputs, import_map, {"templates": templates} | kwargs)
-                compilation = run(str(item), resolved, settings.checks if validate else None)
+                compilation = run(str(item), resolved, settings.checks if validate else None, products=True)
                 topology = compilation.topology
                 if topology is None:
                     results.append(_stopped(compilation, settings))
@@ -188,10 +198,6 @@ def compile_results(sources: Any, target: str = "radl", *, inputs: Any = None, i
 
 def _stopped(compilation: Compilation, settings: RuleSettings) -> CompileResult:
     """A template whose reading stopped before its topology: its findings, no text."""
-    if compilation.stopped_at is None and compilation.template is not None:  # read by a grammar that builds none
-        compilation.collector.add(catalog.make(
-            "PT702", "compiling TOSCA 2.0 templates is not supported yet; `validate` checks them",
-            compilation.template.locate(("tosca_definitions_version",)), ("tosca_definitions_version",)))
     return CompileResult(compilation.file, None, apply(compilation.collector, settings, compilation.template))
 
 
@@ -217,4 +223,4 @@ def compile(sources: Any, target: str = "radl", *, inputs: Any = None, import_ma
 
 
 __all__ = ["CompileError", "CompileResult", "TARGETS", "compile", "compile_results", "compile_topology",
-           "merge_diagnostics"]
+           "merge_diagnostics", "written_paths"]

@@ -217,7 +217,7 @@ def _collect_artifacts(template: ServiceTemplate, types: Types | None, artifacts
 
 
 def collect_tosca(path: str, options: LoadOptions, found: Collected) -> None:
-    result = run(path, options, None)
+    result = run(path, options, None, products=True)
     template, types = result.template, result.types
     readable = isinstance(template.data, dict)
     for diagnostic in template.diagnostics:
@@ -232,6 +232,7 @@ def collect_tosca(path: str, options: LoadOptions, found: Collected) -> None:
         found.findings.append(Finding(ERROR, "an import could not be loaded, so recipes of its types may be "
                                              "missing", f"{template.file}:1:1",
                                       hint="fix the import (or pass --import-map / --online)"))
+    template = result.model or template  # a TOSCA 2.0 template as the 1.x model reads it
     templates = template.node_templates
     if templates:
         for name, node in templates.items():

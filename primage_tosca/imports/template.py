@@ -68,6 +68,11 @@ class ServiceTemplate:
     def locate(self, path: tuple = (), key: bool = False) -> Location:
         return self.document.locate(tuple(path), key)
 
+    def written_path(self, file: str, path: tuple) -> tuple:
+        """The path a finding at ``path`` of ``file`` has in the file as written:
+        ``path`` itself, but for a template lowered from another grammar (TOSCA 2.0)."""
+        return tuple(path)
+
     def document_of(self, path: tuple) -> Any:
         """The document ``path`` is written in: a fragment's own file (relative
         file names start there), else the template's."""

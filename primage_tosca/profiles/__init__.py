@@ -75,3 +75,7 @@ def packaged_files() -> list[Path]:
     # rglob does not enter the linked folders of a checkout, so they are listed on their own
     found = set(_FOLDER.rglob("*.yaml")) | set(PRIMAGE_TYPES.glob("*.yaml")) | set((PRIMAGE / "recipes").glob("*"))
     return sorted(path for path in found if path.is_file())
+
+
+# TOSCA 2.0 profile types -> the TOSCA 1.3 normative types the compilers read them as
+EQUIVALENTS_2_0 = _FOLDER / "equivalents-2.0.yaml"

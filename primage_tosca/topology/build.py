@@ -194,7 +194,7 @@ class Builder:
             for parts, call in outermost_calls(value, self.types.is_call):
                 result = _part(evaluated.get(name), parts)
                 schema = values.schema_at(definition.schema, parts)
-                if result is MISSING or schema is None or is_symbolic(result):
+                if result is MISSING or schema is None or is_symbolic(result) or self.types.is_call(result):
                     continue
                 where = path + (name, *parts)
                 document = self.template.document_of(where)

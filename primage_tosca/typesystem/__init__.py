@@ -205,8 +205,10 @@ class _Router(Reporter):
 
 
 def build_types(template: ServiceTemplate, collector: Any, cache: LibraryFindings = LIBRARY_FINDINGS,
-                layers: LibraryLayers | None = None) -> Types:
-    """The types of a readable template (see :attr:`ServiceTemplate.readable`)."""
+                layers: LibraryLayers | None = None, is_call: Callable[[Any], bool] = is_call_1) -> Types:
+    """The types of a readable template (see :attr:`ServiceTemplate.readable`);
+    ``is_call`` tells the function calls of its values (a lowered TOSCA 2.0
+    template has calls 1.x has no function for)."""
     layers = LIBRARY_LAYERS if layers is None else layers
     names = profile_names(template)
     router = _Router(collector)
@@ -233,7 +235,7 @@ def build_types(template: ServiceTemplate, collector: Any, cache: LibraryFinding
     system.add_document(template.document, own_version, report=router)
     system.link(router, lambda found: not found.builtin)
     definitions = Definitions(system, router, lambda found: not found.builtin and id(found.document) not in router.quiet)
-    values = ValueChecker(definitions, router, is_call_1)
+    values = ValueChecker(definitions, router, is_call)
     checker = TypeChecker(system, definitions, values, router)
     for document in libraries:
         if id(document) not in router.quiet:
@@ -245,7 +247,7 @@ def build_types(template: ServiceTemplate, collector: Any, cache: LibraryFinding
                     checker.check(found)
     for document_id, key in keys.items():
         cache.put(key, router.recording[document_id])
-    return Types(system, definitions, values, own_version, names, is_call_1)
+    return Types(system, definitions, values, own_version, names, is_call)
 
 
 def _library_types(template: ServiceTemplate, libraries: list[Document], versions: dict[int, Version],
