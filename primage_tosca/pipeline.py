@@ -16,7 +16,7 @@ very topology the checks saw.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 from . import catalog
 from .checks import run_checks
@@ -51,11 +51,14 @@ class Compilation:
         return self.stopped_at is None and not self.collector.has_errors()
 
 
-def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None) -> Compilation:
+def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None, reuse: Any = None) -> Compilation:
     """Every phase on one template. ``checks`` names the optional checks to
     run besides the default ones (``toscaparser``); None runs no checks at all
-    (a compiler that only needs the topology)."""
-    result = Compilation(path)
+    (a compiler that only needs the topology). ``reuse`` is the language
+    server's memory of the last run on the same file (see
+    :mod:`primage_tosca.lsp.reuse`): it gives the collector and the types,
+    and hands the render and topology phases what the edit did not change."""
+    result = Compilation(path) if reuse is None else Compilation(path, collector=reuse.collector())
     template = result.template = load_template(path, options)
     result.collector.extend(template.diagnostics)
     if not template.readable:
@@ -72,11 +75,12 @@ def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None) ->
         _run_2(result, template)
         return result
     try:
-        result.types = build_types(template, result.collector)
+        result.types = build_types(template, result.collector) if reuse is None \
+            else reuse.types(template, result.collector)
         phase = "render"
-        result.rendered = render(template, result.types, result.collector)
+        result.rendered = render(template, result.types, result.collector, reuse)
         phase = "topology"
-        result.topology = build_topology(result.rendered, result.collector)
+        result.topology = build_topology(result.rendered, result.collector, reuse)
         if checks is not None:
             phase = "checks"
             run_checks(result.topology, result.collector, set(checks))
