@@ -37,6 +37,10 @@ node_types:
       label:
         type: string
         required: false
+    artifacts:
+      recipe:
+        type: tosca.artifacts.AnsibleGalaxy.role
+        file: http://example.org/roles/web.tar.gz
 
 """
 TOPOLOGY = """\
@@ -112,7 +116,7 @@ SWAPS = [
     ("      default: 2\n", "      default: two\n"), ("      default: app\n", "      default: 3\n"),
     ("  - lib.yaml", "  - missing.yaml"), ("  - lib.yaml", "  - lib.yaml\n  - lib.yaml"),
     ("type: linux", "type: linux\n            architecture: x86_64"), ('"-', '"+'),
-    ("configure.yml", "{ primary: configure.yml }"), ("\n    app_", "\n    # a comment\n    app_"),
+    ("configure.yml", "{ primary: configure.yml }"), ("http://example.org", "https://example.org"), ("\n    app_", "\n    # a comment\n    app_"),
 ]
 ALPHABET = "a:- \n#{}[],'\"x1|>*!%@`"
 

@@ -102,7 +102,7 @@ class Lines:
 
     def moved(self, found: list[Diagnostic], file: str) -> list[Diagnostic] | None:
         """The findings with their places in the new text; None when one is on a changed line."""
-        if self.same:
+        if self.same or not found:
             return found
         result = []
         for finding in found:
@@ -175,12 +175,10 @@ class Reuse:
         memory = run.memory_of(name)
         kept = run.kept_render.get(name)
         if kept is not None:
-            node = copy.copy(memory.node)
-            node.document = run.template.document_of(node.path)
-            memory.node, memory.rendered = node, kept
+            memory.node, memory.rendered = _moved_to(memory.node, run.template.document_of(memory.node.path)), kept
             run.collector.extend(kept)
             run.counts["render"] += 1
-            return node
+            return memory.node
         memory.node, memory.rendered, _ = run.collector.recording(make)
         return memory.node
 
@@ -273,6 +271,7 @@ class _Run:
         typed = lines.moved(memory.typed, file) if file == memory.document.file else None
         if typed is None:
             return None
+        _point_types_to(memory.types, memory.document, template.document)
         old_nodes, new_nodes = old_data[TOPOLOGY][NODES], new_data[TOPOLOGY][NODES]
         changed = {name for name, raw in new_nodes.items() if not same(raw, old_nodes[name])}
         affected = _naming(self.nodes, changed)
@@ -307,6 +306,26 @@ class _Run:
                 old = before.get(name)
                 names = old.names if old is not None and old.raw is raw else frozenset(_strings(raw))
                 self.nodes[name] = NodeMemory(raw, names)
+
+
+def _point_types_to(types: Any, old: Any, new: Any) -> None:
+    """The kept types the edited document defines point to it as read now: a
+    check that asks whether a type is the template's own compares documents."""
+    for kind in KINDS:
+        for found in types.system.own(kind).values():
+            if found.document is old:
+                found.document = new
+
+
+def _moved_to(node: Any, document: Any) -> Any:
+    """A copy of a kept node template that points to the document as read now."""
+    try:
+        found = object.__new__(type(node))
+        found.__dict__.update(node.__dict__)
+    except AttributeError:  # a class without a __dict__
+        found = copy.copy(node)
+    found.document = document
+    return found
 
 
 def libraries_of(template: Any) -> tuple:
@@ -346,7 +365,8 @@ def _sections_untouched(document: Any, lines: Lines, count: int) -> bool:
     moved. ``count`` is the number of lines of the old text."""
     if lines.same:
         return True
-    starts = sorted((position[0] - 1, path[0]) for path, position in document.parsed.keys.items() if len(path) == 1)
+    keys = document.parsed.keys
+    starts = sorted((keys[(key,)][0] - 1, key) for key in document.data if (key,) in keys)
     for index, (start, key) in enumerate(starts):
         end = starts[index + 1][0] - 1 if index + 1 < len(starts) else count - 1  # lines from 0, both ends in
         if key == TOPOLOGY:
