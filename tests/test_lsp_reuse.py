@@ -173,7 +173,7 @@ def test_random_edits_give_the_findings_of_a_fresh_validate(tmp_path, types_firs
     analyzer, path = setup(tmp_path, base)
     rng = random.Random(2026 + types_first)
     text = base
-    kept = {"types": 0, "render": 0, "requirements": 0, "vertex": 0}
+    kept = {"types": 0, "render": 0, "requirements": 0, "vertex": 0, "edges": 0}
     rules = set()
     for step in range(160):
         if rng.random() < 0.25:
@@ -203,7 +203,8 @@ def test_a_one_character_edit_rebuilds_only_what_names_the_edited_node(tmp_path)
     counts = analyzer._reuse[found.path].counts
     # app_3 is rendered again; app_2 names it (get_property, dependency), app_1 names app_2 and app_0 app_1,
     # so their requirements and values are worked out again too
-    assert counts == {"types": 1, "render": 2 * COUNT - 1, "requirements": 2 * COUNT - 4, "vertex": 2 * COUNT - 4}
+    assert counts == {"types": 1, "render": 2 * COUNT - 1, "requirements": 2 * COUNT - 4, "vertex": 2 * COUNT - 4,
+                      "edges": 2 * COUNT - 4}
     assert findings_of(found) == fresh_findings(path, analyzer)
     assert found.compilation.topology.vertices["app_2"]["properties"]["peer_port"] == 8009
 

@@ -72,6 +72,8 @@ class NodeMemory:
     vertex: Any = None
     notes: list = field(default_factory=list)
     evaluated: list = field(default_factory=list)
+    edges: Any = None
+    related: list = field(default_factory=list)  # the findings of evaluating its edges
 
 
 @dataclass
@@ -208,6 +210,18 @@ class Reuse:
         memory.vertex, memory.evaluated, memory.notes = run.collector.recording(make, notes)
         return memory.vertex
 
+    def edges(self, name: str, make: Callable[[], Any]) -> Any:
+        run = self._run
+        memory = run.memory_of(name)
+        kept = run.kept_topology.get(name)
+        if kept is not None:
+            memory.related = kept[3]
+            run.collector.extend(kept[3])
+            run.counts["edges"] += 1
+            return memory.edges
+        memory.edges, memory.related, _ = run.collector.recording(make)
+        return memory.edges
+
     def calls(self, value: Any, path: tuple, is_call: Callable[[Any], bool]) -> Iterator[Call]:
         """What ``calls_in(value, path, is_call)`` gives, each node template's calls
         found once for its text."""
@@ -245,7 +259,7 @@ class _Run:
         self.nodes: dict[str, NodeMemory] = {}
         self.kept_render: dict[str, list] = {}  # name -> its render's findings, moved
         self.kept_topology: dict[str, tuple] = {}  # name -> its requirements' and evaluation's findings, moved
-        self.counts = {"types": 0, "render": 0, "requirements": 0, "vertex": 0}
+        self.counts = {"types": 0, "render": 0, "requirements": 0, "vertex": 0, "edges": 0}
 
     def memory_of(self, name: str) -> NodeMemory:
         found = self.nodes.get(name)
@@ -275,21 +289,24 @@ class _Run:
         old_nodes, new_nodes = old_data[TOPOLOGY][NODES], new_data[TOPOLOGY][NODES]
         changed = {name for name, raw in new_nodes.items() if not same(raw, old_nodes[name])}
         affected = _naming(self.nodes, changed)
-        for name, memory_now in self.nodes.items():
-            before = memory.nodes.get(name)
+        for name, now in self.nodes.items():
+            before = memory.nodes.get(name)  # the same object as ``now`` when the text is the same object
             if before is None or before.node is None or name in changed:
                 continue
             kept = lines.moved(before.rendered, file)
             if kept is not None:
-                memory_now.node = before.node
+                now.node = before.node
                 self.kept_render[name] = kept
-            if name in affected or before.vertex is None:
+            if name in affected or before.vertex is None or before.edges is None:
                 continue
-            moved = [lines.moved(found, file) for found in (before.resolved, before.evaluated, before.notes)]
-            if all(found is not None for found in moved):
-                memory_now.requirements, memory_now.unresolved = before.requirements, before.unresolved
-                memory_now.vertex = before.vertex
-                self.kept_topology[name] = tuple(moved)
+            found = (before.resolved, before.evaluated, before.notes, before.related)
+            if any(found):
+                found = tuple(lines.moved(part, file) for part in found)
+                if any(part is None for part in found):
+                    continue
+            now.requirements, now.unresolved = before.requirements, before.unresolved
+            now.vertex, now.edges = before.vertex, before.edges
+            self.kept_topology[name] = found
         return memory.types, typed
 
     def _remember_nodes(self) -> None:
@@ -304,8 +321,8 @@ class _Run:
         for name, raw in nodes.items():
             if isinstance(name, str) and isinstance(raw, dict):
                 old = before.get(name)
-                names = old.names if old is not None and old.raw is raw else frozenset(_strings(raw))
-                self.nodes[name] = NodeMemory(raw, names)
+                # the same text: the same memory, which this run's products replace as they are made
+                self.nodes[name] = old if old is not None and old.raw is raw else NodeMemory(raw, frozenset(_strings(raw)))
 
 
 def _point_types_to(types: Any, old: Any, new: Any) -> None:

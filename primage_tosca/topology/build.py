@@ -257,8 +257,14 @@ class Builder:
         return {name: self.node_attributes(raw) for name, raw in self.nodes.items()}
 
     def edges(self) -> list[tuple[str, str, dict]]:
-        return [(name, requirement.target, self.edge_attributes(requirement))
-                for name, requirements in self.requirements.items() for requirement in requirements]
+        if self.reuse is not None:
+            return [edge for name, requirements in self.requirements.items()
+                    for edge in self.reuse.edges(name, lambda: self.node_edges(name, requirements))]
+        return [edge for name, requirements in self.requirements.items()
+                for edge in self.node_edges(name, requirements)]
+
+    def node_edges(self, name: str, requirements: list[Requirement]) -> list[tuple[str, str, dict]]:
+        return [(name, requirement.target, self.edge_attributes(requirement)) for requirement in requirements]
 
     def inputs(self) -> dict[str, Any]:
         found = {}
@@ -369,9 +375,10 @@ def build_topology(rendered: Rendered, collector: Any, reuse: Any = None) -> Top
     what only a compiler needs to say to ``topology.notes``. ``reuse`` (the
     language server's, see :mod:`primage_tosca.lsp.reuse`) may hand back a
     node's resolved requirements and its vertex from an earlier build of the
-    same text: ``requirements(name, make, unresolved)`` and
-    ``vertex(name, make, notes)`` return ``make()`` or that earlier product,
-    its findings reported again and its entries put back in the list given."""
+    same text: ``requirements(name, make, unresolved)``,
+    ``vertex(name, make, notes)`` and ``edges(name, make)`` return ``make()``
+    or that earlier product, its findings reported again and its entries put
+    back in the list given."""
     builder = Builder(rendered, Reporter(collector), reuse)
     builder.resolve()
     groups = builder.groups()
