@@ -29,7 +29,7 @@ from ..diagnostics import Collector, Diagnostic, Location
 from ..render.functions import Call, calls_in
 from ..typesystem import build_types
 from ..typesystem.model import KINDS
-from .reparse import _same_run
+from .reparse import same_run
 
 TOPOLOGY = "topology_template"
 NODES = "node_templates"
@@ -60,20 +60,18 @@ class RecordingCollector(Collector):
 
 @dataclass
 class NodeMemory:
-    """What the last run built for one node template, with what building it reported."""
+    """What the last run built for one node template: by product (``render``,
+    ``requirements``, ``vertex``, ``edges``), the product, the findings made
+    while building it, and the entries it added to the list its phase keeps
+    (unresolved requirements, the compiler's notes)."""
 
     raw: dict  # the node template as written
     names: frozenset  # every string written in it: the node templates it may name
-    node: Any = None
-    rendered: list = field(default_factory=list)
-    requirements: Any = None
-    unresolved: list = field(default_factory=list)
-    resolved: list = field(default_factory=list)
-    vertex: Any = None
-    notes: list = field(default_factory=list)
-    evaluated: list = field(default_factory=list)
-    edges: Any = None
-    related: list = field(default_factory=list)  # the findings of evaluating its edges
+    built: dict[str, tuple[Any, list, list]] = field(default_factory=dict)
+
+
+PRODUCTS = ("render", "requirements", "vertex", "edges")  # the last three are kept together or not at all
+PLACED_ENTRIES = ("vertex",)  # products whose entries are findings (notes), moved with the lines
 
 
 @dataclass
@@ -95,8 +93,8 @@ class Lines:
 
     def __init__(self, old: bytes, new: bytes):
         shortest = min(len(old), len(new))
-        start = _same_run(old, new, shortest, lambda text, a, b: text[a:b])
-        tail = _same_run(old, new, shortest - start, lambda text, a, b: text[len(text) - b:len(text) - a])
+        start = same_run(old, new, shortest, lambda text, a, b: text[a:b])
+        tail = same_run(old, new, shortest - start, lambda text, a, b: text[len(text) - b:len(text) - a])
         self.first = old.count(b"\n", 0, start)  # lines before it are the same
         self.last = old.count(b"\n", 0, len(old) - tail)  # lines after it are the same, moved
         self.shift = new.count(b"\n", 0, len(new) - tail) - self.last
@@ -173,54 +171,35 @@ class Reuse:
         return run.types
 
     def node(self, name: str, make: Callable[[], Any]) -> Any:
-        run = self._run
-        memory = run.memory_of(name)
-        kept = run.kept_render.get(name)
-        if kept is not None:
-            memory.node, memory.rendered = _moved_to(memory.node, run.template.document_of(memory.node.path)), kept
-            run.collector.extend(kept)
-            run.counts["render"] += 1
-            return memory.node
-        memory.node, memory.rendered, _ = run.collector.recording(make)
-        return memory.node
+        return self._product("render", name, make)
 
     def requirements(self, name: str, make: Callable[[], Any], unresolved: list) -> Any:
-        run = self._run
-        memory = run.memory_of(name)
-        kept = run.kept_topology.get(name)
-        if kept is not None:
-            memory.resolved = kept[0]
-            run.collector.extend(kept[0])
-            unresolved.extend(memory.unresolved)
-            run.counts["requirements"] += 1
-            return memory.requirements
-        memory.requirements, memory.resolved, memory.unresolved = run.collector.recording(make, unresolved)
-        return memory.requirements
+        return self._product("requirements", name, make, unresolved)
 
     def vertex(self, name: str, make: Callable[[], Any], notes: list) -> Any:
-        run = self._run
-        memory = run.memory_of(name)
-        kept = run.kept_topology.get(name)
-        if kept is not None:
-            memory.evaluated, memory.notes = kept[1], kept[2]
-            run.collector.extend(kept[1])
-            notes.extend(kept[2])
-            run.counts["vertex"] += 1
-            return memory.vertex
-        memory.vertex, memory.evaluated, memory.notes = run.collector.recording(make, notes)
-        return memory.vertex
+        return self._product("vertex", name, make, notes)
 
     def edges(self, name: str, make: Callable[[], Any]) -> Any:
+        return self._product("edges", name, make)
+
+    def _product(self, product: str, name: str, make: Callable[[], Any], entries: list | None = None) -> Any:
+        """The product kept from the last run, its findings reported again and
+        its entries added again; else ``make()``, recorded."""
         run = self._run
-        memory = run.memory_of(name)
-        kept = run.kept_topology.get(name)
+        kept = run.kept.get(name)
+        kept = kept.get(product) if kept is not None else None
         if kept is not None:
-            memory.related = kept[3]
-            run.collector.extend(kept[3])
-            run.counts["edges"] += 1
-            return memory.edges
-        memory.edges, memory.related, _ = run.collector.recording(make)
-        return memory.edges
+            run.collector.extend(kept[1])
+            if entries is not None:
+                entries.extend(kept[2])
+            if product == "render":  # the node template points to the document as read now
+                kept = (_moved_to(kept[0], run.template.document_of(kept[0].path)), kept[1], kept[2])
+            run.counts[product] += 1
+        else:
+            kept = run.collector.recording(make, entries)
+        memory = run.nodes.get(name) or run.memory_of(name)
+        memory.built[product] = kept
+        return kept[0]
 
     def calls(self, value: Any, path: tuple, is_call: Callable[[Any], bool]) -> Iterator[Call]:
         """What ``calls_in(value, path, is_call)`` gives, each node template's calls
@@ -257,8 +236,7 @@ class _Run:
         self.types: Any = None
         self.typed: list = []
         self.nodes: dict[str, NodeMemory] = {}
-        self.kept_render: dict[str, list] = {}  # name -> its render's findings, moved
-        self.kept_topology: dict[str, tuple] = {}  # name -> its requirements' and evaluation's findings, moved
+        self.kept: dict[str, dict[str, tuple]] = {}  # name -> product -> what the hooks give, moved
         self.counts = {"types": 0, "render": 0, "requirements": 0, "vertex": 0, "edges": 0}
 
     def memory_of(self, name: str) -> NodeMemory:
@@ -269,7 +247,7 @@ class _Run:
 
     def plan(self) -> tuple[Any, list] | None:
         """The types and their findings to reuse, with what each node template
-        may reuse in ``kept_render`` and ``kept_topology``; None when the types
+        may reuse in ``kept``; None when the types
         are built again (and so everything else)."""
         self._remember_nodes()
         memory, template = self.memory, self.template
@@ -289,24 +267,16 @@ class _Run:
         old_nodes, new_nodes = old_data[TOPOLOGY][NODES], new_data[TOPOLOGY][NODES]
         changed = {name for name, raw in new_nodes.items() if not same(raw, old_nodes[name])}
         affected = _naming(self.nodes, changed)
-        for name, now in self.nodes.items():
-            before = memory.nodes.get(name)  # the same object as ``now`` when the text is the same object
-            if before is None or before.node is None or name in changed:
+        for name in self.nodes:
+            before = memory.nodes.get(name)  # the same object as this run's when the text is the same object
+            if before is None or name in changed:
                 continue
-            kept = lines.moved(before.rendered, file)
+            # a node template that names a changed one is rendered the same, but resolved and evaluated again
+            kept = _kept(before, ("render",) if name in affected else PRODUCTS, lines, file)
+            if kept is None and name not in affected:
+                kept = _kept(before, ("render",), lines, file)
             if kept is not None:
-                now.node = before.node
-                self.kept_render[name] = kept
-            if name in affected or before.vertex is None or before.edges is None:
-                continue
-            found = (before.resolved, before.evaluated, before.notes, before.related)
-            if any(found):
-                found = tuple(lines.moved(part, file) for part in found)
-                if any(part is None for part in found):
-                    continue
-            now.requirements, now.unresolved = before.requirements, before.unresolved
-            now.vertex, now.edges = before.vertex, before.edges
-            self.kept_topology[name] = found
+                self.kept[name] = kept
         return memory.types, typed
 
     def _remember_nodes(self) -> None:
@@ -323,6 +293,24 @@ class _Run:
                 old = before.get(name)
                 # the same text: the same memory, which this run's products replace as they are made
                 self.nodes[name] = old if old is not None and old.raw is raw else NodeMemory(raw, frozenset(_strings(raw)))
+
+
+def _kept(memory: NodeMemory, products: tuple[str, ...], lines: Lines, file: str) -> dict | None:
+    """The products of a node template's memory with their findings moved
+    to the new text; None when one is missing or has a finding on an edited line."""
+    kept = {}
+    for product in products:
+        found = memory.built.get(product)
+        if found is None:
+            return None
+        if found[1] or found[2] and product in PLACED_ENTRIES:
+            findings = lines.moved(found[1], file)
+            entries = lines.moved(found[2], file) if product in PLACED_ENTRIES else found[2]
+            if findings is None or entries is None:
+                return None
+            found = (found[0], findings, entries)
+        kept[product] = found
+    return kept
 
 
 def _point_types_to(types: Any, old: Any, new: Any) -> None:
