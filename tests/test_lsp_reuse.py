@@ -9,15 +9,14 @@ from __future__ import annotations
 import random
 
 import pytest
+from test_lsp_speed import LIBRARY, findings_of, fresh_findings
 
-from primage_tosca.imports.template import LoadOptions
 from primage_tosca.lsp.analysis import Analyzer
-from primage_tosca.lsp.context import cursor_at
 from primage_tosca.lsp.completion import complete
+from primage_tosca.lsp.context import cursor_at
 from primage_tosca.lsp.hover import hover
 from primage_tosca.lsp.navigation import definition
 from primage_tosca.source.document import ParseCache
-from primage_tosca.validation import check_file
 
 VERSION = "tosca_definitions_version: tosca_simple_yaml_1_3\n\n"
 IMPORTS = "imports:\n  - lib.yaml\n\n"
@@ -95,12 +94,6 @@ NODES = """\
               peer: {{ get_attribute: [server_{m}, private_address] }}
 
 """
-LIBRARY = """\
-tosca_definitions_version: tosca_simple_yaml_1_3
-node_types:
-  lib.nodes.Thing:
-    derived_from: tosca.nodes.Root
-"""
 COUNT = 8
 
 # (text, replacement) pairs: most leave valid YAML with new findings, some repair or change types and imports
@@ -155,16 +148,6 @@ def setup(tmp_path, text: str) -> tuple[Analyzer, str]:
     path = tmp_path / "app.yaml"
     path.write_text(text)
     return Analyzer(cache=ParseCache()), str(path)
-
-
-def fresh_findings(path: str, analyzer: Analyzer) -> list:
-    """What a fresh `validate` of the editor's text finds: a new parse cache, nothing reused."""
-    options = LoadOptions(overlay=dict(analyzer.overlay), cache=ParseCache())
-    return check_file(path, options).findings
-
-
-def findings_of(analysis) -> list:
-    return [finding for found in analysis.findings.values() for finding in found]
 
 
 @pytest.mark.parametrize("types_first", [True, False], ids=["types-first", "types-last"])
