@@ -96,7 +96,8 @@ NODES = """\
 """
 COUNT = 8
 
-# (text, replacement) pairs: most leave valid YAML with new findings, some repair or change types and imports
+# (text, replacement) pairs: most leave valid YAML with new findings, some repair or change types and imports;
+# spaces after a colon move what follows on its line, findings included, without changing any value
 SWAPS = [
     ("port: 80", "port: x80"), ("port: 80", "port: 99999"), ("mem_size: 2 GB", "mem_size: 2"),
     ("mem_size: 2 GB", "mem_sizes: 2 GB"), ("host: server_", "host: serve_"), ("[app_", "[ap_"),
@@ -109,7 +110,7 @@ SWAPS = [
     ("      default: 2\n", "      default: two\n"), ("      default: app\n", "      default: 3\n"),
     ("  - lib.yaml", "  - missing.yaml"), ("  - lib.yaml", "  - lib.yaml\n  - lib.yaml"),
     ("type: linux", "type: linux\n            architecture: x86_64"), ('"-', '"+'),
-    ("configure.yml", "{ primary: configure.yml }"), ("http://example.org", "https://example.org"), ("\n    app_", "\n    # a comment\n    app_"),
+    (": ", ":   "), (": ", ":   "), ("configure.yml", "{ primary: configure.yml }"), ("http://example.org", "https://example.org"), ("\n    app_", "\n    # a comment\n    app_"),
 ]
 ALPHABET = "a:- \n#{}[],'\"x1|>*!%@`"
 
@@ -217,3 +218,30 @@ def test_hover_definition_and_completion_answer_from_kept_products(tmp_path, typ
     typing = "\n".join(lines[:host + 1] + ["            "] + lines[host + 1:])
     offered = {item.label for item in complete([analysis], cursor_at(typing, host + 1, 12))}
     assert "disk_size" in offered and "num_cpus" not in offered
+
+
+def test_an_edit_of_an_imported_file_open_in_the_editor_rebuilds_everything(tmp_path):
+    text = template(True).replace("    app_3:\n      type: my.nodes.App", "    app_3:\n      type: lib.nodes.Thing")
+    analyzer, path = setup(tmp_path, text)
+    analyzer.set_text(path, text)
+    assert "PT505" not in {f.rule for f in findings_of(analyzer.check(path))}
+    library = str(tmp_path / "lib.yaml")
+    analyzer.set_text(library, LIBRARY + "    properties:\n      size:\n        type: integer\n")
+    found = analyzer.check(path)
+    assert analyzer._reuse[found.path].counts == dict.fromkeys(["types", "render", "requirements", "vertex", "edges"], 0)
+    assert findings_of(found) == fresh_findings(path, analyzer)
+    assert "PT505" in {f.rule for f in findings_of(found)}  # app_3 lacks the size its type now requires
+
+
+def test_a_kept_node_whose_finding_moved_on_its_line_is_checked_again(tmp_path):
+    text = template(True).replace("    app_4:\n      type: my.nodes.App", "    app_4:\n      type: my.nodes.Ap")
+    analyzer, path = setup(tmp_path, text)
+    analyzer.set_text(path, text)
+    before = [f for f in findings_of(analyzer.check(path)) if f.rule == "PT310"]
+    spaced = text.replace("      type: my.nodes.Ap\n", "      type:    my.nodes.Ap\n")  # the same value, further right
+    analyzer.set_text(path, spaced)
+    found = analyzer.check(path)
+    after = [f for f in findings_of(found) if f.rule == "PT310"]
+    assert [f.column + 3 for f in before] == [f.column for f in after]
+    assert findings_of(found) == fresh_findings(path, analyzer)
+    assert analyzer._reuse[found.path].counts["render"] == 2 * COUNT - 1  # all but app_4
