@@ -5,7 +5,8 @@ reads it instead of the file, so an import of an unsaved file sees the
 unsaved text. Loading options and rule settings are worked out once per
 folder (config file, import map, roots, ignore/only), as ``validate`` would
 for a file there; the parse cache and the type libraries' findings are the
-process's own, so an edit re-reads only the edited document.
+process's own, so an edit re-reads only the edited document, and each
+document's :class:`~.reuse.Reuse` hands the phases what the edit did not change.
 """
 
 from __future__ import annotations

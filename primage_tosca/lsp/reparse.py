@@ -116,8 +116,8 @@ def _changed_block(old: str, new: str) -> tuple[int, str, str] | None:
     return None
 
 
-def same_run(old: str, new: str, most: int, cut) -> int:
-    """How many characters the two texts share from one end (``cut`` takes the
+def same_run(old: str | bytes, new: str | bytes, most: int, cut) -> int:
+    """How many characters (or bytes) the two texts share from one end (``cut`` takes the
     characters a to b from that end), up to ``most``: compared by slices that
     halve, as a character loop would take milliseconds on a large template."""
     done, step = 0, 4096
