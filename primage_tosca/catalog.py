@@ -18,12 +18,12 @@ a rule may be reworded or retired, never renumbered. The families are
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from .diagnostics import Diagnostic, Location, Severity, TemplatePath
+from .records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     id: str
     name: str

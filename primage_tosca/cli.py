@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
-import shutil
+import os
 import sys
 from typing import Sequence
 
@@ -85,22 +85,50 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 # -- parser ---------------------------------------------------------------------------
 
+def _terminal_columns() -> int:
+    """The terminal's width, as shutil.get_terminal_size gives it (which argparse
+    would load shutil for, and with it bz2 and lzma, on every run)."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 class CommandListFormatter(argparse.RawDescriptionHelpFormatter):
     """Keeps every command's help on one line. argparse measures command names
     at one indent and prints them at a deeper one, so a long name such as
     'reconfigure' would otherwise push its help onto the next line."""
 
     def __init__(self, prog: str) -> None:
-        super().__init__(prog, width=max(100, shutil.get_terminal_size().columns))
+        super().__init__(prog, width=max(100, _terminal_columns()))
 
     def add_argument(self, action: argparse.Action) -> None:
         super().add_argument(action)
         self._action_max_length = max(self._action_max_length, 18)
 
 
+class TerminalWidthFormatter(argparse.HelpFormatter):
+    """argparse's own help layout, as wide as the terminal."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_terminal_columns() - 2)  # argparse's own margin
+
+
+class Parser(argparse.ArgumentParser):
+    """An argparse parser (its subcommands' parsers too) whose help formatter
+    measures the terminal itself."""
+
+    def __init__(self, *args, formatter_class: type = TerminalWidthFormatter, **kwargs) -> None:
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser; with ``command``, only that command's module is loaded."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="primage-tosca",
         description="Validate, compile and deploy TOSCA application templates on research clouds.",
         formatter_class=CommandListFormatter,

@@ -13,11 +13,12 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 import yaml
+
+from .records import field, record
 
 ENV_HOME = "PRIMAGE_TOSCA_HOME"
 ENV_IMPORT_MAP = "PRIMAGE_TOSCA_IMPORT_MAP"
@@ -151,7 +152,7 @@ def write_private(path: str | os.PathLike, text: str) -> None:
 
 # -- the config file ------------------------------------------------------------------------------
 
-@dataclass
+@record
 class FileConfig:
     """What a config file may set."""
 

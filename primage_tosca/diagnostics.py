@@ -9,8 +9,9 @@ so one run reports every problem it can find.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator, Sequence
+
+from .records import field, record, replace
 
 TemplatePath = tuple  # keys (str) and list indexes (int) from the document root
 
@@ -25,7 +26,7 @@ class Severity(str, enum.Enum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Location:
     """A place in a source file; line and column count from 1."""
 
@@ -34,7 +35,7 @@ class Location:
     column: int = 1
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Diagnostic:
     rule: str
     severity: Severity
@@ -64,6 +65,14 @@ class Diagnostic:
 
     def with_location(self, location: Location) -> "Diagnostic":
         return replace(self, location=location)
+
+
+def close_matches(word: str, candidates: Iterable[str], cutoff: float = 0.7) -> list[str]:
+    """The candidate closest to a misspelt ``word``, in a list, or an empty
+    list when none is close enough: the "did you mean" of a hint."""
+    import difflib  # loaded only when a name is wrong: a clean run does not pay for it
+
+    return difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
 
 
 def format_path(path: Sequence) -> str:

@@ -18,11 +18,11 @@ the one-way flow of stages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Protocol
 
 from . import catalog
 from .diagnostics import Diagnostic, Location, Severity
+from .records import record
 from .source.reader import ComplexKey
 
 # Every function name TOSCA 1.0-1.3 defines; a one-key map with another key is data.
@@ -68,7 +68,7 @@ def is_symbolic(value: Any) -> bool:
     return False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Context:
     """Where a value is evaluated: who SELF, SOURCE and TARGET are, and the
     template path the value is written at (for locating diagnostics).

@@ -15,13 +15,13 @@ very topology the checks saw.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from . import catalog
 from .checks import run_checks
 from .diagnostics import Collector, Diagnostic
 from .imports.template import LoadOptions, ServiceTemplate, load_template
+from .records import field, record
 from .render import Rendered, render
 from .topology.build import build_topology
 from .topology.model import Topology
@@ -29,7 +29,7 @@ from .typesystem import Types, build_types
 from .versions import V2_0
 
 
-@dataclass
+@record
 class Compilation:
     """Each phase's product for one template, and every finding."""
 

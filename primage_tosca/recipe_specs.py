@@ -65,9 +65,10 @@ from __future__ import annotations
 import ipaddress
 import keyword
 import re
-from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
+
+from .records import record, replace
 
 ROLE = "role"
 COLLECTION = "collection"
@@ -130,7 +131,7 @@ class SpecError(RecipeError, ValueError):
 # -- the parsed spec ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RecipeSpec:
     """One parsed spec.
 

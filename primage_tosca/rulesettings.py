@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 from . import catalog
 from .diagnostics import Diagnostic, Severity
+from .records import record, replace
 
 METADATA_KEY = "primage-tosca-ignore"
 COMMENT = re.compile(r"#\s*primage-tosca:\s*ignore\s+((?:PT\d{3}[\s,]*)+)", re.IGNORECASE)
@@ -32,7 +32,7 @@ class RuleSettingsError(ValueError):
     """An unknown rule id or check name in the rule settings."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuleSettings:
     ignore: frozenset[str] = frozenset()
     only: frozenset[str] = frozenset()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import glob
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -13,6 +12,7 @@ from . import catalog
 from .diagnostics import Diagnostic, Location, Severity
 from .imports.template import LoadOptions
 from .pipeline import Compilation, run
+from .records import field, record
 from .rulesettings import RuleSettings, RuleSettingsError, apply
 
 TOSCA_SUFFIXES = (".yaml", ".yml")
@@ -21,7 +21,7 @@ CSAR_META = ("TOSCA.meta", os.path.join("TOSCA-Metadata", "TOSCA.meta"))
 _TOSCA_MARK = re.compile(rb"^\s*tosca_definitions_version\s*:", re.MULTILINE)
 
 
-@dataclass
+@record
 class Report:
     """The outcome of validating some files."""
 

@@ -7,11 +7,12 @@ keynames and normative types a file may use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from .records import record
 
-@dataclass(frozen=True, order=True)
+
+@record(frozen=True, order=True)
 class Version:
     """A TOSCA grammar version, ``(1, 3)`` for Simple Profile 1.3, ``(2, 0)`` for TOSCA 2.0."""
 
@@ -30,7 +31,7 @@ V1_0, V1_1, V1_2, V1_3, V2_0 = Version(1, 0), Version(1, 1), Version(1, 2), Vers
 V1 = (V1_0, V1_1, V1_2, V1_3)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Dialect:
     """One accepted ``tosca_definitions_version`` value: its grammar version
     and the profile (normative type set) it brings."""

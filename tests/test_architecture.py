@@ -20,7 +20,7 @@ PACKAGE = ROOT / "primage_tosca"
 # The phases and layers, earliest first: a module may import modules of its
 # own layer or of earlier ones, never of a later one.
 LAYERS = [
-    {"", "diagnostics", "catalog", "versions", "formats", "config", "graphs", "recipe_specs", "rulesettings",
+    {"", "records", "diagnostics", "catalog", "versions", "formats", "config", "graphs", "recipe_specs", "rulesettings",
      "profiles", "processes", "k8s_labels"},
     {"source"},  # read: YAML with positions, limits, CSARs, input values
     {"imports", "options"},  # imports, namespaces, fragments; loading options

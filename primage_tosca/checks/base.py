@@ -10,17 +10,17 @@ the ones that need the whole topology at once or speak for a platform.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from .. import catalog
 from ..diagnostics import Diagnostic, Severity
+from ..records import record
 from ..topology.model import Topology
 
 CheckFunction = Callable[[Topology], Iterable[Diagnostic]]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Check:
     name: str
     rules: tuple[str, ...]

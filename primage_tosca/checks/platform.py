@@ -20,12 +20,12 @@ The facts live here once (:data:`SECRET_PROPERTIES`, :func:`select_inputs`,
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from ..diagnostics import Diagnostic
 from ..functions import is_symbolic
 from ..imports.template import ServiceTemplate
+from ..records import record
 from ..topology.model import Topology
 from .base import check, report
 
@@ -59,7 +59,7 @@ def uses_platform(template: ServiceTemplate) -> bool:
 
 # -- secrets ----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SecretUse:
     node: str
     prop: str
@@ -211,7 +211,7 @@ def registry_credentials(topology: Topology) -> Iterator[Diagnostic]:
 
 # -- HTC input selection ----------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Selection:
     files: list[str] | None  # None: not known before the job runs
     decided_by: str  # the property that made it empty or known

@@ -12,7 +12,6 @@ print both.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from .. import catalog
@@ -21,13 +20,14 @@ from ..formats import TARGETS
 from ..imports.template import LoadOptions
 from ..options import resolve_options
 from ..pipeline import Compilation, run
+from ..records import field, record
 from ..rulesettings import RuleSettings, apply
 from ..topology import Topology, gc_paused
 from .playbooks import PlaybookSource
 from .radl import emit_radl
 
 
-@dataclass
+@record
 class CompileResult:
     """One template compiled: the text (None when errors stopped it) and
     every diagnostic, sorted by place."""

@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -42,6 +41,7 @@ from ..checks.platform import (
 from ..diagnostics import Diagnostic, Diagnostics
 from ..functions import is_symbolic
 from ..k8s_labels import INDEXES_ANNOTATION, LABEL, URL_ANNOTATION, index_ranges, parse_ranges  # noqa: F401
+from ..records import field, record
 from ..topology import Topology
 
 ONECLIENT_IMAGE = "onedata/oneclient:21.02.5"
@@ -51,7 +51,7 @@ FUSE_DIR = "onedata"  # oneclient mounts VOLUME_ROOT/FUSE_DIR: a mount under the
 PLACEHOLDER = "REPLACE-ME: input {name}"
 
 
-@dataclass
+@record
 class Emitted:
     text: str | None
     diagnostics: list[Diagnostic] = field(default_factory=list)

@@ -10,17 +10,17 @@ per compile, however many nodes or templates name it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
 from ..imports.policy import ImportPolicy, is_url, local_copy, resolve_local_path
+from ..records import field, record
 from .urls import url_problem
 
 # IM reads a relative implementation from its own copy of this repository.
 IM_ARTIFACTS_URL = "https://raw.githubusercontent.com/grycap/tosca/main/artifacts/"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Fetched:
     """A file's text, or why it could not be read."""
 
@@ -30,7 +30,7 @@ class Fetched:
     hint: str | None = None
 
 
-@dataclass
+@record
 class PlaybookSource:
     policy: ImportPolicy
     max_bytes: int = 10 * 1024 * 1024

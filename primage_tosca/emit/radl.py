@@ -11,10 +11,10 @@ the RADL impossible a PT702 error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..diagnostics import Diagnostic
+from ..records import field, record
 from ..topology import COMPUTE, Topology
 from .playbooks import PlaybookSource
 from .radl_configure import build_configures
@@ -30,7 +30,7 @@ from .radl_text import Block, RadlValueError, check_identifier
 from .radl_unmapped import report_unmapped
 
 
-@dataclass
+@record
 class Emitted:
     text: str | None  # None when errors made the RADL impossible
     diagnostics: list[Diagnostic] = field(default_factory=list)

@@ -12,12 +12,12 @@ environment variables. Run-time attributes become Jinja (:mod:`.radl_jinja`).
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from ..functions import function_name, is_symbolic, text
+from ..records import record
 from .radl_context import Emission, repository_url
 from .radl_jinja import ansible_value
 from .radl_steps import STEPS, Step, node_steps
@@ -74,7 +74,7 @@ class PlainDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignor
 FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass
+@record
 class Play:
     vars: dict
     tasks: list

@@ -15,10 +15,10 @@ variable out, with a warning, and the other variables are kept.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from ..functions import function_name, is_symbolic
+from ..records import record
 from .radl_context import Emission, as_int
 from .radl_network import outport
 
@@ -33,7 +33,7 @@ def pod_name(node: str) -> str:
     return NOT_IN_K8S_NAMES.sub("-", node)
 
 
-@dataclass
+@record
 class PodPorts:
     public: bool  # published (NodePort) or only exposed (ClusterIP)
     specs: list[dict]  # the PortSpecs of that network

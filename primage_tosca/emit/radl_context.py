@@ -4,13 +4,13 @@ being built, the diagnostics, and small value conversions."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Iterator
 
 from .. import catalog
 from ..diagnostics import Diagnostics
 from ..functions import RUNTIME_FUNCTIONS, function_name, is_symbolic
+from ..records import field, record
 from ..topology import Topology
 from .playbooks import PlaybookSource
 from .radl_text import Block, RadlDocument
@@ -65,7 +65,7 @@ def as_int(value: Any) -> int | None:
     return None
 
 
-@dataclass
+@record
 class Emission:
     """One RADL document being built from one topology."""
 

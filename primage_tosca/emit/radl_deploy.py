@@ -4,9 +4,9 @@ placement policy's ``cloud_id``); and the policies RADL cannot express."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from ..records import field, record
 from ..topology import Policy
 from .radl_context import Emission, as_int
 from .radl_network import is_public
@@ -20,7 +20,7 @@ SCALING_PROPERTIES = frozenset({"min_instances", "max_instances", "default_insta
 COUNT_PROPERTIES = frozenset({"min_instances", "max_instances", "default_instances", "count"})
 
 
-@dataclass
+@record
 class Placement:
     cloud_id: Any = None
     availability_zone: Any = None

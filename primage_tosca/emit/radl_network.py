@@ -10,10 +10,10 @@ endpoint gets a public network of its own (``public_net``, ``public_net_1``,
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..functions import is_symbolic
+from ..records import field, record
 from .radl_context import NETWORK, PORT, Emission, as_int
 from .radl_text import Block, check_identifier
 from .urls import split_url
@@ -82,7 +82,7 @@ def _proxy(em: Emission, block: Block, host: Any, credential: Any, path: tuple) 
 
 # -- a Compute's interfaces --------------------------------------------------------------------
 
-@dataclass
+@record
 class Endpoints:
     """What a Compute's endpoints (and those of the nodes on it) ask for."""
 

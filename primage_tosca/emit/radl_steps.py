@@ -5,8 +5,8 @@ other end, and from the relationship itself)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
+from ..records import record
 from ..render import Operation
 from .radl_context import Emission
 
@@ -20,7 +20,7 @@ SOURCE_STEPS = ("pre_configure_source", "post_configure_source", "add_source")
 TARGET_STEPS = ("pre_configure_target", "post_configure_target", "add_target", "target_changed", "remove_target")
 
 
-@dataclass
+@record
 class Step:
     """One operation to run, with who SELF, SOURCE and TARGET are for it."""
 

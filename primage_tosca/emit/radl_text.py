@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 from typing import Union
+
+from ..records import field, record
 
 # The lexer's VAR token, and the words it reserves (a system cannot be named `deploy`).
 IDENTIFIER = re.compile(r"[a-zA-Z_.][\w.-]*\Z")
@@ -57,7 +58,7 @@ def number(value: int | float) -> str:
     return written if "e" not in written else format(value, ".15f").rstrip("0").rstrip(".")
 
 
-@dataclass
+@record
 class Feature:
     """``name op value`` (with an optional unit), or ``name contains (...)``."""
 
@@ -77,7 +78,7 @@ class Feature:
         return f"{self.name} {self.operator} {number(self.value)}{self.unit}"
 
 
-@dataclass
+@record
 class Features:
     items: list[Feature] = field(default_factory=list)
 
@@ -85,7 +86,7 @@ class Features:
         return joiner.join(f.render() for f in self.items)
 
 
-@dataclass
+@record
 class Block:
     """A ``network``, ``system`` or ``description`` with its features. Setting
     a feature again replaces it in place, so the order stays the first one."""
@@ -131,7 +132,7 @@ class Block:
         return f"{self.keyword} {self.name} (\n{body}\n)"
 
 
-@dataclass
+@record
 class Configure:
     name: str
     recipe: str | None  # None: an empty configure, as IM writes for a pod
@@ -143,14 +144,14 @@ class Configure:
         return f"configure {self.name} (\n@begin\n{recipe}@end\n)"
 
 
-@dataclass
+@record
 class ContextItem:
     system: str
     configure: str
     step: int = 0
 
 
-@dataclass
+@record
 class Deploy:
     system: str
     count: int
@@ -160,7 +161,7 @@ class Deploy:
         return f"deploy {self.system} {self.count}" + (f" {self.cloud}" if self.cloud else "")
 
 
-@dataclass
+@record
 class RadlDocument:
     description: Block | None = None
     networks: list[Block] = field(default_factory=list)

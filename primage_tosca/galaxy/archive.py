@@ -18,10 +18,10 @@ import stat
 import tarfile
 import tempfile
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ..records import field, record
 from ..source.document import Document, document_from_text
 from ..source.reader import Limits
 from .errors import ArchiveError
@@ -31,7 +31,7 @@ META_REQUIREMENTS = ("meta/requirements.yml", "meta/requirements.yaml")
 MAX_META_BYTES = 1_000_000
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ArchiveLimits:
     max_bytes: int = 50 * 1024 * 1024  # the archive as downloaded
     max_unpacked: int = 512 * 1024 * 1024  # the sum of its members' sizes
@@ -41,7 +41,7 @@ class ArchiveLimits:
 DEFAULT_LIMITS = ArchiveLimits()
 
 
-@dataclass
+@record
 class ArchiveInfo:
     """What checking an archive found."""
 

@@ -22,7 +22,6 @@ import os
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -30,6 +29,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ..recipe_specs import is_loopback_host
+from ..records import record
 from .errors import ArchiveError, BadResponse, GalaxyError, NetworkRefused, NotFound, ServerError, Timeout
 
 DEFAULT_SERVER = "https://galaxy.ansible.com"
@@ -44,7 +44,7 @@ def server_url(explicit: str | None = None) -> str:
     return (explicit or os.environ.get(ENV_SERVER) or DEFAULT_SERVER).rstrip("/")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HttpSettings:
     connect_timeout: float = 5.0
     read_timeout: float = 30.0

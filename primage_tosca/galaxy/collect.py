@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 from ..recipe_specs import COLLECTION, ROLE, RecipeSpec, parse_application, parse_requirement, parse_spec
 from ..imports.template import LoadOptions, ServiceTemplate
 from ..pipeline import run
+from ..records import field, record
 from ..typesystem import Types
 from ..source.document import Document, load_document
 from .errors import SpecError
@@ -42,7 +42,7 @@ _TOSCA_MARK = re.compile(rb"^\s*tosca_definitions_version\s*:", re.MULTILINE)
 _RADL_APPLICATION = re.compile(r"""name\s*=\s*(['"])(ansible\.(?:roles|modules|collections)\.[^'"]+)\1""")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Request:
     """One recipe asked for at one place."""
 
@@ -59,7 +59,7 @@ class Request:
                 "version": self.spec.version, "origin": self.origin, "via": self.via}
 
 
-@dataclass
+@record
 class Finding:
     severity: str
     message: str
@@ -76,7 +76,7 @@ class Finding:
                 "rule": self.rule}
 
 
-@dataclass
+@record
 class LocalRole:
     name: str
     path: str
@@ -88,7 +88,7 @@ class LocalRole:
                 "local_dependencies": self.local_dependencies}
 
 
-@dataclass
+@record
 class Collected:
     files: list[str] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)

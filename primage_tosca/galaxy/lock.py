@@ -27,7 +27,6 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -35,6 +34,7 @@ import yaml
 
 from ..config import project_root
 from ..recipe_specs import COLLECTION, GALAXY, GIT, KINDS, ROLE, URL, RecipeSpec, derived_name, parse_spec
+from ..records import field, record
 from ..source.document import load_document
 from .errors import LockError, SpecError, StaleLock
 
@@ -60,7 +60,7 @@ def default_lock_path() -> Path:
     return project_root() / LOCK_NAME
 
 
-@dataclass
+@record
 class LockEntry:
     name: str
     kind: str
@@ -113,7 +113,7 @@ def dependency_text(kind: str, key: tuple[str, str]) -> str:
     return key[1] if key[0] == kind else f"{key[0]}:{key[1]}"
 
 
-@dataclass
+@record
 class Lock:
     server: str
     entries: dict[tuple[str, str], LockEntry] = field(default_factory=dict)

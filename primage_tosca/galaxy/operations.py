@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 from ..config import project_root
 from ..recipe_specs import GIT
 from ..imports.template import LoadOptions
+from ..records import field, record
 from .archive import inspect_archive
 from .cache import RecipeCache
 from .client import Http
@@ -60,7 +60,7 @@ def _require_clean(collected: Collected) -> None:
 # -- lock ----------------------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class LockResult:
     resolution: Resolution
     collected: Collected
@@ -99,7 +99,7 @@ def lock_recipes(paths: Iterable[str | os.PathLike], options: LoadOptions | None
 # -- fetch ---------------------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class FetchResult:
     present: list[LockEntry] = field(default_factory=list)
     fetched: list[LockEntry] = field(default_factory=list)
@@ -194,14 +194,14 @@ def _check_sha(entry: LockEntry, actual: str) -> None:
 # -- verify ---------------------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class VerifyItem:
     entry: LockEntry
     status: str  # ok | missing | corrupt | unsafe
     detail: str = ""
 
 
-@dataclass
+@record
 class VerifyResult:
     items: list[VerifyItem] = field(default_factory=list)
     stale: list[RecipeError] = field(default_factory=list)  # requests the lock does not cover

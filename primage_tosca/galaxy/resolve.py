@@ -24,11 +24,11 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 from urllib.parse import quote
 
 from ..recipe_specs import COLLECTION, GALAXY, GIT, ROLE, URL, RecipeSpec, parse_collection_spec
+from ..records import field, record, replace
 from .archive import DEFAULT_LIMITS, ArchiveInfo, ArchiveLimits, inspect_archive
 from .cache import RecipeCache
 from .client import GalaxyClient, Http, HttpSettings, server_url
@@ -44,7 +44,7 @@ MAX_JOBS = 64
 _HEX = set("0123456789abcdefABCDEF")
 
 
-@dataclass
+@record
 class Constraint:
     """All requests for one recipe, merged."""
 
@@ -118,14 +118,14 @@ def entry_satisfies(entry: LockEntry, constraint: Constraint) -> bool:
     return constraint.pin is None or constraint.pin in (entry.version, entry.commit)
 
 
-@dataclass
+@record
 class Outcome:
     entry: LockEntry
     dependencies: list[Request]
     fresh: bool  # resolved in this run (False: kept from the lock)
 
 
-@dataclass
+@record
 class Resolution:
     lock: Lock
     added: list[Key] = field(default_factory=list)
@@ -141,7 +141,7 @@ class Resolution:
         return self.requests_made > 0
 
 
-@dataclass
+@record
 class ResolveSettings:
     server: str | None = None
     jobs: int = DEFAULT_JOBS

@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
+
+from ..records import field, record
 
 ENV_TOKEN = "PRIMAGE_TOSCA_IM_TOKEN"
 LINE_SEPARATOR = "\\n"  # backslash, n
@@ -71,7 +72,7 @@ def reveal(value: Any) -> str:
     return value.reveal() if isinstance(value, Secret) else str(value)
 
 
-@dataclass
+@record
 class Credential:
     """One line of an auth file; secret values are :class:`Secret`."""
 
@@ -113,7 +114,7 @@ class Credential:
         return {k: str(v) for k, v in self.values.items()}
 
 
-@dataclass
+@record
 class Auth:
     """The credentials sent to IM, and where they came from (the path is
     what the store keeps; never the values)."""

@@ -17,13 +17,13 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
 from .. import processes
 from ..config import data_dir, private_dir, private_file, write_private
+from ..records import record
 from .auth import Auth, load_auth
 
 ENV_IM_PYTHON = "PRIMAGE_TOSCA_IM_PYTHON"
@@ -66,7 +66,7 @@ def port_taken(port: int) -> bool:
     return False
 
 
-@dataclass
+@record
 class Status:
     running: bool
     url: str | None = None

@@ -11,11 +11,11 @@ fragment, and one in an inherited input into the parent.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from .. import catalog
 from ..diagnostics import Diagnostic, Location
+from ..records import field, record
 from ..source.document import Document
 from ..imports.policy import is_within
 from ..imports.loader import SourceSet, display_name, load_sources
@@ -29,7 +29,7 @@ MAX_PARENT_DEPTH = 16
 MAX_PARENT_LOADS = 64  # parent templates read for one template, all levels together
 
 
-@dataclass
+@record
 class ComposedDocument:
     """A template made of pieces of several documents. ``owners`` maps a path
     prefix to the document that wrote it; the longest prefix wins."""

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from .. import catalog
 from ..diagnostics import Diagnostic
+from ..records import field, record, replace
 from ..source.document import PARSE_CACHE, Document, ParseCache, load_document
 from .policy import ImportPolicy, Resolution, is_url, resolve_profile, resolve_reference, resolve_url
 from ..source.reader import DEFAULT_LIMITS, Limits
@@ -24,7 +24,7 @@ IMPORT_KEYS = {"file", "repository", "namespace_prefix", "namespace_uri", "profi
 IMPORT_KEYS_2 = {"url", "profile", "repository", "namespace", "description", "metadata"}
 
 
-@dataclass
+@record
 class ImportEdge:
     importer: Document
     path: tuple  # where the import is written in the importer
@@ -34,7 +34,7 @@ class ImportEdge:
     target: Document | None = None
 
 
-@dataclass
+@record
 class SourceSet:
     root: Document
     documents: list[Document] = field(default_factory=list)
@@ -49,7 +49,7 @@ class SourceSet:
         return [d for d in self.documents if d is not self.root]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ImportEntry:
     """One entry of an ``imports`` list, in any of the forms TOSCA allows."""
 

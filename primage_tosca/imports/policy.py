@@ -18,11 +18,9 @@ refused unless the policy says otherwise.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import posixpath
 import time
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -30,6 +28,7 @@ import yaml
 
 from ..config import data_dir, private_dir
 from ..profiles import BUILTIN_PROFILES, builtin_urls
+from ..records import field, record, replace
 
 URL_SCHEMES = ("http", "https", "ftp", "file")
 MAX_REDIRECTS = 5
@@ -49,7 +48,7 @@ def is_within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-@dataclass
+@record
 class ImportMap:
     """URL prefix -> local file or folder. The longest matching prefix wins."""
 
@@ -122,6 +121,8 @@ class UrlCache:
 
     def entries(self) -> list[dict]:
         """The metadata of every cached URL."""
+        import json  # the cache's own files: reading a template does not pay for loading it
+
         found = []
         for meta in sorted(self.root.glob("*/*.json")) if self.root.is_dir() else []:
             try:
@@ -131,6 +132,8 @@ class UrlCache:
         return found
 
     def store(self, url: str, content: bytes) -> Path:
+        import json
+
         stem = self._stem(url)
         private_dir(stem.parent)  # the data directory is the owner's only
         meta = {"url": url, "sha256": hashlib.sha256(content).hexdigest(), "size": len(content),
@@ -146,7 +149,7 @@ class FetchError(Exception):
     pass
 
 
-@dataclass
+@record
 class Fetcher:
     """HTTPS downloads with a timeout and a size cap. ``timeout`` bounds each
     connect and read; ``deadline`` the whole download, since a server sending
@@ -202,7 +205,7 @@ class Fetcher:
         return b"".join(chunks)
 
 
-@dataclass
+@record
 class ImportPolicy:
     """What imports may reach. The defaults suit validating untrusted input."""
 
@@ -225,7 +228,7 @@ class ImportPolicy:
         return self.cache
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Resolution:
     """Where an import reference leads: a local file, or why not."""
 

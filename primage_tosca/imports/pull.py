@@ -12,9 +12,9 @@ need no pull: they are served from the import map or the package.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from ..records import record
 from ..source.document import ParseCache, load_document
 from .loader import parse_import_entries, repository_import_url
 from .policy import Fetcher, FetchError, UrlCache, builtin_map, is_url
@@ -22,7 +22,7 @@ from .policy import Fetcher, FetchError, UrlCache, builtin_map, is_url
 MAX_FILES = 500  # a bound on what one pull may fetch, should a server invent ever new imports
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Pulled:
     """One URL of a pull: where it was stored, or that the package serves it, or why it failed."""
 

@@ -5,11 +5,11 @@ prefix each was imported under."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from .. import catalog
 from ..diagnostics import Diagnostic, Location, Severity
+from ..records import field, record
 from ..source.document import PARSE_CACHE, Document, ParseCache
 from ..source.reader import DEFAULT_LIMITS, Limits
 from ..versions import Dialect, dialect_of, known_names
@@ -20,7 +20,7 @@ from .policy import ImportPolicy
 VERSION_KEY = ("tosca_definitions_version",)
 
 
-@dataclass
+@record
 class LoadOptions:
     """Everything loading needs besides the path."""
 
@@ -31,7 +31,7 @@ class LoadOptions:
     overlay: dict[str, bytes] = field(default_factory=dict)  # real path -> contents read instead of the file's
 
 
-@dataclass
+@record
 class ServiceTemplate:
     document: Document | ComposedDocument
     sources: SourceSet

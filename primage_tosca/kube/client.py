@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..records import record
 from .errors import (Conflict, Forbidden, Invalid, KubeConfigError, KubeError, NamespaceMissing, NotFound,
                      QuotaExceeded, TLSFailure, Unauthorized, Unreachable)
 
@@ -28,7 +28,7 @@ APPLY = "application/apply-patch+yaml"
 FOLLOW_SECONDS = 7 * 24 * 3600.0  # a followed log may stay quiet that long
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Kind:
     group: str
     version: str

@@ -19,20 +19,19 @@ it: other commands wait for a submit in flight instead of calling it failed.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import math
 import os
 import re
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .. import processes
 from ..im.auth import Auth, load_auth
 from ..im.client import RETRY_STATUS, IMBadRequest, IMClient, IMError, IMNotFound, IMUnreachable, check_url
+from ..records import field, record, replace
 from .masking import SecretMask
 from .names import check_name, default_name, printable
 from .payload import (MARK_KEY, PayloadError, is_loopback, mark_radl, radl_error_in_file, self_contained_tosca,
@@ -63,7 +62,7 @@ class BadArgument(LifecycleError):
     """An argument is wrong (a name, a timeout, a URL, a file): nothing was done."""
 
 
-@dataclass
+@record
 class Target:
     """An IM and the credentials for it."""
 
@@ -72,7 +71,7 @@ class Target:
     note: str = ""
 
 
-@dataclass
+@record
 class Compiled:
     kind: str
     payload: str  # what is sent, with the deployment mark
@@ -529,7 +528,7 @@ def wait_deployment(reference: str, *, auth: Any = None, insecure: bool = False,
 
 # -- changing ------------------------------------------------------------------------------
 
-@dataclass
+@record
 class Reconfiguration:
     record: Record
     plan: Plan
@@ -600,9 +599,9 @@ def _recompiled(record: Record, blueprint: Any, inputs: Any, options: Any, setti
     kept = {k: v for k, v in record.inputs.items() if v != MASK}
     given = _read_inputs(inputs) or {}
     if options is not None:
-        options = dataclasses.replace(options, inputs=kept | dict(options.inputs or {}) | dict(given))
+        options = replace(options, inputs=kept | dict(options.inputs or {}) | dict(given))
     loading = settings.load_kwargs() if options is None else {}
-    extra = {k: v for k, v in kwargs.items() if k not in Settings.__dataclass_fields__}
+    extra = {k: v for k, v in kwargs.items() if k not in Settings.__record_fields__}
     values = None if options is not None else kept | given
     return source, compile_blueprint(source, ident=record.id, kind="radl", inputs=values,
                                      contextualize=settings.contextualize, options=options,

@@ -12,10 +12,10 @@ the reason from the pod: exit code, OOMKilled, evicted) or has not started.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..k8s_labels import INDEXES_ANNOTATION, URL_ANNOTATION, parse_ranges
+from ..records import field, record
 
 INDEX_LABEL = "batch.kubernetes.io/job-completion-index"
 JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
@@ -23,7 +23,7 @@ WAITING_PROBLEMS = ("ImagePullBackOff", "ErrImagePull", "InvalidImageName", "Cre
                     "CreateContainerError", "CrashLoopBackOff")
 
 
-@dataclass
+@record
 class JobProgress:
     name: str
     total: int

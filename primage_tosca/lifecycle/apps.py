@@ -24,7 +24,6 @@ import json
 import os
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -32,6 +31,7 @@ import yaml
 
 from ..kube.client import KubeClient
 from ..kube.errors import KubeError, NamespaceMissing, NotOwned
+from ..records import field, record, replace
 from . import LifecycleError, _using
 from .app_status import INDEX_LABEL, JOB_NAME_LABEL, htc_progress, index_map, notebook_status
 from .store import MASK, Record, Store, mask_inputs
@@ -50,7 +50,7 @@ class TokenNeeded(LifecycleError):
     """A Onedata token is needed and none was given (the CLI may ask for it)."""
 
 
-@dataclass
+@record
 class Where:
     """How to reach the cluster: a kubeconfig and context, or (``--on``) an
     IM-deployed cluster of the store."""
@@ -62,7 +62,7 @@ class Where:
     insecure: bool = False
 
 
-@dataclass
+@record
 class AppPlan:
     lines: list[str] = field(default_factory=list)  # what changes, for people
     changes: list[dict] = field(default_factory=list)  # the server's dry run: kind, name, path, before, after
@@ -177,7 +177,7 @@ def find_deployment(reference: str, *, store: Store | None = None) -> Record:
 
 # -- compiling -----------------------------------------------------------------------------------
 
-@dataclass
+@record
 class Manifests:
     documents: list[dict]
     inputs: dict  # masked
@@ -227,9 +227,7 @@ def compile_apps(blueprint: str | os.PathLike, options: Any, *, include_secrets:
 
 
 def _with_inputs(options: Any, more: dict) -> Any:
-    import dataclasses
-
-    return dataclasses.replace(options, inputs={**dict(options.inputs or {}), **more}) if more else options
+    return replace(options, inputs={**dict(options.inputs or {}), **more}) if more else options
 
 
 def space_listings(topology: Any, given: Any, token: str | None,
@@ -617,8 +615,6 @@ def change_plan(kube: KubeClient, record: Record, target: dict, blueprint: Any, 
                 kwargs: dict) -> AppPlan:
     """Recompile with the inputs on record (secrets must be given again to
     change the Secrets) and compare, object by object, with a dry run."""
-    import dataclasses
-
     from ..options import load_options
 
     source = blueprint or record.blueprint
@@ -630,7 +626,7 @@ def change_plan(kube: KubeClient, record: Record, target: dict, blueprint: Any, 
     if options is None:
         options = load_options(inputs=kept | given, **kwargs)
     else:
-        options = dataclasses.replace(options, inputs=kept | given)
+        options = replace(options, inputs=kept | given)
     known = {facts["node"]: facts["inputs"] for facts in target["jobs"].values() if facts.get("listed_from_space")}
     stand_ins = {name: f"primage-tosca-unchanged-{name}" for name in secret_missing}
     manifests = compile_apps(source, options, known=known, stand_ins=stand_ins)

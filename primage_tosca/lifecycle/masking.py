@@ -16,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass, field
 from typing import Any, Iterable
+
+from ..records import field, record
 
 MASK = "***"
 MIN_MASKED = 4
@@ -45,7 +46,7 @@ def _written_forms(text: str) -> set[str]:
             text.replace("'", "''")}
 
 
-@dataclass
+@record
 class SecretMask:
     """The secret values of one deployment's inputs."""
 

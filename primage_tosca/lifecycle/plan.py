@@ -12,13 +12,14 @@ apart (:attr:`Plan.fixed`); only replacing the VMs applies them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Iterator
+
+from ..records import field, record
 
 _HEAD = re.compile(r"\s*(network|system|configure|description|contextualize|deploy)\b")
 
 
-@dataclass
+@record
 class Radl:
     networks: dict[str, str] = field(default_factory=dict)
     systems: dict[str, str] = field(default_factory=dict)
@@ -143,7 +144,7 @@ def parse_radl(text: str) -> Radl:
     return radl
 
 
-@dataclass
+@record
 class Plan:
     added: dict[str, int] = field(default_factory=dict)  # system -> count
     removed: dict[str, int] = field(default_factory=dict)

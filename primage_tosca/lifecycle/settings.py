@@ -10,14 +10,15 @@ read again on each run, as for any other command."""
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from ..records import asdict, field, fields, record
 
 LOADING = ("roots", "online", "allow_outside_roots", "allow_file_urls", "allow_http", "max_file_size")
 
 
-@dataclass
+@record
 class Settings:
     contextualize: bool = True
     import_map: list = field(default_factory=list)  # map files (absolute paths) or {prefix: path} mappings

@@ -27,11 +27,11 @@ import re
 import secrets
 import sqlite3
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from ..config import data_dir, private_dir, private_file
+from ..records import field, record
 from .masking import MASK
 from .names import printable
 
@@ -119,7 +119,7 @@ class AmbiguousReference(StoreError):
     """A reference matches several deployments."""
 
 
-@dataclass
+@record
 class Record:
     id: str
     name: str

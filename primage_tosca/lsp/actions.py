@@ -11,9 +11,9 @@ out from the positions of the reading that produced the finding.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ..diagnostics import Diagnostic
+from ..records import record
 from .analysis import Analysis
 from .lookup import INPUTS, NODES, node_type
 
@@ -23,7 +23,7 @@ _UNDECLARED = re.compile(r"input '([^']+)'")
 PLACEHOLDER = {"string": '""', "integer": "0", "float": "0.0", "boolean": "false", "list": "[]", "map": "{}"}
 
 
-@dataclass
+@record
 class Edit:
     line: int  # from 0
     column: int
@@ -32,7 +32,7 @@ class Edit:
     text: str
 
 
-@dataclass
+@record
 class Fix:
     title: str
     finding: Diagnostic

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import catalog
@@ -23,6 +22,7 @@ from ..imports.policy import ImportMapError
 from ..imports.template import LoadOptions
 from ..options import load_options
 from ..pipeline import Compilation
+from ..records import field, record, replace
 from ..rulesettings import RuleSettings, RuleSettingsError
 from ..source.document import PARSE_CACHE, ParseCache
 from ..source.reader import Limits, ParsedYaml
@@ -32,7 +32,7 @@ from .reparse import key_places, reparse
 from .reuse import Reuse
 
 
-@dataclass
+@record
 class Flags:
     """The server's own settings: the loading and rule flags of ``validate``."""
 
@@ -43,7 +43,7 @@ class Flags:
     show_library_findings: bool | None = None
 
 
-@dataclass
+@record
 class Analysis:
     """One check of one open document."""
 

@@ -4,10 +4,10 @@ description of each property offered."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from ..functions import FUNCTION_NAMES
+from ..records import record
 from ..typesystem.grammar import grammar_for
 from ..typesystem.model import KIND_WORD, KINDS, PropertyDef, Type
 from ..versions import known_names
@@ -24,7 +24,7 @@ TOP_LEVEL_2 = ("tosca_definitions_version", "description", "metadata", "imports"
                *KINDS, "service_template")
 
 
-@dataclass
+@record
 class Item:
     """A completion: what is inserted, what kind of thing it is, and its type and description."""
 

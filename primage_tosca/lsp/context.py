@@ -11,14 +11,15 @@ marker counts as indentation, so ``- host: server0`` sits under
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from ..records import record
 
 _KEY = re.compile(r"""(?P<key>[^\s#:'"{}\[\],&*!|>%@`-][^#:{}\[\],]*?|'[^']*'|"[^"]*")\s*:(?=\s|$)""")
 _WORD = re.compile(r"[\w.\-:$]+")
 _TOSCA_2 = re.compile(r"^tosca_definitions_version\s*:\s*['\"]?tosca_2_", re.MULTILINE)
 
 
-@dataclass
+@record
 class Cursor:
     """The cursor's place: the keys that enclose its line (outermost first),
     the key written on its line, whether it is in that key's value, and the

@@ -4,9 +4,9 @@ from 0, in characters; the server converts them to the client's units."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Any
 
+from ..records import record, replace
 from ..typesystem.model import KINDS, Type
 from .analysis import Analysis
 from .context import Cursor
@@ -27,7 +27,7 @@ TYPE_KIND_BY_SECTION = {
 TYPE_KIND_BY_KEY = {"node": "node_types", "capability": "capability_types", "relationship": "relationship_types"}
 
 
-@dataclass
+@record
 class Place:
     """A place in a file: its real path (None when it is not a local file), line and column from 0."""
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 from .analysis import Analysis
 from .lookup import SECTIONS, section, written_path
 
 
-@dataclass
+@record
 class Symbol:
     name: str
     kind: str  # the section: "inputs", "node_templates", "node_types", ...

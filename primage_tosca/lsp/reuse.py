@@ -21,11 +21,11 @@ sits on a line the edit touched.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from ..catalog import Reporter
 from ..diagnostics import Collector, Diagnostic, Location
+from ..records import field, record
 from ..render.functions import Call, calls_in
 from ..typesystem import build_types
 from ..typesystem.model import KINDS
@@ -58,7 +58,7 @@ class RecordingCollector(Collector):
             self.log = None
 
 
-@dataclass
+@record
 class NodeMemory:
     """What the last run built for one node template: by product (``render``,
     ``requirements``, ``vertex``, ``edges``), the product, the findings made
@@ -74,7 +74,7 @@ PRODUCTS = ("render", "requirements", "vertex", "edges")  # the last three are k
 PLACED_ENTRIES = ("vertex",)  # products whose entries are findings (notes), moved with the lines
 
 
-@dataclass
+@record
 class Memory:
     """The last complete run on one document."""
 

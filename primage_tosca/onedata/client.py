@@ -15,10 +15,11 @@ header. The token goes in ``X-Auth-Token`` and never into a message.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
+
+from ..records import record
 
 PAGE = 1000
 TIMEOUT = (5.0, 60.0)
@@ -41,7 +42,7 @@ class OnedataNotFound(OnedataError):
     """No such file or folder in the space."""
 
 
-@dataclass
+@record
 class Entry:
     path: str  # relative to the listed folder
     size: int

@@ -9,13 +9,12 @@ yet: the topology phase does that on what this phase produces.
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import Reporter
-from ..diagnostics import Severity
+from ..diagnostics import Severity, close_matches
 from ..imports.template import ServiceTemplate
+from ..records import field, record
 from ..typesystem import Types
 from ..typesystem.check import check_document
 from ..typesystem.keynames import check_keys
@@ -27,7 +26,7 @@ from .sections import (MISSING, Group, InputParameter, PolicyTemplate, Relations
 TOPOLOGY = ("topology_template",)
 
 
-@dataclass
+@record
 class Rendered:
     """The render phase's product for one template."""
 
@@ -154,7 +153,7 @@ def copied(name: str, raw: dict, section: dict, report: Reporter, document_of, c
     own = {k: v for k, v in raw.items() if k != "copy"}
     source = section.get(source_name) if isinstance(source_name, str) else None
     if not isinstance(source, dict):
-        close = difflib.get_close_matches(str(source_name), [str(n) for n in section], n=1, cutoff=0.7)
+        close = close_matches(str(source_name), [str(n) for n in section])
         report("PT332", f"node template {name!r} copies {source_name!r}, which is not a node template",
                document_of(path), path, hint=f"did you mean {close[0]!r}?" if close else None)
         return own
@@ -191,7 +190,7 @@ def check_calls(rendered: Rendered, topology: dict, report: Reporter, walk=calls
     declared = list(rendered.inputs)
     for name, path in checker.reads:
         if isinstance(name, str) and name not in rendered.inputs and path[1] != "inputs":
-            close = difflib.get_close_matches(name, declared, n=1, cutoff=0.7)
+            close = close_matches(name, declared)
             report("PT400", f"get_input names input {name!r}, which is not declared", template.document_of(path),
                    path, hint=f"did you mean {close[0]!r}?" if close else
                    ("declared inputs: " + ", ".join(declared) if declared else "the template declares no inputs"))

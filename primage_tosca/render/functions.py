@@ -9,9 +9,9 @@ tells the context: a node template, a relationship, an output, a group or a poli
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from ..records import record
 from ..typesystem.grammar import FUNCTIONS_1
 from ..versions import V1_3, Version
 
@@ -20,7 +20,7 @@ KEYWORDS = ("SELF", "SOURCE", "TARGET", "HOST")
 TOPOLOGY = "topology_template"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Call:
     name: str
     args: Any

@@ -5,10 +5,10 @@ does that). Function calls stay as written; the topology evaluates them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ..diagnostics import Severity
+from ..diagnostics import Severity, close_matches
+from ..records import field, record
 from ..typesystem import Types
 from ..typesystem.definitions import DEFINITION_KEYNAMES, artifact_entries, operation_entries
 from ..typesystem.constraints import read_clause
@@ -20,7 +20,7 @@ NODE_TEMPLATES = ("topology_template", "node_templates")
 Report = Callable[..., None]
 
 
-@dataclass
+@record
 class Operation:
     """An interface operation: where its implementation is, and its inputs."""
 
@@ -34,7 +34,7 @@ class Operation:
         return bool(self.path)
 
 
-@dataclass
+@record
 class Capability:
     name: str
     type: str | None
@@ -44,7 +44,7 @@ class Capability:
     definition: CapabilityDef | None = None
 
 
-@dataclass
+@record
 class RequirementAssignment:
     """A requirement as a node template writes it, before it is resolved."""
 
@@ -63,7 +63,7 @@ class RequirementAssignment:
         return self.path + ("node",) if isinstance(self.raw, dict) else self.path
 
 
-@dataclass
+@record
 class NodeTemplate:
     """A node template with its type's definitions merged in."""
 
@@ -521,9 +521,7 @@ def _required(definitions: dict[str, PropertyDef]) -> list[str]:
 
 
 def _close(name: Any, known: dict) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.7)
+    close = close_matches(str(name), [str(k) for k in known])
     if close:
         return f"did you mean {close[0]!r}?"
     return ("known: " + ", ".join(sorted(map(str, known)))) if known else "the type defines none"

@@ -4,10 +4,10 @@ policies, substitution mappings and workflows (TOSCA 1.3, 3.9)."""
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..diagnostics import close_matches
+from ..records import field, record
 from ..typesystem import Types
 from ..typesystem.keynames import check_keys
 from ..typesystem.model import PropertyDef, Type
@@ -20,7 +20,7 @@ MISSING = object()
 ACTIVITIES = frozenset({"delegate", "set_state", "call_operation", "inline"})
 
 
-@dataclass
+@record
 class InputParameter:
     name: str
     definition: PropertyDef | None
@@ -30,7 +30,7 @@ class InputParameter:
     value: Any = MISSING  # the supplied value, else the default, else MISSING
 
 
-@dataclass
+@record
 class RelationshipTemplate:
     name: str
     type: str | None
@@ -42,7 +42,7 @@ class RelationshipTemplate:
     raw: dict
 
 
-@dataclass
+@record
 class Group:
     name: str
     type: str | None
@@ -52,7 +52,7 @@ class Group:
     path: tuple
 
 
-@dataclass
+@record
 class PolicyTemplate:
     name: str
     type: str | None
@@ -128,7 +128,7 @@ class SectionRenderer:
                             hint=f"supply it with -i {name}=VALUE or in an --inputs file")
         for name in supplied:
             if name not in found:
-                close = difflib.get_close_matches(str(name), list(found), n=1, cutoff=0.7)
+                close = close_matches(str(name), list(found))
                 self.report("PT403", f"supplied input {name!r} is not declared by the template", document, INPUTS,
                             key=True, hint=f"did you mean {close[0]!r}?" if close else
                             "declared inputs: " + (", ".join(found) or "none"))
@@ -204,7 +204,7 @@ class SectionRenderer:
             return
         node = nodes.get(member)
         if node is None and member not in groups:
-            close = difflib.get_close_matches(member, list(nodes), n=1, cutoff=0.7)
+            close = close_matches(member, list(nodes))
             self.report("PT333", f"{owner} names {what} {member!r}, which is not a node template"
                         + (" or group" if what == "target" else ""), document, path,
                         hint=f"did you mean {close[0]!r}?" if close else None)

@@ -36,12 +36,12 @@ import tempfile
 import zipfile
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from .. import catalog
 from ..diagnostics import Diagnostic, Location
+from ..records import field, record, replace
 
 INVALID = "PT110"  # csar-invalid
 UNSAFE = "PT111"  # csar-unsafe
@@ -54,7 +54,7 @@ META_FILE_VERSIONS = ("1.0", "1.1")
 CHUNK = 64 * 1024
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CsarLimits:
     """Bounds on what one archive may cost to open."""
 
@@ -90,7 +90,7 @@ class CsarError(Exception):
         return catalog.make(self.rule, str(self), Location(self.archive or "<csar>"))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CsarMetadata:
     """Block 0 of ``TOSCA.meta`` (or what stands for it without one)."""
 
@@ -104,7 +104,7 @@ class CsarMetadata:
     blocks: tuple[dict[str, str], ...] = ()  # the blocks after block 0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Csar:
     """An opened archive: its private folder, entry file and metadata."""
 
@@ -118,7 +118,7 @@ class Csar:
 # --- members ------------------------------------------------------------------
 
 
-@dataclass
+@record
 class Member:
     """One file or folder of an archive, whatever its format."""
 

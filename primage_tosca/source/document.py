@@ -5,18 +5,18 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from .. import catalog
 from ..diagnostics import Diagnostic, Location, Severity
+from ..records import record, replace
 from .reader import DEFAULT_LIMITS, Limits, ParsedYaml, Problem, parse_bytes
 
 
 LIBRARY_WARNINGS = {"PT102"}
 
 
-@dataclass
+@record
 class Document:
     """One YAML file as read: ``file`` is the name shown to people (a path as
     given, or the URL it was imported by); ``real_path`` the local file read."""

@@ -14,11 +14,12 @@ with a position; nothing here raises for bad input.
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from yaml.nodes import ScalarNode
+
+from ..records import field, record
 
 try:  # libyaml's event parser is about five times faster than PyYAML's own
     from yaml import CSafeLoader as _EventLoader
@@ -29,7 +30,7 @@ Path = tuple
 Position = tuple  # (line, column), both from 1
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Limits:
     """Bounds on what one file may cost to read."""
 
@@ -41,7 +42,7 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
     """A problem found while reading, before the file's name is attached."""
 
@@ -53,7 +54,7 @@ class Problem:
     hint: str | None = None
 
 
-@dataclass
+@record
 class ParsedYaml:
     """The result of reading one file's bytes. Independent of the file's name,
     so equal contents can share one parse (see :mod:`primage_tosca.source.cache`)."""
@@ -359,14 +360,29 @@ def _pos(mark) -> Position:
 
 
 def _walk(loader, builder: _Builder) -> None:
+    """Feed the event stream to the builder. A plain or quoted scalar without
+    tag or anchor whose text was read before (most keys, names and numbers of
+    a template) is placed here, inline, as :meth:`_Builder.on_scalar` would:
+    this loop runs once per event and dominates reading a large file."""
     documents = 0
     next_event = loader.get_event
+    stack, plain, limits = builder.stack, builder.plain, builder.limits
+    values, keys = builder.result.values, builder.result.keys
+    scalar_event = yaml.ScalarEvent
     while True:
         event = next_event()
         mark = event.start_mark
         pos = (mark.line + 1, mark.column + 1)  # _pos, inline: once per event
         kind = type(event)
-        if kind is yaml.ScalarEvent:
+        if kind is scalar_event:
+            if stack and event.tag is None and event.anchor is None:
+                value = plain.get(event.value, _NO_KEY) if event.implicit[0] else event.value
+                placed = None if value is _NO_KEY else _place_scalar(stack[-1], value, pos, values, keys)
+                if placed is not None:
+                    builder.total += placed
+                    if builder.total > limits.max_nodes:
+                        builder.count(0, pos)
+                    continue
             builder.on_scalar(loader, event, pos)
         elif kind is yaml.MappingStartEvent:
             builder.on_start(event, pos, True)
@@ -384,6 +400,34 @@ def _walk(loader, builder: _Builder) -> None:
                 raise _Abort
         elif kind is yaml.StreamEndEvent:
             return
+
+
+def _place_scalar(top: _Frame, value: Any, pos: Position, values: dict, keys: dict) -> int | None:
+    """Place an already known scalar as a new key, a mapping's value or a list
+    item, as take_key and attach do, and say how many values it adds (a key
+    adds none); None, with nothing done, when the case needs them: a
+    duplicate key, a value after a merge key."""
+    obj = top.obj
+    if not top.is_map:
+        values[top.path + (len(obj),)] = pos
+        obj.append(value)
+        top.size += 1
+        return 1
+    key = top.key
+    if key is _NO_KEY:
+        if value in obj:
+            return None  # a duplicate: take_key reports it
+        path = top.path + (value,)
+        top.key, top.key_path = value, path
+        keys[path] = pos
+        return 0
+    if key is _MERGE_TAG:
+        return None
+    obj[key] = value
+    values[top.key_path] = pos
+    top.key = _NO_KEY
+    top.size += 1
+    return 1
 
 
 def _decode(raw: bytes, result: ParsedYaml) -> str | None:

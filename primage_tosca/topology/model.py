@@ -3,13 +3,13 @@ every emitter asks (what hosts this node, in which order to deploy) answered onc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..graphs import components_in_order, cycle_through
 from ..imports.template import ServiceTemplate
+from ..records import field, record
 from ..render import NodeTemplate, Rendered
 from ..typesystem import Types
 from .requirements import Requirement
@@ -22,7 +22,7 @@ ORDERING_BASES = frozenset({"tosca.relationships.HostedOn", "tosca.relationships
                             "tosca.relationships.ConnectsTo"})
 
 
-@dataclass
+@record
 class Policy:
     name: str
     type: str | None
@@ -33,7 +33,7 @@ class Policy:
     path: tuple
 
 
-@dataclass
+@record
 class Topology:
     """A template as a graph: a vertex per node template, an edge per
     resolved requirement.

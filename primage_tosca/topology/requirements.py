@@ -6,11 +6,10 @@ the relationship's valid target types and the requirement's occurrences."""
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..diagnostics import Severity
+from ..diagnostics import Severity, close_matches
+from ..records import field, record
 from ..render import NodeTemplate, Operation, RelationshipTemplate, RequirementAssignment
 from ..render.nodes import INTERFACE_ALIASES, interface_key, merge_operation
 from ..typesystem import Types
@@ -33,7 +32,7 @@ DEFAULT_RELATIONSHIP = "tosca.relationships.DependsOn"
 HOSTING = ("HostedOn", "BindsTo")
 
 
-@dataclass
+@record
 class Requirement:
     source: str
     name: str
@@ -101,7 +100,7 @@ class RequirementResolver:
                                         "cannot choose a node template of that type"))
                 self._target_type(node, assignment, node_type, target, assignment.target_path)
                 return None
-            close = difflib.get_close_matches(target, list(self.nodes), n=1, cutoff=0.7)
+            close = close_matches(target, list(self.nodes))
             self._problem("PT320", f"requirement {name!r} of {node.name!r} names {target!r}, which is not a "
                           "node template", assignment.target_path,
                           f"did you mean {close[0]!r}?" if close else "node templates: " + ", ".join(self.nodes))
@@ -310,5 +309,5 @@ class RequirementResolver:
 
 
 def _closest(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
+    close = close_matches(name, known)
     return f"did you mean {close[0]!r}?" if close else "capabilities: " + (", ".join(known) or "none")

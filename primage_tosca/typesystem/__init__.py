@@ -17,7 +17,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -25,6 +24,7 @@ from ..catalog import Reporter
 from ..diagnostics import Diagnostic
 from ..imports.template import ServiceTemplate
 from ..profiles import profile_path
+from ..records import record
 from ..source.document import Document, load_document
 from ..versions import V1_0, Version
 from .check import TypeChecker, check_document
@@ -43,7 +43,7 @@ PROFILE_BASE = {
 EXTRAS_1 = "tosca_simple_yaml_1_extras.yaml"
 
 
-@dataclass
+@record
 class Types:
     """The types phase's product for one template."""
 

@@ -8,7 +8,6 @@ argument is found where the clause is written, once, not at every value.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Callable
 
@@ -132,6 +131,8 @@ def violation(constraint: Constraint, comparable: Any, value: Any) -> str | None
 
 
 def _shown(value: Any) -> str:
+    import json  # a finding's text: a clean run does not pay for loading it
+
     text = json.dumps(value, default=str) if isinstance(value, (list, dict)) else repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -205,12 +206,14 @@ _VIOLATIONS = {
 def json_schema_violation(schema: Any, value: Any) -> str | None:
     """The ``schema`` clause (TOSCA 1.3): a JSON value, or a string of JSON,
     checked against a JSON Schema given as a map or a string of JSON."""
+    import json  # only templates that use the clause pay for loading it, and jsonschema below
+
     try:
         schema = json.loads(schema) if isinstance(schema, str) else schema
         instance = json.loads(value) if isinstance(value, str) else value
     except (ValueError, RecursionError) as exc:
         return f"not valid JSON: {exc}"
-    import jsonschema  # only templates that use the clause pay for loading it
+    import jsonschema
 
     try:
         jsonschema.validate(instance, schema)

@@ -10,8 +10,9 @@ itself cannot make the check loop.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator
+
+from ..records import record
 
 UNBOUNDED = None
 _ANY = (0, UNBOUNDED)
@@ -43,7 +44,7 @@ GONE_IN_2 = {"in_range": "write $and: [{$greater_or_equal: [$value, low]}, {$les
              "get_nodes_of_type": "TOSCA 2.0 has no such function"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Call:
     name: str  # without the $ (and with a namespace prefix when written: ns:name)
     arguments: list
@@ -88,7 +89,7 @@ def calls(value: Any, path: tuple = ()) -> Iterator[Call]:
             stack.extend((v, where + (i,)) for i, v in enumerate(node))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Signature:
     arguments: int
     variadic: bool

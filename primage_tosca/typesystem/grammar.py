@@ -13,9 +13,9 @@ Versions override only what differs: a keyname added in 1.3 carries
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 from ..versions import V1_0, V2_0, Version
 
 # Shapes: what kind of YAML value a keyname holds.
@@ -35,7 +35,7 @@ SHAPES = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Key:
     shape: str = ANY
     since: Version = V1_0

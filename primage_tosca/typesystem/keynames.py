@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Callable
 
-from ..diagnostics import Severity
+from ..diagnostics import Severity, close_matches
 from .grammar import LIST, MAP, MAP_OR_LIST, RENAMED_2, LEGACY_TOP_LEVEL, LENIENT_SHAPES, STRICT_CONSTRUCTS, grammar_for, is_call_1, shape_ok
 from .primitives import type_word
 from ..versions import V1, V2_0, Version
@@ -78,8 +77,7 @@ def _unknown(construct: str, key: Any, table: dict, version: Version, document: 
             _other_version(construct, key, entry, version, document, where, report,
                            _unknown_severity(construct) if version < V2_0 else None)
             return
-    close = difflib.get_close_matches(str(key), [k for k, e in table.items() if e.in_version(version)], n=1,
-                                      cutoff=0.7)
+    close = close_matches(str(key), [k for k, e in table.items() if e.in_version(version)])
     hint = f"did you mean {close[0]!r}?" if close else (
         "keynames here: " + ", ".join(k for k, e in table.items() if e.in_version(version)))
     strict = construct in STRICT_CONSTRUCTS or version >= V2_0

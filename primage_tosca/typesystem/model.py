@@ -8,9 +8,9 @@ about it can point there and an editor can jump to it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from ..records import field, record
 from ..versions import Version
 from .primitives import PRIMITIVES
 
@@ -31,7 +31,7 @@ NORMATIVE_PREFIX = {
 }
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Type:
     """One type definition, linked to its parent once every type is known."""
 
@@ -107,7 +107,7 @@ class Type:
         return f"<{self.kind[:-1]} {self.name}>"
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Constraint:
     """One constraint clause: ``operator: argument``, the argument read as
     the constrained type (``comparable`` holds it ready to compare)."""
@@ -119,7 +119,7 @@ class Constraint:
     path: tuple = ()
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Schema:
     """What a value must be: its type, the schemas of a list's or map's
     entries and a map's keys, and every constraint along the way."""
@@ -136,7 +136,7 @@ class Schema:
         return self.type.root_primitive if self.type is not None else None
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class PropertyDef:
     """A property, attribute or parameter definition, after refinement."""
 
@@ -153,7 +153,7 @@ class PropertyDef:
     owner: Type | None = None
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class CapabilityDef:
     name: str
     type: Type | None
@@ -167,7 +167,7 @@ class CapabilityDef:
     description: str | None = None
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class RequirementDef:
     name: str
     capability: Type | None  # the capability type asked for
@@ -184,7 +184,7 @@ class RequirementDef:
     description: str | None = None
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class OperationDef:
     name: str
     implementation: Any  # as written: a string or {primary, dependencies, ...}
@@ -196,7 +196,7 @@ class OperationDef:
     notification: bool = False
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class InterfaceDef:
     name: str
     type: Type | None

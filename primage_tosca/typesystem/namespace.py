@@ -10,9 +10,9 @@ normative types (``Compute`` and ``tosca:Compute`` for
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Callable, Iterator
 
+from ..diagnostics import close_matches
 from .model import KIND_WORD, KINDS, NORMATIVE_PREFIX, Type
 from .primitives import PRIMITIVES
 from .quirks import RENAMED
@@ -192,7 +192,7 @@ class TypeSystem:
         others = [KIND_WORD[k] for k in self.kinds_of(name) if k != kind]
         if others:
             return f"{name!r} is a {others[0]}, not a {KIND_WORD[kind]}"
-        close = difflib.get_close_matches(name, self.names(kind), n=1, cutoff=0.75)
+        close = close_matches(name, self.names(kind), cutoff=0.75)
         if close:
             return f"did you mean {close[0]!r}?"
         return "define it, or import the type library that defines it"

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from ..records import record
 
 UNBOUNDED = "UNBOUNDED"
 
@@ -55,7 +56,7 @@ class BadValue(Exception):
     """A value that is not of the type asked for; the message says why."""
 
 
-@dataclass(frozen=True, order=True)
+@record(frozen=True, order=True)
 class Scalar:
     """A scalar-unit value in its kind's base unit (bytes, seconds, Hz, bps)."""
 
@@ -63,7 +64,7 @@ class Scalar:
     kind: str
 
 
-@dataclass(frozen=True, order=True)
+@record(frozen=True, order=True)
 class VersionValue:
     parts: tuple  # (major, minor, fix, qualifier, build) with missing parts as 0/""
 

@@ -7,15 +7,16 @@ with ``namespace: ns`` makes them ``ns:Name`` (nested: ``ns:inner:Name``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from ..records import record
 
 TYPE_KINDS = ("artifact_types", "data_types", "capability_types", "interface_types", "relationship_types",
               "node_types", "group_types", "policy_types")
 KINDS = TYPE_KINDS + ("functions", "repositories")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Found:
     """A definition and where it is written."""
 

@@ -10,12 +10,11 @@ and its result checked once the topology has evaluated it.
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
-import json
 import re
 from typing import Any, Callable
 
+from ..diagnostics import close_matches
 from ..source.reader import ComplexKey
 from .constraints import violation
 from .definitions import Definitions
@@ -222,13 +221,15 @@ class ValueChecker:
 
 
 def _close(name: Any, known: dict) -> str:
-    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.7)
+    close = close_matches(str(name), [str(k) for k in known])
     if close:
         return f"did you mean {close[0]!r}?"
     return ("fields: " + ", ".join(sorted(map(str, known)))) if known else "this type has no fields"
 
 
 def json_problem(text: str) -> str | None:
+    import json  # only templates with json values pay for loading it
+
     try:
         json.loads(text)
     except (ValueError, RecursionError) as exc:

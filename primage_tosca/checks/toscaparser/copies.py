@@ -8,10 +8,10 @@ from __future__ import annotations
 import marshal
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from ...imports.template import ServiceTemplate
+from ...records import record
 from ...source.document import Document
 from ...imports.loader import IMPORT_KEYS
 
@@ -273,7 +273,7 @@ def _writer_of(item: Any, index: int, owners: list[Document]) -> tuple[Document 
     return None, -1
 
 
-@dataclass
+@record
 class Prepared:
     """What tosca-parser gets: the template's data with imports rewritten,
     and the imported documents it may ask for, by absolute path."""

@@ -4,17 +4,17 @@ message shape, and a generic search by the names the message quotes."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from ...imports.template import ServiceTemplate
+from ...records import record
 from ...source.document import Document
 from ...typesystem.model import KINDS
 
 _QUOTED = re.compile(r'"([^"]*)"')
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Place:
     """Where a finding points: a path in the template, or in an imported file."""
 

@@ -7,9 +7,9 @@ import contextlib
 import io
 import logging
 import threading
-from dataclasses import dataclass
 from typing import Any, Iterator
 
+from ...records import record
 from .copies import FrozenDocument, Prepared, plain_copy
 
 # tosca-parser keeps its findings in a class attribute and its type table in
@@ -38,7 +38,7 @@ class ImportServer:
         return frozen.thaw()
 
 
-@dataclass
+@record
 class Outcome:
     """What one tosca-parser run left: the exceptions it collected, and the
     exception that escaped it, if one did."""
