@@ -245,3 +245,17 @@ def test_a_kept_node_whose_finding_moved_on_its_line_is_checked_again(tmp_path):
     assert [f.column + 3 for f in before] == [f.column for f in after]
     assert findings_of(found) == fresh_findings(path, analyzer)
     assert analyzer._reuse[found.path].counts["render"] == 2 * COUNT - 1  # all but app_4
+
+
+def test_a_document_with_other_line_breaks_is_checked_whole(tmp_path):
+    # a lone carriage return breaks a line for YAML: lines counted by newlines would be off by one
+    text = template(True).replace("imports:\n", "imports:\r", 1)
+    analyzer, path = setup(tmp_path, text)
+    analyzer.set_text(path, text)
+    analyzer.check(path)
+    at = text.index("    app_5:")
+    analyzer.set_text(path, text[:at] + "\n" + text[at:].replace("port: 8007", "port: x8007"))
+    found = analyzer.check(path)
+    assert not any(analyzer._reuse[found.path].counts.values())
+    assert findings_of(found) == fresh_findings(path, analyzer)
+    assert "PT503" in {f.rule for f in findings_of(found)}  # the port that is not an integer

@@ -21,6 +21,7 @@ sits on a line the edit touched.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any, Callable, Iterator
 
 from ..catalog import Reporter
@@ -87,11 +88,18 @@ class Memory:
     nodes: dict[str, NodeMemory]
 
 
+# Line breaks of YAML besides \n (and \r\n): lines counted by \n would not be the reader's lines.
+_OTHER_BREAKS = re.compile(b"\r(?!\n)|\xc2\x85|\xe2\x80[\xa8\xa9]")
+
+
 class Lines:
     """Where a line of the old text is in the new one: the lines before the
-    first change stay, the lines after the last one move by the lines added."""
+    first change stay, the lines after the last one move by the lines added.
+    ``counted`` is False when the texts break lines otherwise than by \n:
+    then nothing can be moved."""
 
     def __init__(self, old: bytes, new: bytes):
+        self.counted = not (_OTHER_BREAKS.search(old) or _OTHER_BREAKS.search(new))
         shortest = min(len(old), len(new))
         start = same_run(old, new, shortest, lambda text, a, b: text[a:b])
         tail = same_run(old, new, shortest - start, lambda text, a, b: text[len(text) - b:len(text) - a])
@@ -104,6 +112,8 @@ class Lines:
         """The findings with their places in the new text; None when one is on a changed line."""
         if self.same or not found:
             return found
+        if not self.counted:
+            return None
         result = []
         for finding in found:
             location = finding.location
@@ -255,6 +265,8 @@ class _Run:
                 or template.parent_sources or not _reusable_types(memory.types):
             return None
         lines = Lines(memory.raw, self.raw)
+        if not lines.counted and not lines.same:
+            return None
         old_data, new_data = memory.document.data, template.data
         if not _same_outside_nodes(old_data, new_data) \
                 or not _sections_untouched(memory.document, lines, memory.raw.count(b"\n") + 1):
