@@ -53,14 +53,18 @@ class Compilation:
         return self.stopped_at is None and not self.collector.has_errors()
 
 
-def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None, products: bool = False) -> Compilation:
+def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None, products: bool = False,
+        reuse: Any = None) -> Compilation:
     """Every phase on one template. ``checks`` names the optional checks to
     run besides the default ones (``toscaparser``); None runs no checks at all
     (a compiler that only needs the topology). A TOSCA 2.0 template is checked
     by its own grammar; its types, rendering and topology are built only for
     callers that ask for ``products`` (compilers), and only when it has no
-    errors. A 1.x template always has them: its checks read the topology."""
-    result = Compilation(path)
+    errors. A 1.x template always has them: its checks read the topology.
+    ``reuse`` is the language server's memory of the last run on the same file
+    (see :mod:`primage_tosca.lsp.reuse`): it gives the collector and the types,
+    and hands the render and topology phases what the edit did not change."""
+    result = Compilation(path) if reuse is None else Compilation(path, collector=reuse.collector())
     template = result.template = load_template(path, options)
     result.collector.extend(template.diagnostics)
     if not template.readable:
@@ -75,23 +79,24 @@ def run(path: str, options: LoadOptions, checks: Iterable[str] | None = None, pr
     if template.dialect.version >= V2_0:
         _run_2(result, template, checks, products)
     else:
-        _shared_phases(result, template, checks, result.collector)
+        _shared_phases(result, template, checks, result.collector, reuse=reuse)
     if result.topology is not None:
         result.topology.diagnostics = result.collector.sorted()
     return result
 
 
 def _shared_phases(result: Compilation, template: ServiceTemplate, checks: Iterable[str] | None,
-                   collector: Collector, is_call: Callable[[Any], bool] = is_call_1) -> None:
+                   collector: Collector, is_call: Callable[[Any], bool] = is_call_1, reuse: Any = None) -> None:
     """Types, render, topology and checks: the phases every TOSCA version shares."""
     result.model = template
     phase = "types"
     try:
-        result.types = build_types(template, collector, is_call=is_call)
+        result.types = build_types(template, collector, is_call=is_call) if reuse is None \
+            else reuse.types(template, collector)
         phase = "render"
-        result.rendered = render(template, result.types, collector)
+        result.rendered = render(template, result.types, collector, reuse)
         phase = "topology"
-        result.topology = build_topology(result.rendered, collector)
+        result.topology = build_topology(result.rendered, collector, reuse)
         if checks is not None:
             phase = "checks"
             run_checks(result.topology, collector, set(checks))

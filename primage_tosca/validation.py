@@ -6,7 +6,7 @@ import glob
 import os
 import re
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from . import catalog
 from .diagnostics import Diagnostic, Location, Severity
@@ -104,10 +104,12 @@ def check_csar(path: str, options: LoadOptions, settings: RuleSettings) -> list[
         return [catalog.make(exc.rule, exc.message, Location(path))]
 
 
-def check_file(path: str, options: LoadOptions, settings: RuleSettings = RuleSettings()) -> Compilation:
+def check_file(path: str, options: LoadOptions, settings: RuleSettings = RuleSettings(),
+               reuse: Any = None) -> Compilation:
     """Every phase and check on one file; ``result.diagnostics`` are the
-    findings the user's rule settings let through."""
-    result = run(path, options, settings.checks)
+    findings the user's rule settings let through. ``reuse`` is passed to
+    :func:`primage_tosca.pipeline.run` (the language server's)."""
+    result = run(path, options, settings.checks, reuse=reuse)
     found = result.collector.items
     if "toscaparser" in settings.checks:  # its copy of a problem one of our rules reports is dropped
         from .checks.toscaparser import dedupe

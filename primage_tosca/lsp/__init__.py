@@ -2,6 +2,8 @@
 hover, go to definition, completion and the outline, in the editor.
 
     analysis.py   runs the same pipeline as ``validate`` on the editor's text
+    reparse.py    reads an edited text again only in the block that changed
+    reuse.py      takes from the last check what an edit did not change
     context.py    what the cursor is on, read from the text (half-typed YAML too)
     lookup.py     the template as last read, its types, places in files
     outline.py    document symbols

@@ -5,7 +5,8 @@ reads it instead of the file, so an import of an unsaved file sees the
 unsaved text. Loading options and rule settings are worked out once per
 folder (config file, import map, roots, ignore/only), as ``validate`` would
 for a file there; the parse cache and the type libraries' findings are the
-process's own, so an edit re-reads only the edited document.
+process's own, so an edit re-reads only the edited document, and each
+document's :class:`~.reuse.Reuse` hands the phases what the edit did not change.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..source.reader import Limits, ParsedYaml
 from ..topology.build import gc_paused
 from ..validation import check_file, rule_settings
 from .reparse import key_places, reparse
+from .reuse import Reuse
 
 
 @record
@@ -69,6 +71,8 @@ class Analyzer:
         # real path -> the text last checked, its parse and that parse's key places: the next
         # edit's text is read again from it, only where it changed
         self._read: dict[str, tuple[bytes, ParsedYaml, dict]] = {}
+        # real path -> what the last check built, for the next one to take what the edit did not change
+        self._reuse: dict[str, Reuse] = {}
 
     # -- documents -------------------------------------------------------------------
     def set_text(self, path: str, text: str) -> None:
@@ -83,6 +87,7 @@ class Analyzer:
         self.latest.pop(real, None)
         self.last_typed.pop(real, None)
         self._read.pop(real, None)
+        self._reuse.pop(real, None)
 
     def _forget_parse(self, real: str) -> None:
         """Drop the parse of a document's superseded text: the parse cache keeps
@@ -96,6 +101,7 @@ class Analyzer:
         self._options.clear()
         self._settings.clear()
         self._read.clear()  # the size and depth limits may have changed
+        self._reuse.clear()
 
     def dependents(self, path: str) -> list[str]:
         """The other open documents that read ``path`` (import it, directly or not)."""
@@ -117,13 +123,28 @@ class Analyzer:
         else:
             with gc_paused():
                 self._read_changes(real, options.limits)
-                analysis.compilation = check_file(real, options, settings)
+                analysis.compilation = self._run(real, options, settings)
                 self._keep_read(real, options.limits)
             self._sort(analysis)
         self.latest[real] = analysis
         if analysis.types is not None:
             self.last_typed[real] = analysis
         return analysis
+
+    def _run(self, real: str, options: LoadOptions, settings: RuleSettings) -> Compilation:
+        """``check_file`` on the document, taking from the last run what the edit did not change."""
+        reuse = self._reuse.setdefault(real, Reuse())
+        reuse.begin(self.overlay.get(real), self._options.get(os.path.dirname(real)))
+        compilation = None
+        try:
+            compilation = check_file(real, options, settings, reuse)
+        finally:
+            reuse.end(compilation)
+        if compilation.stopped_at in ("types", "render", "topology") and any(reuse.counts.values()):
+            # a bug of ours met on the way: the fresh run says whether it was the reuse's
+            reuse.forget()
+            compilation = check_file(real, options, settings)
+        return compilation
 
     def _read_changes(self, real: str, limits: Limits) -> None:
         """Parse the edited text from the last one's parse, reading only the block that

@@ -92,8 +92,8 @@ def _changed_block(old: str, new: str) -> tuple[int, str, str] | None:
     if old == new or new.count("\n") < MIN_LINES:
         return None
     shortest = min(len(old), len(new))
-    start = _same_run(old, new, shortest, lambda text, a, b: text[a:b])
-    same_tail = _same_run(old, new, shortest - start, lambda text, a, b: text[len(text) - b:len(text) - a])
+    start = same_run(old, new, shortest, lambda text, a, b: text[a:b])
+    same_tail = same_run(old, new, shortest - start, lambda text, a, b: text[len(text) - b:len(text) - a])
     first = old.count("\n", 0, start)  # the line the change starts on
     offset = old.rfind("\n", 0, start) + 1  # where it starts
     line_end = offset - 1
@@ -116,8 +116,8 @@ def _changed_block(old: str, new: str) -> tuple[int, str, str] | None:
     return None
 
 
-def _same_run(old: str, new: str, most: int, cut) -> int:
-    """How many characters the two texts share from one end (``cut`` takes the
+def same_run(old: str | bytes, new: str | bytes, most: int, cut) -> int:
+    """How many characters (or bytes) the two texts share from one end (``cut`` takes the
     characters a to b from that end), up to ``most``: compared by slices that
     halve, as a character loop would take milliseconds on a large template."""
     done, step = 0, 4096

@@ -42,8 +42,13 @@ class Rendered:
     calls: list[Call] = field(default_factory=list)
 
 
-def render(template: ServiceTemplate, types: Types, collector: Any) -> Rendered:
-    """Render a readable template whose types are built."""
+def render(template: ServiceTemplate, types: Types, collector: Any, reuse: Any = None) -> Rendered:
+    """Render a readable template whose types are built. ``reuse`` (the
+    language server's, see :mod:`primage_tosca.lsp.reuse`) may hand back a
+    node template rendered from the same text before: it has
+    ``node(name, make)``, which returns ``make()`` or that earlier product
+    with its findings reported again, and ``calls(value, path, is_call)``,
+    which lists what :func:`calls_in` would."""
     report = Reporter(collector)
     document_of = template.document_of
     check_document(template.document, types.version, report)
@@ -57,7 +62,7 @@ def render(template: ServiceTemplate, types: Types, collector: Any) -> Rendered:
     nodes = NodeRenderer(types, report, document_of, repository_names(template))
     sections = SectionRenderer(types, report, document_of, nodes)
     rendered.inputs = sections.inputs(_section(topology, "inputs"), template.options.inputs)
-    rendered.nodes = render_nodes(nodes, _section(topology, "node_templates"), report, document_of)
+    rendered.nodes = render_nodes(nodes, _section(topology, "node_templates"), report, document_of, reuse)
     rendered.relationships = sections.relationship_templates(_section(topology, "relationship_templates"))
     rendered.groups = sections.groups(_section(topology, "groups"), rendered.nodes)
     rendered.policies = sections.policies(topology.get("policies"), rendered.nodes, rendered.groups)
@@ -68,7 +73,7 @@ def render(template: ServiceTemplate, types: Types, collector: Any) -> Rendered:
         if isinstance(nested, dict) and isinstance(nested.get("substitution_mappings"), dict):
             sections.substitution(nested["substitution_mappings"], None, _section(nested, "inputs"), document)
     sections.workflows(_section(topology, "workflows"), rendered.nodes, rendered.groups)
-    check_calls(rendered, topology, report)
+    check_calls(rendered, topology, report, reuse.calls if reuse is not None else calls_in)
     return rendered
 
 
@@ -89,7 +94,8 @@ def _section(topology: dict, name: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def render_nodes(renderer: NodeRenderer, section: dict, report: Reporter, document_of) -> dict[str, NodeTemplate]:
+def render_nodes(renderer: NodeRenderer, section: dict, report: Reporter, document_of,
+                 reuse: Any = None) -> dict[str, NodeTemplate]:
     found: dict[str, NodeTemplate] = {}
     for index, (name, raw) in enumerate(section.items()):
         if not isinstance(name, str):
@@ -103,6 +109,8 @@ def render_nodes(renderer: NodeRenderer, section: dict, report: Reporter, docume
         full = copied(name, raw, section, report, document_of)
         if "copy" in raw:
             found[name] = _render_copy(renderer, name, index, full, raw)
+        elif reuse is not None:
+            found[name] = reuse.node(name, lambda: renderer.render(name, index, full, raw))
         else:
             found[name] = renderer.render(name, index, full, raw)
     return found
@@ -169,12 +177,13 @@ def merged_copy(base: dict, own: dict) -> dict:
     return merged
 
 
-def check_calls(rendered: Rendered, topology: dict, report: Reporter) -> None:
-    """Every call in the topology template, as written; then the inputs they read."""
+def check_calls(rendered: Rendered, topology: dict, report: Reporter, walk=calls_in) -> None:
+    """Every call in the topology template, as written (``walk`` finds them);
+    then the inputs they read."""
     template = rendered.template
     checker = CallChecker(rendered.inputs, report, template.document_of,
                           lambda name: rendered.types.find("node_types", name) is not None, rendered.types.version)
-    for call in calls_in(topology, TOPOLOGY, rendered.types.is_call):
+    for call in walk(topology, TOPOLOGY, rendered.types.is_call):
         rendered.calls.append(call)
         checker.check(call)
     rendered.input_reads = checker.reads

@@ -25,8 +25,9 @@ COMPILER_RULES = frozenset({"PT700", "PT701"})
 class Builder:
     """Implements :class:`primage_tosca.functions.Scope` over the rendered nodes."""
 
-    def __init__(self, rendered: Rendered, report: Reporter):
+    def __init__(self, rendered: Rendered, report: Reporter, reuse: Any = None):
         self.rendered = rendered
+        self.reuse = reuse  # see build_topology
         self.template = rendered.template
         self.types = rendered.types
         self.report = report
@@ -52,7 +53,11 @@ class Builder:
                                        self.template.document_of)
         resolver.substituted = substituted_types(self.template)
         for name, node in self.nodes.items():
-            self.requirements[name] = resolver.resolve(node)
+            if self.reuse is None:
+                self.requirements[name] = resolver.resolve(node)
+            else:
+                self.requirements[name] = self.reuse.requirements(name, lambda: resolver.resolve(node),
+                                                                  resolver.unresolved)
             for requirement in self.requirements[name]:
                 self._by_requirement.setdefault((name, requirement.name), requirement.target)
         for node, requirement, path, why in resolver.unresolved:
@@ -247,11 +252,20 @@ class Builder:
     # -- the whole topology -----------------------------------------------------------------
 
     def vertices(self) -> dict[str, dict]:
+        if self.reuse is not None:
+            return {name: self.reuse.vertex(name, lambda: self.node_attributes(raw), self.notes)
+                    for name, raw in self.nodes.items()}
         return {name: self.node_attributes(raw) for name, raw in self.nodes.items()}
 
     def edges(self) -> list[tuple[str, str, dict]]:
-        return [(name, requirement.target, self.edge_attributes(requirement))
-                for name, requirements in self.requirements.items() for requirement in requirements]
+        if self.reuse is not None:
+            return [edge for name, requirements in self.requirements.items()
+                    for edge in self.reuse.edges(name, lambda: self.node_edges(name, requirements))]
+        return [edge for name, requirements in self.requirements.items()
+                for edge in self.node_edges(name, requirements)]
+
+    def node_edges(self, name: str, requirements: list[Requirement]) -> list[tuple[str, str, dict]]:
+        return [(name, requirement.target, self.edge_attributes(requirement)) for requirement in requirements]
 
     def inputs(self) -> dict[str, Any]:
         found = {}
@@ -375,10 +389,16 @@ def _skip_last_collection_at_exit() -> None:
         _exit_hook_set = True
 
 
-def build_topology(rendered: Rendered, collector: Any) -> Topology:
+def build_topology(rendered: Rendered, collector: Any, reuse: Any = None) -> Topology:
     """The topology of a rendered template; its findings go to ``collector``,
-    what only a compiler needs to say to ``topology.notes``."""
-    builder = Builder(rendered, Reporter(collector))
+    what only a compiler needs to say to ``topology.notes``. ``reuse`` (the
+    language server's, see :mod:`primage_tosca.lsp.reuse`) may hand back a
+    node's resolved requirements and its vertex from an earlier build of the
+    same text: ``requirements(name, make, unresolved)``,
+    ``vertex(name, make, notes)`` and ``edges(name, make)`` return ``make()``
+    or that earlier product, its findings reported again and its entries put
+    back in the list given."""
+    builder = Builder(rendered, Reporter(collector), reuse)
     builder.resolve()
     groups = builder.groups()
     topology = Topology(template=rendered.template, rendered=rendered, types=rendered.types,
