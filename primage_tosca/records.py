@@ -89,6 +89,9 @@ def asdict(obj: Any) -> Any:
 # -- making the class ------------------------------------------------------------------------------
 
 
+_ORDER = (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">="))
+
+
 def _make(cls: type, eq: bool, frozen: bool, order: bool) -> type:
     own = _own_fields(cls)
     every: dict[str, Field] = {}
@@ -97,29 +100,49 @@ def _make(cls: type, eq: bool, frozen: bool, order: bool) -> type:
     every.update(own)
     _check_order(cls, every)
     cls.__record_fields__ = every
-    namespace: dict[str, Any] = {"MISSING": MISSING, "FrozenInstanceError": FrozenInstanceError, "cls": cls}
-    lines = _init_lines(cls, every, frozen, namespace)
-    lines += _repr_lines(every)
-    compared = [name for name, f in every.items() if f.compare]
-    if eq:
-        lines += _compare_lines("__eq__", "==", compared)
-    if order:
-        for method, operator in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">=")):
-            lines += _compare_lines(method, operator, compared)
-    if frozen:
-        lines += _frozen_lines()
-    if eq and frozen:
-        lines += ["def __hash__(self):", f"    return hash({_tuple_of('self', compared)})"]
-    exec("\n".join(lines), namespace)  # noqa: S102 - our own generated source, as dataclasses does
-    for name in ("__init__", "__repr__", "__eq__", "__lt__", "__le__", "__gt__", "__ge__", "__setattr__",
-                 "__delattr__", "__hash__"):
-        function = namespace.get(name)
-        if function is not None and (name not in cls.__dict__ or name in ("__init__", "__eq__")):
-            function.__qualname__ = f"{cls.__qualname__}.{name}"
-            setattr(cls, name, function)
+    # Each method is written when it is first called: most of a run's classes
+    # need only __init__, and some not even that.
+    names = ["__init__", "__repr__"] + (["__eq__"] if eq else []) + ([m for m, _ in _ORDER] if order else []) \
+        + (["__setattr__", "__delattr__"] if frozen else []) + (["__hash__"] if eq and frozen else [])
+    for name in names:
+        if name not in cls.__dict__:
+            setattr(cls, name, _placeholder(cls, name, (eq, frozen, order)))
     if eq and not frozen and "__hash__" not in cls.__dict__:
         cls.__hash__ = None  # type: ignore[assignment] - equal by value and mutable: unhashable, as dataclasses
     return cls
+
+
+def _placeholder(cls: type, name: str, plan: tuple) -> Callable:
+    """A method that writes itself on its first call, then runs."""
+
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _write_method(cls, name, *plan)
+        return getattr(cls, name)(self, *args, **kwargs)
+
+    method.__name__, method.__qualname__ = name, f"{cls.__qualname__}.{name}"
+    method.__record_placeholder__ = True  # type: ignore[attr-defined]
+    return method
+
+
+def _write_method(cls: type, name: str, eq: bool, frozen: bool, order: bool) -> None:
+    every = cls.__record_fields__
+    namespace: dict[str, Any] = {"MISSING": MISSING, "FrozenInstanceError": FrozenInstanceError, "cls": cls}
+    compared = [field_name for field_name, f in every.items() if f.compare]
+    if name == "__init__":
+        lines = _init_lines(cls, every, frozen, namespace)
+    elif name == "__repr__":
+        lines = _repr_lines(every)
+    elif name == "__hash__":
+        lines = ["def __hash__(self):", f"    return hash({_tuple_of('self', compared)})"]
+    elif name in ("__setattr__", "__delattr__"):
+        lines = _frozen_lines(name)
+    else:
+        lines = _compare_lines(name, dict([("__eq__", "=="), *_ORDER])[name], compared)
+    exec("\n".join(lines), namespace)  # noqa: S102 - our own generated source, as dataclasses does
+    if getattr(cls.__dict__.get(name), "__record_placeholder__", False):
+        function = namespace[name]
+        function.__qualname__ = f"{cls.__qualname__}.{name}"
+        setattr(cls, name, function)
 
 
 def _own_fields(cls: type) -> dict[str, Field]:
@@ -186,14 +209,12 @@ def _compare_lines(method: str, operator: str, names: list[str]) -> list[str]:
             "    return NotImplemented"]
 
 
-def _frozen_lines() -> list[str]:
-    lines = []
-    for method, signature in (("__setattr__", "self, name, value"), ("__delattr__", "self, name")):
-        lines += [f"def {method}({signature}):",
-                  "    if type(self) is cls or name in cls.__record_fields__:",
-                  "        raise FrozenInstanceError(f'cannot assign to field {name!r}')",
-                  f"    super(cls, self).{method}({signature.replace('self, ', '')})"]
-    return lines
+def _frozen_lines(method: str) -> list[str]:
+    signature = "self, name, value" if method == "__setattr__" else "self, name"
+    return [f"def {method}({signature}):",
+            "    if type(self) is cls or name in cls.__record_fields__:",
+            "        raise FrozenInstanceError(f'cannot assign to field {name!r}')",
+            f"    super(cls, self).{method}({signature.replace('self, ', '')})"]
 
 
 __all__ = ["FrozenInstanceError", "MISSING", "Field", "asdict", "field", "fields", "record", "replace"]

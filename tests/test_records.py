@@ -143,3 +143,34 @@ def test_the_default_path_does_not_import_dataclasses():
             "print(sorted(m for m in ('dataclasses', 'inspect', 'difflib', 'json') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_methods_are_written_on_first_use():
+    @record(frozen=True)
+    class Fresh:
+        a: int
+        b: int = 2
+
+    assert getattr(Fresh.__init__, "__record_placeholder__", False)  # nothing compiled yet
+    blank = object.__new__(Fresh)
+    with pytest.raises(FrozenInstanceError):
+        blank.a = 1  # the first use is an assignment: still refused
+    assert not getattr(Fresh.__setattr__, "__record_placeholder__", False)
+    assert getattr(Fresh.__init__, "__record_placeholder__", False)  # each method on its own
+    made = Fresh(1)
+    assert (made.a, made.b, hash(made) == hash(Fresh(1))) == (1, 2, True)
+    assert repr(made).endswith("Fresh(a=1, b=2)")
+
+
+def test_a_class_that_defines_a_method_keeps_it():
+    @record
+    class Own:
+        a: int
+
+        def __repr__(self) -> str:
+            return "mine"
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+    assert repr(Own(1)) == "mine" and Own(1) == Own(2) and Own(1) == 3
