@@ -11,7 +11,7 @@ import argparse
 import gc
 import os
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from . import __version__
 from .cli_common import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_inputs_options,  # noqa: F401
@@ -126,8 +126,24 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, formatter_class=formatter_class, **kwargs)
 
 
+def add_types_command(commands: Any) -> None:
+    """The ``types`` command and its subcommands."""
+    types = commands.add_parser("types", help="fetch URL-imported type libraries into the local cache",
+                                description="The offline cache of URL imports (under the data directory), and "
+                                            "the type libraries built into the package.")
+    types_commands = types.add_subparsers(dest="types_command", metavar="SUBCOMMAND", required=True)
+    pull = types_commands.add_parser("pull", help="download URLs, and what they import, into the cache (https only)")
+    pull.add_argument("urls", nargs="+", metavar="URL")
+    pull.add_argument("--timeout", type=float, default=20.0, help="seconds per request (default 20)")
+    pull.add_argument("--max-file-size", type=parse_size, default=None, metavar="SIZE")
+    types_commands.add_parser("list", help="list the cached URLs")
+    types_commands.add_parser("builtin", help="list the URLs and profile names served from the package itself")
+    types.set_defaults(handler=cmd_types)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The command line's parser; with ``command``, only that command's module is loaded."""
+    """The command line's parser; with ``command``, only that command's parser is built
+    (and its module loaded): a run pays for no other."""
     parser = Parser(
         prog="primage-tosca",
         description="Validate, compile and deploy TOSCA application templates on research clouds.",
@@ -152,21 +168,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     add_rule_options(validate)
     validate.set_defaults(handler=cmd_validate)
 
-    types = commands.add_parser("types", help="fetch URL-imported type libraries into the local cache",
-                                description="The offline cache of URL imports (under the data directory), and "
-                                            "the type libraries built into the package.")
-    types_commands = types.add_subparsers(dest="types_command", metavar="SUBCOMMAND", required=True)
-    pull = types_commands.add_parser("pull", help="download URLs, and what they import, into the cache (https only)")
-    pull.add_argument("urls", nargs="+", metavar="URL")
-    pull.add_argument("--timeout", type=float, default=20.0, help="seconds per request (default 20)")
-    pull.add_argument("--max-file-size", type=parse_size, default=None, metavar="SIZE")
-    types_commands.add_parser("list", help="list the cached URLs")
-    types_commands.add_parser("builtin", help="list the URLs and profile names served from the package itself")
-    types.set_defaults(handler=cmd_types)
-
-    rules = commands.add_parser("rules", help="list the rule catalogue (ids, severities, summaries)")
-    rules.add_argument("--markdown", action="store_true", help="print docs/rules.md")
-    rules.set_defaults(handler=cmd_rules)
+    if wanted(command, ("types",)):
+        add_types_command(commands)
+    if wanted(command, ("rules",)):
+        rules = commands.add_parser("rules", help="list the rule catalogue (ids, severities, summaries)")
+        rules.add_argument("--markdown", action="store_true", help="print docs/rules.md")
+        rules.set_defaults(handler=cmd_rules)
 
     # The other commands' modules are imported only when their command runs
     # (or for the full help): a validate run starts without them.

@@ -138,9 +138,10 @@ def test_subclass_fields_come_after_the_base_ones():
 
 
 def test_the_default_path_does_not_import_dataclasses():
-    """Why records exist: a one-file validate does not pay for dataclasses and inspect."""
+    """Why records exist: a one-file validate does not pay for dataclasses and inspect (nor for
+    OpenSSL, difflib, json or shutil, loaded only where they are used)."""
     code = ("import sys, primage_tosca.pipeline, primage_tosca.cli, primage_tosca.report.text; "
-            "print(sorted(m for m in ('dataclasses', 'inspect', 'difflib', 'json') if m in sys.modules))")
+            "print(sorted(m for m in ('dataclasses', 'inspect', 'difflib', 'json', 'hashlib', 'shutil') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

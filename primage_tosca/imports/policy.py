@@ -17,7 +17,6 @@ refused unless the policy says otherwise.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import posixpath
 import time
@@ -26,7 +25,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 
-from ..config import data_dir, private_dir
+from ..config import SAFE_LOADER, data_dir, private_dir
 from ..profiles import BUILTIN_PROFILES, builtin_urls
 from ..records import field, record, replace
 
@@ -60,7 +59,7 @@ class ImportMap:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")
-            data = yaml.safe_load(text)  # JSON is YAML too
+            data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader; JSON is YAML too
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise ImportMapError(f"cannot read import map {path}: {exc}") from None
         if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
@@ -112,6 +111,8 @@ class UrlCache:
         self.root = Path(root) if root else data_dir() / "imports"
 
     def _stem(self, url: str) -> Path:
+        import hashlib  # the cache of URL imports: a template without any does not pay for loading it
+
         digest = hashlib.sha256(url.encode("utf-8")).hexdigest()
         return self.root / digest[:2] / digest
 
@@ -132,6 +133,7 @@ class UrlCache:
         return found
 
     def store(self, url: str, content: bytes) -> Path:
+        import hashlib
         import json
 
         stem = self._stem(url)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from typing import Any, Mapping
@@ -11,6 +10,14 @@ from .. import catalog
 from ..diagnostics import Diagnostic, Location, Severity
 from ..records import record, replace
 from .reader import DEFAULT_LIMITS, Limits, ParsedYaml, Problem, parse_bytes
+
+try:  # CPython's own SHA-256: hashlib would load OpenSSL first, milliseconds of every start
+    from _sha2 import sha256  # Python 3.12 and later
+except ImportError:
+    try:
+        from _sha256 import sha256  # Python 3.10 and 3.11
+    except ImportError:  # pragma: no cover - an interpreter without them
+        from hashlib import sha256
 
 
 LIBRARY_WARNINGS = {"PT102"}
@@ -80,7 +87,7 @@ class ParseCache:
         self.misses = 0
 
     def parse(self, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[str, ParsedYaml]:
-        digest = hashlib.sha256(raw).hexdigest()
+        digest = sha256(raw).hexdigest()
         key = (digest, limits)
         with self._lock:
             found = self._parsed.get(key)
