@@ -14,6 +14,7 @@ from .imports.template import LoadOptions
 from .pipeline import Compilation, run
 from .records import field, record
 from .rulesettings import RuleSettings, RuleSettingsError, apply
+from .topology import gc_paused
 
 TOSCA_SUFFIXES = (".yaml", ".yml")
 CSAR_SUFFIXES = (".csar", ".zip", ".tar", ".tar.gz", ".tgz")
@@ -109,7 +110,8 @@ def check_file(path: str, options: LoadOptions, settings: RuleSettings = RuleSet
     """Every phase and check on one file; ``result.diagnostics`` are the
     findings the user's rule settings let through. ``reuse`` is passed to
     :func:`primage_tosca.pipeline.run` (the language server's)."""
-    result = run(path, options, settings.checks, reuse=reuse)
+    with gc_paused():  # a template's phases allocate much and free little: no collection scans it midway
+        result = run(path, options, settings.checks, reuse=reuse)
     found = result.collector.items
     if "toscaparser" in settings.checks:  # its copy of a problem one of our rules reports is dropped
         from .checks.toscaparser import dedupe

@@ -11,13 +11,24 @@ from ..diagnostics import Diagnostic, Location, Severity
 from ..records import record, replace
 from .reader import DEFAULT_LIMITS, Limits, ParsedYaml, Problem, parse_bytes
 
-try:  # CPython's own SHA-256: hashlib would load OpenSSL first, milliseconds of every start
-    from _sha2 import sha256  # Python 3.12 and later
+try:  # CPython's own SHA-256, which loads nothing (hashlib loads OpenSSL: milliseconds of a start)
+    from _sha2 import sha256 as _small_sha256  # Python 3.12 and later
 except ImportError:
     try:
-        from _sha256 import sha256  # Python 3.10 and 3.11
+        from _sha256 import sha256 as _small_sha256  # Python 3.10 and 3.11
     except ImportError:  # pragma: no cover - an interpreter without them
-        from hashlib import sha256
+        from hashlib import sha256 as _small_sha256
+
+_LARGE = 16 * 1024  # bytes from which OpenSSL's SHA-256, several times faster, pays for loading it
+
+
+def content_digest(raw: bytes) -> str:
+    """The SHA-256 of a file's bytes, in hex: the key of its parse."""
+    if len(raw) < _LARGE:
+        return _small_sha256(raw).hexdigest()
+    import hashlib
+
+    return hashlib.sha256(raw).hexdigest()
 
 
 LIBRARY_WARNINGS = {"PT102"}
@@ -87,7 +98,7 @@ class ParseCache:
         self.misses = 0
 
     def parse(self, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[str, ParsedYaml]:
-        digest = sha256(raw).hexdigest()
+        digest = content_digest(raw)
         key = (digest, limits)
         with self._lock:
             found = self._parsed.get(key)

@@ -115,6 +115,15 @@ def _canonical(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
+# Plain scalars repeat within a file and across the files of a run (keys, type
+# names, numbers): each short text is resolved and constructed once per process.
+# Only texts read without a problem are kept, and every scalar constructor
+# returns an immutable value, so sharing one is safe.
+_PLAIN: dict[str, Any] = {}
+_PLAIN_MAX = 200_000
+_PLAIN_TEXT_MAX = 200
+
+
 class _Frame:
     __slots__ = ("obj", "path", "anchor", "size", "key", "key_path", "merges", "is_map", "start", "is_key")
 
@@ -142,7 +151,7 @@ class _Builder:
         self.root: Any = None
         self.have_root = False
         self._constructor = yaml.constructor.SafeConstructor()
-        self.plain: dict[str, Any] = {}  # plain scalar text -> its value
+        self.plain = _PLAIN  # plain scalar text -> its value, shared by every file read
 
     # -- problems -------------------------------------------------------
     def problem(self, rule, message, pos, path=(), hint=None):
@@ -161,7 +170,9 @@ class _Builder:
                 return known
             problems = len(self.result.problems)
             value = self.construct(loader, event, pos, loader.resolve(ScalarNode, event.value, event.implicit))
-            if len(self.result.problems) == problems:
+            if len(self.result.problems) == problems and len(event.value) <= _PLAIN_TEXT_MAX:
+                if len(self.plain) >= _PLAIN_MAX:
+                    self.plain.clear()
                 self.plain[event.value] = value
             return value
         if tag == "!":
