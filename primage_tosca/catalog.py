@@ -139,6 +139,9 @@ RULES: dict[str, Rule] = {
              "3.6.21 Interface definition; 3.6.22 Interface assignment"),
         Rule("PT337", "capability-unknown", E, "A node template assigns a capability its type does not define.",
              "3.8.1 Capability assignment"),
+        Rule("PT338", "name-duplicate", E, "A name is given twice where TOSCA 2.0 wants it unique: two files define "
+             "it in one namespace (a warning: the lookup takes the first), or a service template names two "
+             "policies alike.", "TOSCA 2.0, 6.8.4 Namespaces; 6.9.1 Service template grammar"),
         Rule("PT339", "deprecated", W, "A template assigns a property its definition marks deprecated or unsupported.",
              "3.6.10 Property definition: status"),
         Rule("PT340", "refinement", W, "A derived definition does not narrow what it inherits (a property's type "

@@ -7,6 +7,7 @@ checked by :mod:`.values2`; function calls by :mod:`.functions2`.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ..catalog import Reporter
@@ -15,7 +16,7 @@ from ..versions import V2_0
 from .functions2 import BUILT_INS, GONE_IN_2, arity_problem, calls, holds
 from .keynames import check_keys
 from .primitives import type_word
-from .scope2 import TYPE_KINDS, Found, Scopes
+from .scope2 import KINDS, TYPE_KINDS, Found, Scopes
 from .values2 import ABSTRACT, BUILT_IN_TYPES, PRIMITIVES, scalar_problem, to_canonical
 
 UNKNOWN_TYPE_RULE = {"artifact_types": "PT314", "data_types": "PT313", "capability_types": "PT311",
@@ -48,6 +49,7 @@ class Checker2:
             for kind in TYPE_KINDS:
                 self.types_section(document, kind)
             self.functions_section(document)
+            self.duplicate_names(document)
             self.repositories(document)
             self.function_calls(document)
         root = self.template.sources.root
@@ -97,6 +99,20 @@ class Checker2:
                 continue
             check_keys(GRAMMAR[kind], raw, V2_0, document, path, self.report)
             self.type_definition(document, kind, Found(name, document, path, raw))
+
+    def duplicate_names(self, document: Any) -> None:
+        """A name two files define in one namespace (6.8.4: names in a namespace are unique). Only a
+        repeat within one file is an error there (a duplicate key, PT102); across files the
+        lookup takes the first, so a warning."""
+        for kind in KINDS:
+            for used, other, where in self.scopes.duplicates(document, kind):
+                what = "repository" if kind == "repositories" else kind.replace("_", " ")[:-1]
+                here = used.path if used.document is document else where
+                self.report("PT338", f"{what} {used.name!r} is defined in {_file(used.document)} and in "
+                            f"{_file(other.document)}, in the same namespace; {_file(used.document)}'s is used",
+                            document, here, key=used.document is document, severity=Severity.WARNING,
+                            hint="import one of the files with a namespace (namespace: ns) and write ns:"
+                                 f"{used.name}, or rename one definition")
 
     def good_name(self, name: Any, document: Any, path: tuple, what: str) -> bool:
         if isinstance(name, str) and name.strip():
@@ -591,3 +607,5 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _file(document: Any) -> str:
+    return os.path.basename(document.file) or document.file

@@ -421,6 +421,8 @@ class ServiceTemplateChecker:
                 continue
             name, raw = next(iter(item.items()))
             path = path + (name,)
+            if any(isinstance(i, dict) and name in i for i in section[:index]):  # 6.9.1: template names are unique
+                self.report("PT338", f"a policy named {name!r} is defined above", self.document, path, key=True)
             if not check_keys("policy", raw, V2_0, self.document, path, self.report):
                 self.report("PT306", f"policy {name!r} is a map of keynames", self.document, path)
                 continue
