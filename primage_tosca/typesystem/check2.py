@@ -560,9 +560,52 @@ class Checker2:
                             hint=f"TOSCA 2.0 has no ${call.name}: {gone}" if gone else
                             "define it under 'functions', or import the file that does")
                 continue
-            problem = arity_problem(call, lambda n: self.user_function(document, n))
+            problem = arity_problem(call, lambda n: self.user_function(document, n)) or \
+                self.overload_problem(document, call)
             if problem:
                 self.report("PT420", problem, document, where)
+
+    def overload_problem(self, document: Any, call: Any) -> str | None:
+        """Why no signature of a user function takes the call's arguments by their types (6.6),
+        or None. An argument that is itself a call, or a type we cannot decide, fits any."""
+        found = self.scopes.find(document, "functions", call.name)
+        signatures = found.raw.get("signatures") if found is not None and isinstance(found.raw, dict) else None
+        if not isinstance(signatures, list):
+            return None
+        tried = []
+        for signature in signatures:
+            types = signature.get("arguments") if isinstance(signature, dict) else None
+            if not isinstance(types, list):
+                continue
+            count_fits = signature.get("variadic") is True and types and len(call.arguments) >= len(types) - 1 \
+                or len(call.arguments) == len(types)
+            if not count_fits:
+                continue
+            wanted = [types[min(i, len(types) - 1)] for i in range(len(call.arguments))]
+            if all(self.fits(found.document, _schema_type(t), a) for t, a in zip(wanted, call.arguments)):
+                return None
+            more = ", ..." if signature.get("variadic") is True else ""
+            tried.append("(" + ", ".join(str(_schema_type(t)) for t in types) + more + ")")
+        if not tried:
+            return None
+        given = ", ".join(type_word(a) for a in call.arguments)
+        return f"no signature of ${call.name} takes ({given}): its signatures take {' or '.join(tried)}"
+
+    def fits(self, document: Any, type_name: Any, value: Any) -> bool:
+        """Whether a written argument can be of a type, as far as the value alone says."""
+        if _is_call(value) or value == "$value" or not isinstance(type_name, str):
+            return True
+        if type_name in PRIMITIVES:
+            return PRIMITIVES[type_name](value) is None
+        found = self.scopes.find(document, "data_types", type_name)
+        if found is None:
+            return type_name == "scalar" and isinstance(value, str) or type_name not in BUILT_IN_TYPES
+        base = self.scopes.parent_name("data_types", found)
+        if base in PRIMITIVES:
+            return PRIMITIVES[base](value) is None
+        if base == "scalar":
+            return isinstance(value, str)
+        return isinstance(value, dict) or base is not None
 
     def user_function(self, document: Any, name: str) -> Any:
         found = self.scopes.find(document, "functions", name)
