@@ -123,6 +123,9 @@ RULES: dict[str, Rule] = {
         Rule("PT327", "requirement-occurrences", E, "A requirement is assigned fewer or more times than its "
              "occurrences allow.", "3.7.3 Requirement definition: occurrences"),
         Rule("PT328", "node-filter", E, "A node filter is malformed.", "3.6.5 Node filter definition"),
+        Rule("PT329", "node-filter-unsatisfied", E, "A requirement's node filter is false for the node template "
+             "the assignment names, or for every node template that could fulfil it, with the values the "
+             "template writes.", "TOSCA 2.0, 8.6 Node filter definition"),
         Rule("PT330", "fragment-parent", E, "A parent named in metadata.parents cannot be found or composed.",
              "not TOSCA: the IM Dashboard's fragments convention"),
         Rule("PT331", "type-redefined", W, "Two files define a type of the same name differently.",

@@ -8,6 +8,7 @@ from typing import Any
 from ..diagnostics import Severity
 from ..source.reader import ComplexKey
 from ..versions import V2_0
+from .filters2 import NodeFilters
 from .functions2 import calls
 from .keynames import check_keys
 from .primitives import type_word
@@ -28,6 +29,7 @@ class ServiceTemplateChecker:
         self.nodes = nodes if isinstance(nodes, dict) else {}
         relationships = self.raw.get("relationship_templates")
         self.relationships = relationships if isinstance(relationships, dict) else {}
+        self.filters = NodeFilters(self)
 
     def run(self) -> None:
         check_keys("topology_template", self.raw, V2_0, self.document, ROOT, self.report)
@@ -237,6 +239,7 @@ class ServiceTemplateChecker:
             wanted = defined[name]
             if isinstance(raw, (str, list)):
                 self.target(raw, where, wanted)
+                self.filters.check(path[2], name, raw, wanted, where)
                 continue
             if not check_keys("requirement_assignment", raw, V2_0, self.document, where, self.report):
                 self.report("PT306", f"requirement {name!r} is assigned a node template name or a map of "
@@ -246,6 +249,7 @@ class ServiceTemplateChecker:
                 self.target(raw["node"], where + ("node",), wanted)
             if isinstance(raw.get("allocation"), dict):
                 self.allocation(raw, wanted, where)
+            self.filters.check(path[2], name, raw, wanted, where)
             relationship = raw.get("relationship")
             kind = relationship.get("type") if isinstance(relationship, dict) else relationship
             if isinstance(kind, str) and kind not in self.relationships:
