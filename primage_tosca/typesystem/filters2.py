@@ -149,17 +149,9 @@ class _Target:
         return self.value(assigned, defined.get(name), name, rest)
 
     def capability_value(self, capability: tuple, name: Any, rest: list) -> Any:
-        cap_name, document, definition = capability
-        kind = definition.get("type") if isinstance(definition, dict) else definition
-        found = self.scopes.find(document, "capability_types", kind)
-        defined = dict(self.scopes.merged("capability_types", found, "properties")) if found else {}
-        refined = definition.get("properties") if isinstance(definition, dict) else None
-        if isinstance(refined, dict) and name in refined:
-            before = defined.get(name, (document, {}))[1]
-            refinement = refined[name] if isinstance(refined[name], dict) else {"value": refined[name]}
-            defined[name] = (document, {**before, **refinement} if isinstance(before, dict) else refinement)
+        defined = self.filters.service.capability_properties(capability)
         capabilities = self.template.get("capabilities")
-        assignment = capabilities.get(cap_name) if isinstance(capabilities, dict) else None
+        assignment = capabilities.get(capability[0]) if isinstance(capabilities, dict) else None
         assigned = assignment.get("properties") if isinstance(assignment, dict) else None
         return self.value(assigned, defined.get(name), name, rest)
 

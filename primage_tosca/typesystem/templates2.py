@@ -352,13 +352,7 @@ class ServiceTemplateChecker:
     def property_kind(self, capability: tuple, name: str) -> str | None:
         """The built-in type a capability's property comes down to ("" when it is none of
         integer, float, scalar), or None when the capability has no such property."""
-        _, document, definition = capability
-        kind = definition.get("type") if isinstance(definition, dict) else definition
-        found = self.types.scopes.find(document, "capability_types", kind)
-        properties = self.types.scopes.merged("capability_types", found, "properties") if found else {}
-        refined = definition.get("properties") if isinstance(definition, dict) else None
-        if name in (refined if isinstance(refined, dict) else {}) and name not in properties:
-            properties[name] = (document, refined[name])
+        properties = self.capability_properties(capability)
         if name not in properties:
             return None
         owner, prop = properties[name]
@@ -366,6 +360,20 @@ class ServiceTemplateChecker:
         found = self.types.scopes.find(owner, "data_types", data)
         base = self.types.scopes.parent_name("data_types", found) if found is not None else data
         return base if base in ("integer", "float", "scalar") else ""
+
+    def capability_properties(self, capability: tuple) -> dict[str, tuple[Any, Any]]:
+        """A node type's capability's property definitions: its type's, refined by the capability
+        definition (name -> (file, merged definition))."""
+        _, document, definition = capability
+        kind = definition.get("type") if isinstance(definition, dict) else definition
+        found = self.types.scopes.find(document, "capability_types", kind)
+        defined = dict(self.types.scopes.merged("capability_types", found, "properties")) if found else {}
+        refined = definition.get("properties") if isinstance(definition, dict) else None
+        for name, refinement in refined.items() if isinstance(refined, dict) else ():
+            refinement = refinement if isinstance(refinement, dict) else {"value": refinement}
+            before = defined.get(name, (document, {}))[1]
+            defined[name] = (document, {**before, **refinement} if isinstance(before, dict) else refinement)
+        return defined
 
     def capabilities(self, found: Found, value: Any, path: tuple) -> None:
         if not isinstance(value, dict):
