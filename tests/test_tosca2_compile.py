@@ -301,6 +301,8 @@ def test_validate_reports_the_shared_checks_as_compile_does(tmp_path) -> None:
     report = validate(str(path), options=load_options(roots=[str(REPO)], use_config=False))
     found = [(d.rule, d.line, d.dotted_path) for d in report.diagnostics]
     assert ("PT402", 9, "service_template.inputs.spare") in found
+    [unused] = [d for d in report.diagnostics if d.rule == "PT402"]
+    assert "$get_input" in unused.message and "{ $get_input: spare }" in unused.hint
     compiled_found = [(d.rule, d.line, d.dotted_path) for d in compiled(path, inputs={"cpus": 2}).diagnostics]
     assert [f for f in found if f[0] == "PT402"] == [f for f in compiled_found if f[0] == "PT402"]
 

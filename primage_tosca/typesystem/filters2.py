@@ -124,6 +124,8 @@ class _Target:
         return {key: self.substitute(clause[key], depth + 1)}
 
     def read(self, path: list) -> Any:
+        if not all(isinstance(step, (str, int)) and not isinstance(step, bool) for step in path):
+            return _UNKNOWN  # a malformed path: the function checks report it
         if path[:1] == ["SELF"]:
             path = path[1:]
             if path[:1] == ["CAPABILITY"] and len(path) >= 2:

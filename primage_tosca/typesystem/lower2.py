@@ -35,7 +35,7 @@ from ..diagnostics import Diagnostic
 from ..imports.loader import ImportEdge, SourceSet
 from ..imports.template import ServiceTemplate
 from ..profiles import EQUIVALENTS_2_0
-from ..records import field, record
+from ..records import field, record, replace
 from ..source.document import Document
 from ..source.reader import ParsedYaml
 from ..versions import DIALECTS, V2_0
@@ -105,7 +105,7 @@ class LoweredTemplate(ServiceTemplate):
         same rule at the same place) and unused inputs that a 2.0 keyname 1.x
         lacks reads (a node template's ``count``)."""
         seen = {(d.rule, d.location) for d in known}
-        return [d for d in findings if (d.rule, d.location) not in seen
+        return [_spelt_2(d) for d in findings if (d.rule, d.location) not in seen
                 and not (d.rule == "PT402" and tuple(d.path[:2]) == ("topology_template", "inputs")
                          and len(d.path) == 3 and d.path[2] in self.inputs_read)]
 
@@ -571,6 +571,14 @@ class _Lowering:
         target = assigned[index].get("node") if isinstance(assigned[index], dict) else assigned[index]
         target = target[0] if isinstance(target, list) and target else target
         return target if isinstance(target, str) and target in self.node_templates else None
+
+
+def _spelt_2(diagnostic: Diagnostic) -> Diagnostic:
+    """An unused input's finding with the 2.0 spelling of the function that reads an input."""
+    if diagnostic.rule != "PT402":
+        return diagnostic
+    hint = diagnostic.hint.replace("{ get_input:", "{ $get_input:") if diagnostic.hint else diagnostic.hint
+    return replace(diagnostic, message=diagnostic.message.replace("with get_input", "with $get_input"), hint=hint)
 
 
 def _integer_1(value: Any) -> Any:
