@@ -123,6 +123,9 @@ RULES: dict[str, Rule] = {
         Rule("PT327", "requirement-occurrences", E, "A requirement is assigned fewer or more times than its "
              "occurrences allow.", "3.7.3 Requirement definition: occurrences"),
         Rule("PT328", "node-filter", E, "A node filter is malformed.", "3.6.5 Node filter definition"),
+        Rule("PT329", "node-filter-unsatisfied", E, "A requirement's node filter is false for the node template "
+             "the assignment names, or for every node template that could fulfil it, with the values the "
+             "template writes.", "TOSCA 2.0, 8.6 Node filter definition"),
         Rule("PT330", "fragment-parent", E, "A parent named in metadata.parents cannot be found or composed.",
              "not TOSCA: the IM Dashboard's fragments convention"),
         Rule("PT331", "type-redefined", W, "Two files define a type of the same name differently.",
@@ -139,11 +142,17 @@ RULES: dict[str, Rule] = {
              "3.6.21 Interface definition; 3.6.22 Interface assignment"),
         Rule("PT337", "capability-unknown", E, "A node template assigns a capability its type does not define.",
              "3.8.1 Capability assignment"),
+        Rule("PT338", "name-duplicate", E, "A name is given twice where TOSCA 2.0 wants it unique: two files define "
+             "it in one namespace (a warning: the lookup takes the first), or a service template names two "
+             "policies alike.", "TOSCA 2.0, 6.8.4 Namespaces; 6.9.1 Service template grammar"),
         Rule("PT339", "deprecated", W, "A template assigns a property its definition marks deprecated or unsupported.",
              "3.6.10 Property definition: status"),
         Rule("PT340", "refinement", W, "A derived definition does not narrow what it inherits (a property's type "
              "changed to an unrelated one, a required one made optional).",
              "3.6.10.4 Property refinement rules; 3.7.x refinement"),
+        Rule("PT341", "requirement-allocation", E, "A requirement's allocation names a property the target "
+             "capability does not have, or one that is not an integer, float or scalar.",
+             "TOSCA 2.0, 8.5.5 Capability allocation"),
         Rule("PT390", "library-findings", W, "An imported type library (fetched by URL) has findings; they are "
              "folded into one line unless asked for.", NONE),
         Rule("PT400", "get-input-undeclared", E, "get_input names an input the template does not declare.",

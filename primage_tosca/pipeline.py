@@ -113,10 +113,11 @@ def _run_2(result: Compilation, template: ServiceTemplate, checks: Iterable[str]
 
     try:
         Checker2(template, result.collector).run()
-        if not products:
+        if not products and checks is None:
             return
         if _own_errors(result.collector, template):
-            result.stopped_at = "types"
+            if products:
+                result.stopped_at = "types"
             return
         from .typesystem.lower2 import is_lowered_call, lower  # loaded for compilers only
 

@@ -10,9 +10,9 @@ from typing import Any, Iterable, Sequence
 
 from . import catalog
 from .diagnostics import Diagnostic, Location, Severity
-from .imports.template import LoadOptions
+from .imports.template import LoadOptions, ServiceTemplate
 from .pipeline import Compilation, run
-from .records import field, record
+from .records import field, record, replace
 from .rulesettings import RuleSettings, RuleSettingsError, apply
 from .topology import gc_paused
 
@@ -117,8 +117,16 @@ def check_file(path: str, options: LoadOptions, settings: RuleSettings = RuleSet
         from .checks.toscaparser import dedupe
 
         found = dedupe(found)
+    if result.model is not None and result.model is not result.template:  # a TOSCA 2.0 template, lowered
+        found = [written_path(d, result.model) for d in found]
     result.findings = apply(found, settings, result.template)
     return result
+
+
+def written_path(diagnostic: Diagnostic, model: ServiceTemplate) -> Diagnostic:
+    """A finding of the shared phases with the path written in the 2.0 file."""
+    path = model.written_path(diagnostic.file, diagnostic.path)
+    return diagnostic if path == tuple(diagnostic.path) else replace(diagnostic, path=path)
 
 
 def validate(

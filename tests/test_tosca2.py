@@ -141,6 +141,16 @@ def test_a_self_recursive_user_function_does_not_hang(tmp_path):
     "tosca_definitions_version: tosca_2_0\nfunctions:\n  f:\n    signatures:\n      - arguments: 1.5\n",
     "tosca_definitions_version: tosca_2_0\ngroup_types:\n  G: {}\nnode_types:\n  N: {}\nservice_template:\n"
     "  node_templates:\n    n: {type: N}\n  groups:\n    g: {type: G, members: [n, [1], {a: b}]}\n",
+    # odd allocations, node filter paths and overloaded arguments
+    "tosca_definitions_version: tosca_2_0\ncapability_types:\n  H: {properties: {n: {type: integer}}}\n"
+    "relationship_types:\n  R: {}\nnode_types:\n  S: {capabilities: {host: H}}\n"
+    "  A: {requirements: [{host: {capability: H, relationship: R, node_filter: [1]}}]}\n"
+    "functions:\n  f: {signatures: [{arguments: [[integer]], result: integer}, {arguments: 3}]}\n"
+    "service_template:\n  node_templates:\n    s: {type: S, capabilities: {host: {properties: {n: [1]}}}}\n"
+    "    a:\n      type: A\n      requirements:\n        - host:\n            node: [s, {x: 1}]\n"
+    "            allocation: {n: [1], '': 2, m: {$f: [{a: 1}]}}\n"
+    "            node_filter: {$and: [{$equal: [{$get_property: [SELF, TARGET, CAPABILITY, [host], n]}, 1]},"
+    " {$equal: [{$get_property: [SELF, CAPABILITY, n, 5]}, {$f: [true]}]}, {$not: {$get_property: SELF}}]}\n",
 ])
 def test_malformed_2_0_input_is_located_never_a_traceback(tmp_path, text):
     found = findings(tmp_path, text, "bad.yaml")

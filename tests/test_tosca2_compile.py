@@ -128,13 +128,15 @@ def test_recipes_of_a_2_0_template_are_found_in_its_2_0_types() -> None:
     assert found.errors == []
 
 
-def test_validate_builds_no_types_for_2_0_and_a_compiler_does() -> None:
+def test_a_2_0_template_with_errors_builds_nothing_and_a_clean_one_is_checked_like_1_x(tmp_path) -> None:
     options = load_options(roots=[str(REPO)], use_config=False)
-    checked = run(str(BLUEPRINTS / "hello-compute-2.0.yaml"), options, ())
-    assert checked.types is None and checked.topology is None and checked.ok
-    built = run(str(BLUEPRINTS / "hello-compute-2.0.yaml"), options, (), products=True)
+    broken = write(tmp_path, SERVER.replace("type: Compute", "type: Computer"), "broken.yaml")
+    checked = run(str(broken), options, ())
+    assert checked.types is None and checked.topology is None and not checked.ok
+    assert run(str(BLUEPRINTS / "hello-compute-2.0.yaml"), options, None).topology is None  # no checks asked
+    built = run(str(BLUEPRINTS / "hello-compute-2.0.yaml"), options, ())
     assert built.types is not None and built.topology is not None and built.ok
-    assert built.model is not checked.template and "topology_template" in built.model.data
+    assert built.model is not built.template and "topology_template" in built.model.data
 
 
 def write(tmp_path: Path, text: str, name: str = "t.yaml") -> Path:
@@ -288,3 +290,57 @@ def test_tosca_paths_through_a_requirement_read_its_target(tmp_path) -> None:
     variables = result.text.split("- vars:")[1]
     assert "cpus: 4" in variables and "first: 4" in variables and "own: 4" in variables
     assert "relation:" in variables and "$get_attribute" in variables  # a relationship's own: left as written
+
+
+def test_validate_reports_the_shared_checks_as_compile_does(tmp_path) -> None:
+    """An unused input (a check of the whole topology) is found by both, at the 2.0 input."""
+    path = write(tmp_path, SERVER.replace("      node_templates:", "        spare:\n          type: string\n"
+                                          "          required: false\n      node_templates:"))
+    from primage_tosca.validation import validate
+
+    report = validate(str(path), options=load_options(roots=[str(REPO)], use_config=False))
+    found = [(d.rule, d.line, d.dotted_path) for d in report.diagnostics]
+    assert ("PT402", 9, "service_template.inputs.spare") in found
+    [unused] = [d for d in report.diagnostics if d.rule == "PT402"]
+    assert "$get_input" in unused.message and "{ $get_input: spare }" in unused.hint
+    compiled_found = [(d.rule, d.line, d.dotted_path) for d in compiled(path, inputs={"cpus": 2}).diagnostics]
+    assert [f for f in found if f[0] == "PT402"] == [f for f in compiled_found if f[0] == "PT402"]
+
+
+VALUES_2 = """\
+    tosca_definitions_version: tosca_2_0
+    node_types:
+      Node:
+        properties:
+          mode: { type: integer, default: 0o644 }
+          umask: { type: integer }
+          label: { type: string }
+          when: { type: timestamp }
+    service_template:
+      node_templates:
+        node:
+          type: Node
+          properties:
+            umask: 0o755
+            label: "0o755"
+            when: "1990-12-31T15:59:60-08:00"
+    """
+
+
+def test_values_2_0_accepts_and_1_x_does_not_are_not_reported_by_the_shared_phases(tmp_path) -> None:
+    """A YAML 1.2 octal integer and a leap second are 2.0 values; the shared phases take them too."""
+    options = load_options(roots=[str(tmp_path)], use_config=False)
+    result = run(str(write(tmp_path, VALUES_2)), options, ())
+    assert result.topology is not None and result.diagnostics == [], [d.message for d in result.diagnostics]
+    node = result.topology.node("node")
+    assert tuple(node["properties"][k] for k in ("umask", "mode", "label")) == (0o755, 0o644, "0o755")
+
+
+def test_a_leap_second_is_the_next_minutes_first_second_for_comparisons() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from primage_tosca.typesystem.primitives import BadValue, timestamp
+
+    assert timestamp("1990-12-31T15:59:60-08:00") == datetime(1990, 12, 31, 16, 0, 0, tzinfo=timezone(timedelta(hours=-8)))
+    with pytest.raises(BadValue):
+        timestamp("1990-12-31T15:59:61-08:00")

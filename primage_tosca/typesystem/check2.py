@@ -7,6 +7,7 @@ checked by :mod:`.values2`; function calls by :mod:`.functions2`.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ..catalog import Reporter
@@ -15,7 +16,7 @@ from ..versions import V2_0
 from .functions2 import BUILT_INS, GONE_IN_2, arity_problem, calls, holds
 from .keynames import check_keys
 from .primitives import type_word
-from .scope2 import TYPE_KINDS, Found, Scopes
+from .scope2 import KINDS, TYPE_KINDS, Found, Scopes
 from .values2 import ABSTRACT, BUILT_IN_TYPES, PRIMITIVES, scalar_problem, to_canonical
 
 UNKNOWN_TYPE_RULE = {"artifact_types": "PT314", "data_types": "PT313", "capability_types": "PT311",
@@ -48,6 +49,7 @@ class Checker2:
             for kind in TYPE_KINDS:
                 self.types_section(document, kind)
             self.functions_section(document)
+            self.duplicate_names(document)
             self.repositories(document)
             self.function_calls(document)
         root = self.template.sources.root
@@ -97,6 +99,20 @@ class Checker2:
                 continue
             check_keys(GRAMMAR[kind], raw, V2_0, document, path, self.report)
             self.type_definition(document, kind, Found(name, document, path, raw))
+
+    def duplicate_names(self, document: Any) -> None:
+        """A name two files define in one namespace (6.8.4: names in a namespace are unique). Only a
+        repeat within one file is an error there (a duplicate key, PT102); across files the
+        lookup takes the first, so a warning."""
+        for kind in KINDS:
+            for used, other, where in self.scopes.duplicates(document, kind):
+                what = "repository" if kind == "repositories" else kind.replace("_", " ")[:-1]
+                here = used.path if used.document is document else where
+                self.report("PT338", f"{what} {used.name!r} is defined in {_file(used.document)} and in "
+                            f"{_file(other.document)}, in the same namespace; {_file(used.document)}'s is used",
+                            document, here, key=used.document is document, severity=Severity.WARNING,
+                            hint="import one of the files with a namespace (namespace: ns) and write ns:"
+                                 f"{used.name}, or rename one definition")
 
     def good_name(self, name: Any, document: Any, path: tuple, what: str) -> bool:
         if isinstance(name, str) and name.strip():
@@ -544,9 +560,52 @@ class Checker2:
                             hint=f"TOSCA 2.0 has no ${call.name}: {gone}" if gone else
                             "define it under 'functions', or import the file that does")
                 continue
-            problem = arity_problem(call, lambda n: self.user_function(document, n))
+            problem = arity_problem(call, lambda n: self.user_function(document, n)) or \
+                self.overload_problem(document, call)
             if problem:
                 self.report("PT420", problem, document, where)
+
+    def overload_problem(self, document: Any, call: Any) -> str | None:
+        """Why no signature of a user function takes the call's arguments by their types (6.6),
+        or None. An argument that is itself a call, or a type we cannot decide, fits any."""
+        found = self.scopes.find(document, "functions", call.name)
+        signatures = found.raw.get("signatures") if found is not None and isinstance(found.raw, dict) else None
+        if not isinstance(signatures, list):
+            return None
+        tried = []
+        for signature in signatures:
+            types = signature.get("arguments") if isinstance(signature, dict) else None
+            if not isinstance(types, list):
+                continue
+            count_fits = signature.get("variadic") is True and types and len(call.arguments) >= len(types) - 1 \
+                or len(call.arguments) == len(types)
+            if not count_fits:
+                continue
+            wanted = [types[min(i, len(types) - 1)] for i in range(len(call.arguments))]
+            if all(self.fits(found.document, _schema_type(t), a) for t, a in zip(wanted, call.arguments)):
+                return None
+            more = ", ..." if signature.get("variadic") is True else ""
+            tried.append("(" + ", ".join(str(_schema_type(t)) for t in types) + more + ")")
+        if not tried:
+            return None
+        given = ", ".join(type_word(a) for a in call.arguments)
+        return f"no signature of ${call.name} takes ({given}): its signatures take {' or '.join(tried)}"
+
+    def fits(self, document: Any, type_name: Any, value: Any) -> bool:
+        """Whether a written argument can be of a type, as far as the value alone says."""
+        if _is_call(value) or value == "$value" or not isinstance(type_name, str):
+            return True
+        if type_name in PRIMITIVES:
+            return PRIMITIVES[type_name](value) is None
+        found = self.scopes.find(document, "data_types", type_name)
+        if found is None:
+            return type_name == "scalar" and isinstance(value, str) or type_name not in BUILT_IN_TYPES
+        base = self.scopes.parent_name("data_types", found)
+        if base in PRIMITIVES:
+            return PRIMITIVES[base](value) is None
+        if base == "scalar":
+            return isinstance(value, str)
+        return isinstance(value, dict) or base is not None
 
     def user_function(self, document: Any, name: str) -> Any:
         found = self.scopes.find(document, "functions", name)
@@ -591,3 +650,5 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _file(document: Any) -> str:
+    return os.path.basename(document.file) or document.file

@@ -35,13 +35,14 @@ from ..diagnostics import Diagnostic
 from ..imports.loader import ImportEdge, SourceSet
 from ..imports.template import ServiceTemplate
 from ..profiles import EQUIVALENTS_2_0
-from ..records import field, record
+from ..records import field, record, replace
 from ..source.document import Document
 from ..source.reader import ParsedYaml
 from ..versions import DIALECTS, V2_0
 from .functions2 import arguments_of, call_name, calls
 from .grammar import FUNCTIONS_1, is_call_1
 from .scope2 import TYPE_KINDS, Found, Scopes
+from .values2 import yaml_1_2_octal
 
 LOWERED_DIALECT = DIALECTS["tosca_simple_yaml_1_3"]
 # The comparisons on $value a 1.x constraint says the same way; $matches is 1.x's pattern.
@@ -104,7 +105,7 @@ class LoweredTemplate(ServiceTemplate):
         same rule at the same place) and unused inputs that a 2.0 keyname 1.x
         lacks reads (a node template's ``count``)."""
         seen = {(d.rule, d.location) for d in known}
-        return [d for d in findings if (d.rule, d.location) not in seen
+        return [_spelt_2(d) for d in findings if (d.rule, d.location) not in seen
                 and not (d.rule == "PT402" and tuple(d.path[:2]) == ("topology_template", "inputs")
                          and len(d.path) == 3 and d.path[2] in self.inputs_read)]
 
@@ -131,6 +132,7 @@ class _Lowering:
         self.node_names: set = set()
         self.relationship_names: set = set()
         self.node: Any = None  # the node template whose values are being lowered
+        self.template_type: Any = None  # and its type name
         self.shared = _shared_names(self.documents, self.scopes, self.table, self.profile)
         self.labels = {id(e.target): e.namespace_prefix for e in self.edges if e.namespace_prefix}
         self.document: Any = None
@@ -320,8 +322,29 @@ class _Lowering:
         handlers = {"type": self.names("data_types"), "key_schema": self.typed_schema,
                     "entry_schema": self.typed_schema, "status": self.status,
                     "validation": _drop if what == "attribute" else self.constraints}
-        return self.fields(raw, old, new, handlers, {**TYPE_RENAMES, "value": "default"} if what == "property"
-                           else TYPE_RENAMES)
+        lowered = self.fields(raw, old, new, handlers, {**TYPE_RENAMES, "value": "default"} if what == "property"
+                              else TYPE_RENAMES)
+        if isinstance(lowered, dict) and "default" in lowered and self.is_integer(self.document, raw.get("type")):
+            lowered["default"] = _integer_1(lowered["default"])
+        return lowered
+
+    def is_integer(self, document: Any, type_name: Any) -> bool:
+        """Whether a data type name, read in ``document``, is integer or derives from it."""
+        found = self.scopes.find(document, "data_types", type_name)
+        return (self.scopes.parent_name("data_types", found) if found is not None else type_name) == "integer"
+
+    def typed_values(self, kind: str, section: str):
+        """A handler: a template's property values; an integer property's YAML 1.2 octal is its number."""
+        def lower(raw: Any, old: tuple, new: tuple) -> Any:
+            lowered = self.value(raw, old, new)
+            found = self.scopes.find(self.document, kind, self.template_type)
+            if not isinstance(lowered, dict) or found is None:
+                return lowered
+            for name, (document, definition) in self.scopes.merged(kind, found, section).items():
+                if name in lowered and isinstance(definition, dict) and self.is_integer(document, definition.get("type")):
+                    lowered[name] = _integer_1(lowered[name])
+            return lowered
+        return lower
 
     def status(self, value: Any, old: tuple, new: tuple) -> Any:
         self.w.place(old, new)
@@ -350,7 +373,8 @@ class _Lowering:
         if name == "and":
             for index, part in enumerate(arguments):
                 self.clause(part, old + (key, index), new, found)
-        elif name in CONSTRAINTS and len(arguments) == 2 and _is_value(arguments[0]):
+        elif name in CONSTRAINTS and len(arguments) == 2 and _is_value(arguments[0]) \
+                and not any(True for _ in calls(arguments[1])):  # a 1.x constraint compares with a value, not a call
             where = new + (len(found),)
             self.w.place(old, where)
             found.append({CONSTRAINTS[name]: self.value(arguments[1], old + (key, 1), where + (CONSTRAINTS[name],))})
@@ -420,7 +444,9 @@ class _Lowering:
         if not isinstance(raw, dict):
             return raw
         keep = {"properties": self.value, "attributes": self.value}
-        handlers = {
+        self.template_type = raw.get("type")
+        handlers = {"properties": self.typed_values("node_types", "properties"),
+                    "attributes": self.typed_values("node_types", "attributes"),
             "type": self.names("node_types"), "requirements": self.each_named(self.requirement),
             "capabilities": self.each(lambda v, o, n: self.fields(v, o, n, keep, others=False)),
             "interfaces": self.each(lambda v, o, n: self.interface(v, o, n, False)),
@@ -545,6 +571,20 @@ class _Lowering:
         target = assigned[index].get("node") if isinstance(assigned[index], dict) else assigned[index]
         target = target[0] if isinstance(target, list) and target else target
         return target if isinstance(target, str) and target in self.node_templates else None
+
+
+def _spelt_2(diagnostic: Diagnostic) -> Diagnostic:
+    """An unused input's finding with the 2.0 spelling of the function that reads an input."""
+    if diagnostic.rule != "PT402":
+        return diagnostic
+    hint = diagnostic.hint.replace("{ get_input:", "{ $get_input:") if diagnostic.hint else diagnostic.hint
+    return replace(diagnostic, message=diagnostic.message.replace("with get_input", "with $get_input"), hint=hint)
+
+
+def _integer_1(value: Any) -> Any:
+    """A value of an integer type as 1.x reads it: a YAML 1.2 octal is its number."""
+    number = yaml_1_2_octal(value)
+    return value if number is None else number
 
 
 def _drop(_value: Any, _old: tuple, _new: tuple) -> Any:

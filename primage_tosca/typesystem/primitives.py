@@ -143,8 +143,10 @@ def timestamp(value: Any) -> datetime.datetime:
             if not minutes and len(hours) > 2:
                 hours, minutes = hours[:-2], hours[-2:]
             tz = datetime.timezone(sign * datetime.timedelta(hours=int(hours), minutes=int(minutes or 0)))
-        return datetime.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-                                 int(second or 0), micro, tzinfo=tz)
+        leap = int(second or 0) == 60  # a leap second (ISO 8601): the next minute's first second, as POSIX counts
+        moment = datetime.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
+                                   59 if leap else int(second or 0), micro, tzinfo=tz)
+        return moment + datetime.timedelta(seconds=1) if leap else moment
     except ValueError as exc:
         raise BadValue(f"{value!r} is not a valid timestamp: {exc}") from None
 

@@ -34,12 +34,15 @@ class Scopes:
         for document in documents:
             self.defined[id(document)] = _definitions(document)
         self.imports: dict[int, list[tuple[str | None, Any]]] = {}
+        self.root_imports: dict[int, list[tuple[tuple, Any]]] = {}  # (where written, file) of imports without namespace
         # The files a profile file imports into its own namespace are parts of
         # that profile: each sees the others through the profile file.
         self.profile_of: dict[int, Any] = {}
         for edge in edges:
             if edge.target is not None and id(edge.target) in self.defined:
                 self.imports.setdefault(id(edge.importer), []).append((edge.namespace_prefix, edge.target))
+                if edge.namespace_prefix is None:
+                    self.root_imports.setdefault(id(edge.importer), []).append((edge.path, edge.target))
                 if edge.namespace_prefix is None and "profile" in edge.importer.data:
                     self.profile_of.setdefault(id(edge.target), edge.importer)
 
@@ -68,6 +71,28 @@ class Scopes:
             if found is not None:
                 return found
         return None
+
+    def duplicates(self, document: Any, kind: str) -> list[tuple[Found, Found, tuple | None]]:
+        """Names of the file's root namespace that two definitions give (6.8.4): (the one a
+        lookup finds, the other, the import that brings the other, None for the file's own)."""
+        first: dict[str, tuple[Found, tuple | None]] = {}
+        found: list[tuple[Found, Found, tuple | None]] = []
+        for definition, where in self._root_definitions(document, kind, None, set()):
+            seen = first.setdefault(definition.name, (definition, where))[0]
+            if seen.document is not definition.document:
+                found.append((seen, definition, where))
+        return found
+
+    def _root_definitions(self, document: Any, kind: str, where: tuple | None, seen: set):
+        """Every definition of ``kind`` in a file's root namespace, the file's own first, each with
+        the import of ``document`` that brings it."""
+        if id(document) in seen:
+            return
+        seen.add(id(document))
+        for definition in self.defined.get(id(document), {}).get(kind, {}).values():
+            yield definition, where
+        for path, target in self.root_imports.get(id(document), []):
+            yield from self._root_definitions(target, kind, path if where is None else where, seen)
 
     def chain(self, kind: str, found: Found) -> list[Found]:
         """The type and its ancestors, nearest first; stops at a cycle or an unknown parent."""

@@ -8,6 +8,7 @@ from typing import Any
 from ..diagnostics import Severity
 from ..source.reader import ComplexKey
 from ..versions import V2_0
+from .filters2 import NodeFilters
 from .functions2 import calls
 from .keynames import check_keys
 from .primitives import type_word
@@ -28,6 +29,7 @@ class ServiceTemplateChecker:
         self.nodes = nodes if isinstance(nodes, dict) else {}
         relationships = self.raw.get("relationship_templates")
         self.relationships = relationships if isinstance(relationships, dict) else {}
+        self.filters = NodeFilters(self)
 
     def run(self) -> None:
         check_keys("topology_template", self.raw, V2_0, self.document, ROOT, self.report)
@@ -237,6 +239,7 @@ class ServiceTemplateChecker:
             wanted = defined[name]
             if isinstance(raw, (str, list)):
                 self.target(raw, where, wanted)
+                self.filters.check(path[2], name, raw, wanted, where)
                 continue
             if not check_keys("requirement_assignment", raw, V2_0, self.document, where, self.report):
                 self.report("PT306", f"requirement {name!r} is assigned a node template name or a map of "
@@ -244,6 +247,9 @@ class ServiceTemplateChecker:
                 continue
             if "node" in raw:
                 self.target(raw["node"], where + ("node",), wanted)
+            if isinstance(raw.get("allocation"), dict):
+                self.allocation(raw, wanted, where)
+            self.filters.check(path[2], name, raw, wanted, where)
             relationship = raw.get("relationship")
             kind = relationship.get("type") if isinstance(relationship, dict) else relationship
             if isinstance(kind, str) and kind not in self.relationships:
@@ -295,6 +301,79 @@ class ServiceTemplateChecker:
                    for c in self.types.scopes.chain("node_types", found)):
             self.report("PT323", f"the target is a {found.name!r}; the requirement asks for a {node!r}",
                         self.document, where, severity=Severity.ERROR)
+
+    def allocation(self, raw: dict, wanted: tuple, where: tuple) -> None:
+        """Each allocated name is a property of the target capability, of a type that can be summed (8.5.5)."""
+        capabilities = self.target_capabilities(raw, wanted)
+        if not capabilities:
+            return  # the target or its capability is not known here: other rules say so
+        for name in raw["allocation"]:
+            kinds = [self.property_kind(capability, name) for capability in capabilities]
+            if all(kind is None for kind in kinds):
+                names = ", ".join(sorted({c[0] for c in capabilities}))
+                self.report("PT341", f"allocation {name!r}: the target capability ({names}) has no property {name!r}",
+                            self.document, where + ("allocation", name), key=True,
+                            hint="allocate only properties of the target capability (8.5.5)")
+            elif not any(kind in ("integer", "float", "scalar") for kind in kinds):
+                self.report("PT341", f"allocation {name!r}: the property is not an integer, float or scalar, "
+                            "so nothing can be allocated from it", self.document, where + ("allocation", name),
+                            key=True)
+
+    def target_capabilities(self, raw: dict, wanted: tuple) -> list[tuple[str, Any, Any]]:
+        """(name, definition's file, definition) of each capability of the target node that can
+        serve the requirement: the one named, or those of the capability type asked for."""
+        owner, definition = wanted
+        definition = definition if isinstance(definition, dict) else {"capability": definition}
+        node = raw.get("node", definition.get("node"))
+        node = node[0] if isinstance(node, list) and node else node
+        where_named = self.document if "node" in raw else owner
+        if isinstance(node, str) and node in self.nodes and isinstance(self.nodes[node], dict):
+            node, where_named = self.nodes[node].get("type"), self.document
+        target = self.types.scopes.find(where_named, "node_types", node) if where_named is not None else None
+        asked = raw.get("capability", definition.get("capability"))
+        if target is None or not isinstance(asked, str):
+            return []
+        offered = self.types.scopes.merged("node_types", target, "capabilities")
+        if asked in offered:
+            return [(asked, *offered[asked])]
+        wanted_type = self.types.scopes.find(self.document if "capability" in raw else owner, "capability_types",
+                                             asked)
+        if wanted_type is None:
+            return []
+        return [(name, document, found) for name, (document, found) in offered.items()
+                if self.capability_is(document, found, wanted_type)]
+
+    def capability_is(self, document: Any, definition: Any, wanted: Found) -> bool:
+        kind = definition.get("type") if isinstance(definition, dict) else definition
+        found = self.types.scopes.find(document, "capability_types", kind)
+        return found is not None and any(c.document is wanted.document and c.name == wanted.name
+                                         for c in self.types.scopes.chain("capability_types", found))
+
+    def property_kind(self, capability: tuple, name: str) -> str | None:
+        """The built-in type a capability's property comes down to ("" when it is none of
+        integer, float, scalar), or None when the capability has no such property."""
+        properties = self.capability_properties(capability)
+        if name not in properties:
+            return None
+        owner, prop = properties[name]
+        data = prop.get("type") if isinstance(prop, dict) else None
+        found = self.types.scopes.find(owner, "data_types", data)
+        base = self.types.scopes.parent_name("data_types", found) if found is not None else data
+        return base if base in ("integer", "float", "scalar") else ""
+
+    def capability_properties(self, capability: tuple) -> dict[str, tuple[Any, Any]]:
+        """A node type's capability's property definitions: its type's, refined by the capability
+        definition (name -> (file, merged definition))."""
+        _, document, definition = capability
+        kind = definition.get("type") if isinstance(definition, dict) else definition
+        found = self.types.scopes.find(document, "capability_types", kind)
+        defined = dict(self.types.scopes.merged("capability_types", found, "properties")) if found else {}
+        refined = definition.get("properties") if isinstance(definition, dict) else None
+        for name, refinement in refined.items() if isinstance(refined, dict) else ():
+            refinement = refinement if isinstance(refinement, dict) else {"value": refinement}
+            before = defined.get(name, (document, {}))[1]
+            defined[name] = (document, {**before, **refinement} if isinstance(before, dict) else refinement)
+        return defined
 
     def capabilities(self, found: Found, value: Any, path: tuple) -> None:
         if not isinstance(value, dict):
@@ -354,6 +433,8 @@ class ServiceTemplateChecker:
                 continue
             name, raw = next(iter(item.items()))
             path = path + (name,)
+            if any(isinstance(i, dict) and name in i for i in section[:index]):  # 6.9.1: template names are unique
+                self.report("PT338", f"a policy named {name!r} is defined above", self.document, path, key=True)
             if not check_keys("policy", raw, V2_0, self.document, path, self.report):
                 self.report("PT306", f"policy {name!r} is a map of keynames", self.document, path)
                 continue

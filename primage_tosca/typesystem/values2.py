@@ -27,6 +27,11 @@ def _integer(value: Any) -> str | None:
     return None if ok else "an integer"
 
 
+def yaml_1_2_octal(value: Any) -> int | None:
+    """The integer a YAML 1.2 octal (``0o755``) stands for; our YAML 1.1 reader leaves it as text."""
+    return int(value.replace("0o", "", 1), 8) if isinstance(value, str) and _OCTAL.match(value) else None
+
+
 def _float(value: Any) -> str | None:
     # 9.1.1.3: an integer where a float is expected must not be an error
     return None if isinstance(value, (int, float)) and not isinstance(value, bool) else "a float"
