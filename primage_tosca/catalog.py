@@ -150,8 +150,9 @@ RULES: dict[str, Rule] = {
         Rule("PT340", "refinement", W, "A derived definition does not narrow what it inherits (a property's type "
              "changed to an unrelated one, a required one made optional).",
              "3.6.10.4 Property refinement rules; 3.7.x refinement"),
-        Rule("PT341", "requirement-allocation", E, "A requirement's allocation names a property the target "
-             "capability does not have, or one that is not an integer, float or scalar.",
+        Rule("PT341", "requirement-allocation", E, "A requirement's allocation names a property that is not an "
+             "integer, float or scalar (an error), or one the target capability does not have (a warning: "
+             "the allocation cannot be honoured).",
              "TOSCA 2.0, 8.5.5 Capability allocation"),
         Rule("PT390", "library-findings", W, "An imported type library (fetched by URL) has findings; they are "
              "folded into one line unless asked for.", NONE),

@@ -20,7 +20,7 @@ from primage_tosca.validation import validate
 pytestmark = [needs_corpus(), pytest.mark.corpus]
 
 CASES = CORPUS / "oasis-tosca-2.0"
-FLOOR = 175  # cases judged as expected.json judges them (of 186)
+FLOOR = 178  # cases judged as expected.json judges them (of 186)
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "tosca-2.0.md"
 
 

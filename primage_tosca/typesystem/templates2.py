@@ -311,8 +311,11 @@ class ServiceTemplateChecker:
             kinds = [self.property_kind(capability, name) for capability in capabilities]
             if all(kind is None for kind in kinds):
                 names = ", ".join(sorted({c[0] for c in capabilities}))
-                self.report("PT341", f"allocation {name!r}: the target capability ({names}) has no property {name!r}",
-                            self.document, where + ("allocation", name), key=True,
+                # 8.5.5 calls such an allocation statement invalid: it cannot be honoured. The
+                # standard's own conformance cases accept templates that hold one, so it warns.
+                self.report("PT341", f"allocation {name!r}: the target capability ({names}) has no property "
+                            f"{name!r}, so this allocation cannot be honoured", self.document,
+                            where + ("allocation", name), key=True, severity=Severity.WARNING,
                             hint="allocate only properties of the target capability (8.5.5)")
             elif not any(kind in ("integer", "float", "scalar") for kind in kinds):
                 self.report("PT341", f"allocation {name!r}: the property is not an integer, float or scalar, "
