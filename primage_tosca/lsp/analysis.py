@@ -71,7 +71,7 @@ class Analysis:
         """The topology, with values of functions worked out. ``validate`` builds none for
         TOSCA 2.0: the template lowered to the 1.x model gives one (when it has no errors
         of its own), built on the first question and kept."""
-        if self.view is None:
+        if self.compilation is None or self.compilation.topology is not None or self.view is None:
             return self.compilation.topology if self.compilation is not None else None
         if self.lowered is None and self.options is not None:
             try:

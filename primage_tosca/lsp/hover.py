@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..functions import FUNCTION_NAMES, is_symbolic, text as value_text
-from ..typesystem.functions2 import BUILT_INS
+from ..typesystem.functions2 import BUILT_INS, calls
 from ..typesystem.model import KIND_WORD, Type
 from .analysis import Analysis
 from .context import Cursor
-from .lookup import (INPUTS, NODES, canonical, definition_at, find_type, named, preferred_kinds, schema_text,
+from .lookup import (INPUTS, NODES, OUTPUTS, canonical, definition_at, find_type, named, preferred_kinds, schema_text,
                      types_of, where_text)
 
 
@@ -49,12 +49,12 @@ def _describe_call(analyses: list[Analysis], cursor: Cursor) -> str:
     get_property, concat...), else that it is known only once deployed."""
     lines = [f"**{cursor.word}** (function)"]
     path = cursor.full_path
-    while path and isinstance(path[-1], str) and path[-1].lstrip("$") in (*FUNCTION_NAMES, *BUILT_INS):
+    if cursor.key == cursor.word:
         path = path[:-1]  # a call written as a block: `num_cpus:` then `$get_input: cpus`
     value = _evaluated(analyses[0] if analyses else None, path)
     if value is _UNKNOWN:
         return lines[0]
-    if is_symbolic(value):
+    if is_symbolic(value) or cursor.tosca2 and next(calls(value), None) is not None:  # a user function's too
         lines.append("its value is known only once the application is deployed")
     else:
         lines.append(f"value: `{value_text(value)}`")
@@ -66,8 +66,10 @@ _UNKNOWN = object()
 
 def _evaluated(analysis: Analysis | None, path: tuple[str, ...]) -> Any:
     """The evaluated value of the node template property at ``path`` (a
-    node's own, or of one of its capabilities), from the topology."""
+    node's own, or of one of its capabilities) or of an output, from the topology."""
     topology = analysis.topology() if analysis is not None else None
+    if topology is not None and path[:2] == OUTPUTS and len(path) == 4 and path[3] == "value":
+        return (topology.outputs.get(path[2]) or {}).get("value", _UNKNOWN)
     if topology is None or path[:2] != NODES or len(path) < 5 or path[2] not in topology.vertices:
         return _UNKNOWN
     vertex, rest = topology.vertices[path[2]], path[3:]

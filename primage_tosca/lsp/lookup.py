@@ -13,9 +13,10 @@ from .context import Cursor
 
 NODES = ("topology_template", "node_templates")
 INPUTS = ("topology_template", "inputs")
+OUTPUTS = ("topology_template", "outputs")
 SECTIONS = (("inputs", INPUTS), ("node_templates", NODES), ("relationship_templates",
             ("topology_template", "relationship_templates")), ("groups", ("topology_template", "groups")),
-            ("policies", ("topology_template", "policies")), ("outputs", ("topology_template", "outputs")),
+            ("policies", ("topology_template", "policies")), ("outputs", OUTPUTS),
             *((kind, (kind,)) for kind in KINDS), ("functions", ("functions",)))
 # The kind of type a `type:` names, by the section its owner sits in.
 TYPE_KIND_BY_SECTION = {

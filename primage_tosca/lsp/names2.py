@@ -15,6 +15,7 @@ from typing import Any, Iterator
 
 from ..records import field, record
 from ..typesystem.scope2 import TYPE_KINDS, Found, Scopes
+from ..typesystem.values2 import BUILT_IN_TYPES
 from ..versions import V2_0
 
 UNBOUNDED = float("inf")
@@ -135,11 +136,17 @@ class View2:
     def find(self, kind: str, name: Any, document: Any = None) -> Type2 | None:
         """The type ``name`` means where it is written (the root file unless ``document``)."""
         found = self.scopes.find(document or self.root, kind, name) if kind in TYPE_KINDS else None
+        if found is None and kind == "data_types" and name in BUILT_IN_TYPES:
+            found = Found(name, None, (), {})
         return Type2(kind, name, found, self) if found is not None else None
 
     def all(self, kind: str) -> list[Type2]:
-        """Every type of ``kind`` the root file can name, by the name it can use."""
-        return [Type2(kind, name, found, self) for name, found in self.visible(kind).items()]
+        """Every type of ``kind`` the root file can name, by the name it can use (the
+        built-in data types too)."""
+        found = [Type2(kind, name, found, self) for name, found in self.visible(kind).items()]
+        if kind == "data_types":
+            found += [self.find(kind, name) for name in sorted(BUILT_IN_TYPES)]
+        return found
 
     def functions(self) -> dict[str, Found]:
         """The user-defined functions the root file can call, by name (``ns:name`` too)."""
