@@ -74,6 +74,12 @@ imports:
   - profile: org.oasis-open.simple:2.0
     namespace: simple
 
+functions:
+  half:
+    signatures:
+      - arguments: [ { type: integer } ]
+        result: { type: integer }
+
 node_types:
   Base:
     derived_from: simple:SoftwareComponent
@@ -242,18 +248,21 @@ async def test_a_namespaced_type_has_hover_definition_and_references(client: Lan
     assert errors(found) == []
     shown = await hover_at(client, uri, position_of(STORE, "type: lib:Box", 10))
     assert "**lib:Box** (node type)" in shown and "`lib:Box` → `Base` → `SoftwareComponent` → `Root`" in shown
-    assert "A box that holds things." in shown and "lib.yaml:11" in shown
+    assert "A box that holds things." in shown and "lib.yaml:17" in shown
     found = await definition_at(client, uri, position_of(STORE, "type: lib:Box", 10))
-    assert found.uri == uri_of(folder / "lib.yaml") and found.range.start == lsp.Position(10, 2)
+    assert found.uri == uri_of(folder / "lib.yaml") and found.range.start == lsp.Position(16, 2)
     found = await references_at(client, uri, position_of(STORE, "type: lib:Box", 10))
     # its definition, and wherever a file names it, by the name it has there
-    assert found == [("lib.yaml", 10, 2), ("store.yaml", 17, 18), ("store.yaml", 28, 12)]
+    assert found == [("lib.yaml", 16, 2), ("store.yaml", 17, 18), ("store.yaml", 28, 12)]
+    found = await references_at(client, uri, position_of(STORE, "    count:", 4))
+    use = position_of(STORE, "$get_input: count", 12)
+    assert found == [("store.yaml", 21, 4), ("store.yaml", use.line, use.character)]
 
 
 async def test_namespaced_properties_have_hover_and_completion(client: LanguageClient, folder: Path):
     uri, _ = await opened(client, folder / "store.yaml", STORE)
     shown = await hover_at(client, uri, position_of(STORE, "label: books", 1))
-    assert "**label** (property of `lib:Box`)" in shown and "type: `string`" in shown and "lib.yaml:20" in shown
+    assert "**label** (property of `lib:Box`)" in shown and "type: `string`" in shown and "lib.yaml:26" in shown
     shown = await hover_at(client, uri, position_of(STORE, "size: {", 1))
     assert "default: `1`" in shown and "validation: `{ $less_or_equal: [ $value, 100 ] }`" in shown
     assert "How much it holds." in shown
@@ -273,7 +282,7 @@ async def test_user_functions_are_completed_hovered_and_found(client: LanguageCl
     text = STORE.replace("        label: books\n", "        label: { $ }\n")
     await diagnostics_after(client, uri, lambda: replace_all(client, uri, text, 2))
     found = await completions(client, uri, position_of(text, "{ $ }", 3))
-    assert {"$twice", "$get_input", "$concat", "$union"} <= set(found) and "get_input" not in found
+    assert {"$twice", "$lib:half", "$get_input", "$concat", "$union"} <= set(found) and "get_input" not in found
     assert found["$twice"].detail == "user-defined function"
     await diagnostics_after(client, uri, lambda: replace_all(client, uri, STORE, 3))
     shown = await hover_at(client, uri, position_of(STORE, "$twice", 2))

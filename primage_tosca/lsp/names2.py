@@ -136,7 +136,7 @@ class View2:
     def find(self, kind: str, name: Any, document: Any = None) -> Type2 | None:
         """The type ``name`` means where it is written (the root file unless ``document``)."""
         found = self.scopes.find(document or self.root, kind, name) if kind in TYPE_KINDS else None
-        if found is None and kind == "data_types" and name in BUILT_IN_TYPES:
+        if found is None and kind == "data_types" and isinstance(name, str) and name in BUILT_IN_TYPES:
             found = Found(name, None, (), {})
         return Type2(kind, name, found, self) if found is not None else None
 
