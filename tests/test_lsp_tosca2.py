@@ -6,17 +6,15 @@ file into a namespace, and documents with errors of their own."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from lsprotocol import types as lsp
-from pytest_lsp import ClientServerConfig, LanguageClient
-from pygls.uris import from_fs_path
+from pytest_lsp import LanguageClient
 
 import primage_tosca
-from conftest import IMPORT_MAP, ROOT, needs_corpus
+from conftest import IMPORT_MAP, needs_corpus
+from test_lsp import client  # noqa: F401 - the server, started in this module's folder
 from test_lsp import (apply_edits, completions, definition_at, diagnostics_after, fixes_for, hover_at, open_document,
                       position_of, references_at, replace_all, uri_of)
 
@@ -147,15 +145,6 @@ def folder(tmp_path_factory) -> Path:
     (found / "lib.yaml").write_text(LIB)
     (found / "store.yaml").write_text(STORE)
     return found
-
-
-@pytest_lsp.fixture(scope="module", config=ClientServerConfig(
-    server_command=[sys.executable, "-m", "primage_tosca", "lsp"], server_env={"PYTHONPATH": str(ROOT)}))
-async def client(lsp_client: LanguageClient, folder: Path):
-    await lsp_client.initialize_session(lsp.InitializeParams(
-        capabilities=pytest_lsp.client_capabilities("visual-studio-code"), root_uri=from_fs_path(str(folder))))
-    yield
-    await lsp_client.shutdown_session()
 
 
 async def opened(client: LanguageClient, path: Path, text: str) -> tuple[str, list[lsp.Diagnostic]]:
