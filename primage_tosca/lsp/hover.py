@@ -144,18 +144,23 @@ def _describe_function(written: str, found: Any) -> str:
     lines = [f"**{written}** (function)"]
     raw = found.raw if isinstance(found.raw, dict) else {}
     signatures = raw.get("signatures")
-    for signature in signatures if isinstance(signatures, list) else []:
-        if isinstance(signature, dict):
-            arguments = signature.get("arguments")
-            names = ", ".join(str(a.get("type", "?")) if isinstance(a, dict) else str(a)
-                              for a in (arguments.values() if isinstance(arguments, dict) else arguments or []))
-            result = signature.get("result")
-            result = result.get("type", "?") if isinstance(result, dict) else result
-            lines.append(f"`({names}) -> {result or '?'}`" + (" (variadic)" if signature.get("variadic") else ""))
+    lines += [_signature(s) for s in (signatures if isinstance(signatures, list) else []) if isinstance(s, dict)]
     if isinstance(raw.get("description"), str):
         lines.append(raw["description"].strip())
     lines.append(f"defined at {where_text(found.document, found.path)}")
     return "\n\n".join(lines)
+
+
+def _signature(signature: dict) -> str:
+    """``(integer, string) -> boolean``: a signature's argument and result types."""
+    arguments = signature.get("arguments")
+    arguments = list(arguments.values()) if isinstance(arguments, dict) else arguments
+    names = ", ".join(_type_name(a) for a in (arguments if isinstance(arguments, list) else []))
+    return f"`({names}) -> {_type_name(signature.get('result'))}`" + (" (variadic)" if signature.get("variadic") else "")
+
+
+def _type_name(schema: Any) -> str:
+    return str(schema.get("type", "?")) if isinstance(schema, dict) else str(schema or "?")
 
 
 def _describe_node(name: str, written: Any, types: Any) -> str:

@@ -38,7 +38,8 @@ NODE_USES = ("requirements", "get_property", "get_attribute", "$get_property", "
              "members")
 TYPE_KEYS = ("type", "derived_from", "node", "capability", "relationship", "valid_source_types", "valid_target_types",
              "valid_source_node_types", "valid_target_node_types", "valid_capability_types",
-             "valid_relationship_types", "node_type", "members", "targets")
+             "valid_relationship_types", "node_type")
+TYPE_LIST_KEYS = ("members", "targets")  # in a group or policy type: types; in a template: templates
 
 
 def references(analyses: list[Analysis], cursor: Cursor, declaration: bool = True) -> list[Place]:
@@ -64,8 +65,15 @@ def references(analyses: list[Analysis], cursor: Cursor, declaration: bool = Tru
     for document in template.all_documents():
         if document.url is None and document.ok:
             places += [_value_place(document, p, value) for p, value in _names_of(document, types, found_type, name)
-                       if any(part in TYPE_KEYS for part in p[-2:])]
+                       if _names_a_type(p)]
     return [p for p in places if p is not None and p.path]
+
+
+def _names_a_type(path: tuple) -> bool:
+    """The value at ``path`` is a type's name, by the keyname it is under."""
+    last = path[-2:]
+    return any(part in TYPE_KEYS for part in last) or str(path[0]).endswith("_types") and any(
+        part in TYPE_LIST_KEYS for part in last)
 
 
 def _names_of(document: Any, types: Any, found_type: Any, name: str) -> list[tuple[tuple, str]]:
