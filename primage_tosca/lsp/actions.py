@@ -15,11 +15,11 @@ import re
 from ..diagnostics import Diagnostic
 from ..records import record
 from .analysis import Analysis
-from .lookup import INPUTS, NODES, node_type
+from .lookup import INPUTS, NODES, canonical_path, node_type, written_path
 
 _SUGGESTION = re.compile(r"did you mean '([^']+)'")
-_REQUIRED = re.compile(r"property '([^']+)' is required")
-_UNDECLARED = re.compile(r"input '([^']+)'")
+_REQUIRED = re.compile(r"property '([^']+)' is required|needs a value for property '([^']+)'")
+_UNDECLARED = re.compile(r"input '([^']+)'|names '([^']+)', which is not an input")
 PLACEHOLDER = {"string": '""', "integer": "0", "float": "0.0", "boolean": "false", "list": "[]", "map": "{}"}
 
 
@@ -65,18 +65,36 @@ def one_edit_apart(one: str, other: str) -> bool:
 def _rename(analysis: Analysis, finding: Diagnostic) -> Fix | None:
     suggested = _SUGGESTION.search(finding.hint or "")
     written = finding.path[-1] if finding.path else None
-    if suggested is None or not isinstance(written, str) or not one_edit_apart(written, suggested.group(1)):
+    if not isinstance(written, str):
+        return None
+    name = suggested.group(1) if suggested is not None else _one_near(analysis, finding, written)
+    if name is None or not one_edit_apart(written, name):
         return None
     line, column = finding.line - 1, finding.column - 1
-    edit = Edit(line, column, line, column + len(written), suggested.group(1))
-    return Fix(f"Rename '{written}' to '{suggested.group(1)}'", finding, [edit])
+    edit = Edit(line, column, line, column + len(written), name)
+    return Fix(f"Rename '{written}' to '{name}'", finding, [edit])
+
+
+def _one_near(analysis: Analysis, finding: Diagnostic, written: str) -> str | None:
+    """The one property of the node's type one edit away from ``written`` (a finding
+    without a suggestion: TOSCA 2.0's); None when there is none, or several."""
+    path = canonical_path(finding.path)
+    if len(path) != 5 or path[:2] != NODES or path[3] != "properties":
+        return None
+    owner = node_type([analysis], path[2])
+    names = analysis.types.definitions.properties(owner) if owner is not None else {}
+    near = [name for name in names if one_edit_apart(written, name)]
+    return near[0] if len(near) == 1 else None
+
+
 
 
 def _add_property(analysis: Analysis, finding: Diagnostic) -> Fix | None:
     named = _REQUIRED.search(finding.message)
-    if named is None or len(finding.path) != 3 or tuple(finding.path[:2]) != NODES:
+    path = canonical_path(finding.path)
+    if named is None or len(path) not in (3, 4) or path[:2] != NODES or path[3:] not in ((), ("properties",)):
         return None
-    node, name = finding.path[2], named.group(1)
+    node, name = path[2], named.group(1) or named.group(2)
     owner = node_type([analysis], node)
     definition = analysis.types.definitions.properties(owner).get(name) if owner is not None else None
     if definition is None:
@@ -88,9 +106,9 @@ def _add_property(analysis: Analysis, finding: Diagnostic) -> Fix | None:
 
 def _declare_input(analysis: Analysis, finding: Diagnostic) -> Fix | None:
     named = _UNDECLARED.search(finding.message)
-    if named is None or "get_input" not in finding.path:
+    if named is None or not {"get_input", "$get_input"} & set(finding.path):
         return None
-    name = named.group(1)
+    name = named.group(1) or named.group(2)
     edits = _insert_entry(analysis, INPUTS[:1], "inputs", f"{name}:", "type: string")
     return Fix(f"Declare the input '{name}'", finding, edits) if edits else None
 
@@ -99,8 +117,10 @@ def _insert_entry(analysis: Analysis, owner: tuple, section: str, *lines: str) -
     """Edits that add ``lines`` (an entry and what nests under it) to
     ``owner``'s ``section`` mapping, writing the section when it is missing.
     A section written in flow style (``properties: {}``) is left to the author."""
-    parsed = analysis.compilation.template.sources.root.parsed
+    root = analysis.compilation.template.sources.root
+    parsed = root.parsed
     keys, values = parsed.keys, parsed.values
+    owner = written_path(root.data, owner)
     where = owner + (section,)
     if where in keys:
         line, column = keys[where]

@@ -12,7 +12,9 @@ document's :class:`~.reuse.Reuse` hands the phases what the edit did not change.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import traceback
 from typing import Any
 
 from .. import catalog
@@ -21,15 +23,18 @@ from ..diagnostics import Diagnostic, Location
 from ..imports.policy import ImportMapError
 from ..imports.template import LoadOptions
 from ..options import load_options
-from ..pipeline import Compilation
+from ..pipeline import Compilation, run
 from ..records import field, record, replace
 from ..rulesettings import RuleSettings, RuleSettingsError
 from ..source.document import PARSE_CACHE, ParseCache
 from ..source.reader import Limits, ParsedYaml
 from ..topology.build import gc_paused
 from ..validation import check_file, rule_settings
+from .names2 import View2, is_tosca_2
 from .reparse import key_places, reparse
 from .reuse import Reuse
+
+log = logging.getLogger(__name__)
 
 
 @record
@@ -51,10 +56,31 @@ class Analysis:
     compilation: Compilation | None = None
     findings: dict[str, list[Diagnostic]] = field(default_factory=dict)  # real path -> its findings
     files: set[str] = field(default_factory=set)  # real paths of every local file read
+    view: Any = None  # a TOSCA 2.0 template's names as its files write them (names2.View2)
+    options: LoadOptions | None = None  # what it was loaded with, to build a 2.0 template's products
+    lowered: Compilation | None = None  # those products, once asked for
 
     @property
     def types(self) -> Any:
+        """The types the features read: a 2.0 template's view, else the 1.x types."""
+        if self.view is not None:
+            return self.view
         return self.compilation.types if self.compilation is not None else None
+
+    def topology(self) -> Any:
+        """The topology, with values of functions worked out. ``validate`` builds none for
+        TOSCA 2.0: the template lowered to the 1.x model gives one (when it has no errors
+        of its own), built on the first question and kept."""
+        if self.compilation is None or self.compilation.topology is not None or self.view is None:
+            return self.compilation.topology if self.compilation is not None else None
+        if self.lowered is None and self.options is not None:
+            try:
+                self.lowered = run(self.path, self.options, None, products=True)
+            except Exception:  # noqa: BLE001 - a feature goes without, the server keeps serving
+                log.error("building the products of %s failed\n%s", self.path, traceback.format_exc())
+                self.options = None
+                return None
+        return self.lowered.topology if self.lowered is not None else None
 
 
 class Analyzer:
@@ -126,10 +152,21 @@ class Analyzer:
                 analysis.compilation = self._run(real, options, settings)
                 self._keep_read(real, options.limits)
             self._sort(analysis)
+            self._view(analysis, options)
         self.latest[real] = analysis
         if analysis.types is not None:
             self.last_typed[real] = analysis
         return analysis
+
+    def _view(self, analysis: Analysis, options: LoadOptions) -> None:
+        """A readable TOSCA 2.0 template's names, errors or not."""
+        template = analysis.compilation.template
+        if template is None or not template.readable or not is_tosca_2(template):
+            return
+        try:
+            analysis.view, analysis.options = View2(template), options
+        except Exception:  # noqa: BLE001 - the findings stand without the features
+            log.error("reading the names of %s failed\n%s", analysis.path, traceback.format_exc())
 
     def _run(self, real: str, options: LoadOptions, settings: RuleSettings) -> Compilation:
         """``check_file`` on the document, taking from the last run what the edit did not change."""

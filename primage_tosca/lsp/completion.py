@@ -8,6 +8,7 @@ from typing import Any, Iterator
 
 from ..functions import FUNCTION_NAMES
 from ..records import record
+from ..typesystem.functions2 import BUILT_INS
 from ..typesystem.grammar import grammar_for
 from ..typesystem.model import KIND_WORD, KINDS, PropertyDef, Type
 from ..versions import known_names
@@ -43,15 +44,25 @@ def complete(analyses: list[Analysis], cursor: Cursor) -> list[Item]:
         return [Item(name, "value") for name in known_names()]
     if _GET_INPUT.search(before):
         return [_input_item(name, definition) for name, definition in named(analyses, INPUTS).items()]
-    if _FLOW_START.search(before) and cursor.in_value:
-        sign = "$" if cursor.tosca2 else ""
-        return [Item(sign + name, "function", insert=f"{sign}{name}: ") for name in sorted(FUNCTION_NAMES)]
     types = types_of(analyses)
+    if _FLOW_START.search(before) and cursor.in_value or cursor.tosca2 and cursor.prefix.startswith("$"):
+        return _functions(types, cursor.tosca2)
     if types is None:
         return [Item(key, "keyword", insert=f"{key}: ") for key in _top_level(cursor)] if not cursor.path else []
     if cursor.in_value:
         return list(_value_items(analyses, types, cursor))
     return list(_key_items(analyses, types, cursor))
+
+
+def _functions(types: Any, tosca2: bool) -> list[Item]:
+    """The built-in functions, and in TOSCA 2.0 (``$name``) the user-defined ones the file can call."""
+    sign, names = ("$", BUILT_INS) if tosca2 else ("", FUNCTION_NAMES)
+    found = [Item(sign + name, "function", insert=f"{sign}{name}: ") for name in sorted(names)]
+    for name, definition in sorted(types.functions().items()) if hasattr(types, "functions") else []:
+        raw = definition.raw if isinstance(definition.raw, dict) else {}
+        description = raw.get("description") if isinstance(raw.get("description"), str) else ""
+        found.append(Item(f"${name}", "function", "user-defined function", description, f"${name}: "))
+    return found
 
 
 def _top_level(cursor: Cursor) -> tuple[str, ...]:

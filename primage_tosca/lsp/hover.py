@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..functions import FUNCTION_NAMES, is_symbolic, text as value_text
-from ..typesystem.model import KIND_WORD, PropertyDef, Type
+from ..typesystem.functions2 import BUILT_INS, calls
+from ..typesystem.model import KIND_WORD, Type
 from .analysis import Analysis
 from .context import Cursor
-from .lookup import (INPUTS, NODES, canonical, definition_at, find_type, named, preferred_kinds, schema_text,
+from .lookup import (INPUTS, NODES, OUTPUTS, canonical, definition_at, find_type, named, preferred_kinds, schema_text,
                      types_of, where_text)
 
 
@@ -22,8 +23,10 @@ def hover(analyses: list[Analysis], cursor: Cursor) -> str | None:
     definition = definition_at(analyses, cursor)
     if definition is not None:
         return _describe_property(*definition)
-    if cursor.word.lstrip("$") in FUNCTION_NAMES and cursor.in_value:
+    if (cursor.in_value or cursor.key == cursor.word) and _built_in(cursor):
         return _describe_call(analyses, cursor)
+    if cursor.word.startswith("$") and hasattr(types, "function") and types.function(cursor.word[1:]) is not None:
+        return _describe_function(cursor.word, types.function(cursor.word[1:]))
     inputs = named(analyses, INPUTS)
     if cursor.word in inputs and (cursor.path == INPUTS or "get_input" in cursor.line):
         return _describe_input(cursor.word, inputs[cursor.word], analyses)
@@ -34,14 +37,24 @@ def hover(analyses: list[Analysis], cursor: Cursor) -> str | None:
     return _describe_type(found) if found is not None else None
 
 
+def _built_in(cursor: Cursor) -> bool:
+    """The word is a built-in function: ``$concat`` in TOSCA 2.0, ``concat`` in 1.x."""
+    if cursor.tosca2:
+        return cursor.word.startswith("$") and cursor.word[1:] in BUILT_INS
+    return cursor.word in FUNCTION_NAMES
+
+
 def _describe_call(analyses: list[Analysis], cursor: Cursor) -> str:
     """A function call's value, when the compiler can work it out (get_input,
     get_property, concat...), else that it is known only once deployed."""
     lines = [f"**{cursor.word}** (function)"]
-    value = _evaluated(analyses[0] if analyses else None, cursor.full_path)
+    path = cursor.full_path
+    if cursor.key == cursor.word:
+        path = path[:-1]  # a call written as a block: `num_cpus:` then `$get_input: cpus`
+    value = _evaluated(analyses[0] if analyses else None, path)
     if value is _UNKNOWN:
         return lines[0]
-    if is_symbolic(value):
+    if is_symbolic(value) or cursor.tosca2 and next(calls(value), None) is not None:  # a user function's too
         lines.append("its value is known only once the application is deployed")
     else:
         lines.append(f"value: `{value_text(value)}`")
@@ -53,8 +66,10 @@ _UNKNOWN = object()
 
 def _evaluated(analysis: Analysis | None, path: tuple[str, ...]) -> Any:
     """The evaluated value of the node template property at ``path`` (a
-    node's own, or of one of its capabilities), from the topology."""
-    topology = analysis.compilation.topology if analysis and analysis.compilation else None
+    node's own, or of one of its capabilities) or of an output, from the topology."""
+    topology = analysis.topology() if analysis is not None else None
+    if topology is not None and path[:2] == OUTPUTS and len(path) == 4 and path[3] == "value":
+        return (topology.outputs.get(path[2]) or {}).get("value", _UNKNOWN)
     if topology is None or path[:2] != NODES or len(path) < 5 or path[2] not in topology.vertices:
         return _UNKNOWN
     vertex, rest = topology.vertices[path[2]], path[3:]
@@ -69,7 +84,7 @@ def _describe_property(what: str, definition: Any, owner: str) -> str | None:
     if definition is None:
         return None
     lines = [f"**{definition.name}** ({what} of `{owner}`)"]
-    if isinstance(definition, PropertyDef):
+    if what in ("property", "attribute") and getattr(definition, "schema", None) is not None:
         facts = [f"type: `{schema_text(definition.schema)}`", "required" if definition.required else "optional"]
         if definition.has_default:
             facts.append(f"default: `{value_text(definition.default)}`")
@@ -77,12 +92,15 @@ def _describe_property(what: str, definition: Any, owner: str) -> str | None:
         if definition.schema.constraints:
             lines.append("constraints: " + ", ".join(f"`{c.operator}: {value_text(c.argument)}`"
                                                      for c in definition.schema.constraints))
+        if getattr(definition, "validation", None) is not None:  # TOSCA 2.0
+            lines.append(f"validation: `{flow(definition.validation)}`")
     elif what == "requirement":
         facts = [f"capability: `{definition.capability_name}`"]
         facts += [f"node: `{definition.node_name}`"] if definition.node_name else []
         facts += [f"relationship: `{definition.relationship_name}`"] if definition.relationship_name else []
-        low, high = definition.occurrences
-        facts.append(f"occurrences: [{low}, {'UNBOUNDED' if high == float('inf') else int(high)}]")
+        if definition.occurrences is not None:
+            low, high = definition.occurrences
+            facts.append(f"occurrences: [{low}, {'UNBOUNDED' if high == float('inf') else int(high)}]")
         lines.append(" · ".join(facts))
     elif what == "capability":
         lines.append(f"type: `{definition.type_name}`")
@@ -102,12 +120,47 @@ def _describe_input(name: str, definition: Any, analyses: list[Analysis]) -> str
         lines.append(" · ".join(facts))
         if isinstance(definition.get("constraints"), list):
             lines.append("constraints: " + ", ".join(f"`{value_text(c)}`" for c in definition["constraints"]))
+        if definition.get("validation") is not None:  # TOSCA 2.0
+            lines.append(f"validation: `{flow(definition['validation'])}`")
         if isinstance(definition.get("description"), str):
             lines.append(definition["description"].strip())
     template = next((a.compilation.template for a in analyses if a and a.compilation and a.compilation.template), None)
     if template is not None:
         lines.append(f"defined at {where_text(template.sources.root, INPUTS + (name,))}")
     return "\n\n".join(lines)
+
+
+def flow(value: Any) -> str:
+    """A value in YAML's flow style, as a template would write it on one line."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{flow(k)}: {flow(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[ " + ", ".join(flow(v) for v in value) + " ]"
+    return value_text(value) if value is not None else "null"
+
+
+def _describe_function(written: str, found: Any) -> str:
+    """A user-defined function (TOSCA 2.0): its signatures and description."""
+    lines = [f"**{written}** (function)"]
+    raw = found.raw if isinstance(found.raw, dict) else {}
+    signatures = raw.get("signatures")
+    lines += [_signature(s) for s in (signatures if isinstance(signatures, list) else []) if isinstance(s, dict)]
+    if isinstance(raw.get("description"), str):
+        lines.append(raw["description"].strip())
+    lines.append(f"defined at {where_text(found.document, found.path)}")
+    return "\n\n".join(lines)
+
+
+def _signature(signature: dict) -> str:
+    """``(integer, string) -> boolean``: a signature's argument and result types."""
+    arguments = signature.get("arguments")
+    arguments = list(arguments.values()) if isinstance(arguments, dict) else arguments
+    names = ", ".join(_type_name(a) for a in (arguments if isinstance(arguments, list) else []))
+    return f"`({names}) -> {_type_name(signature.get('result'))}`" + (" (variadic)" if signature.get("variadic") else "")
+
+
+def _type_name(schema: Any) -> str:
+    return str(schema.get("type", "?")) if isinstance(schema, dict) else str(schema or "?")
 
 
 def _describe_node(name: str, written: Any, types: Any) -> str:

@@ -13,10 +13,11 @@ from .context import Cursor
 
 NODES = ("topology_template", "node_templates")
 INPUTS = ("topology_template", "inputs")
+OUTPUTS = ("topology_template", "outputs")
 SECTIONS = (("inputs", INPUTS), ("node_templates", NODES), ("relationship_templates",
             ("topology_template", "relationship_templates")), ("groups", ("topology_template", "groups")),
-            ("policies", ("topology_template", "policies")), ("outputs", ("topology_template", "outputs")),
-            *((kind, (kind,)) for kind in KINDS))
+            ("policies", ("topology_template", "policies")), ("outputs", OUTPUTS),
+            *((kind, (kind,)) for kind in KINDS), ("functions", ("functions",)))
 # The kind of type a `type:` names, by the section its owner sits in.
 TYPE_KIND_BY_SECTION = {
     "node_templates": "node_types", "relationship_templates": "relationship_types", "groups": "group_types",
@@ -39,9 +40,13 @@ class Place:
 
 def canonical(cursor: Cursor) -> Cursor:
     """The cursor with TOSCA 2.0's ``service_template`` read as ``topology_template``."""
-    if cursor.path[:1] == ("service_template",):
-        return replace(cursor, path=("topology_template",) + cursor.path[1:])
-    return cursor
+    return replace(cursor, path=canonical_path(cursor.path))
+
+
+def canonical_path(path: tuple) -> tuple:
+    """A path with TOSCA 2.0's ``service_template`` read as ``topology_template``."""
+    path = tuple(path)
+    return ("topology_template",) + path[1:] if path[:1] == ("service_template",) else path
 
 
 def written_path(data: Any, path: tuple) -> tuple:
@@ -122,7 +127,7 @@ def place_of(document: Any, path: tuple) -> Place | None:
         return None
     path = written_path(getattr(document, "data", None), path)
     location = document.locate(path, key=True)
-    real = getattr(document, "real_path", None) if getattr(document, "url", None) is None else None
+    real = getattr(document, "real_path", None)  # a library imported by URL too, when it is a file here
     name = str(path[-1]) if path else ""
     return Place(real, location.line - 1, location.column - 1, location.column - 1 + len(name))
 

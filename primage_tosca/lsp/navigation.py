@@ -30,12 +30,16 @@ def definition(analyses: list[Analysis], cursor: Cursor) -> Place | None:
     found_type = find_type(types, cursor.word, preferred_kinds(cursor))
     if found_type is not None and found_type.document is not None:
         return place_of(found_type.document, found_type.path)
-    return None
+    function = types.function(cursor.word[1:]) if cursor.word.startswith("$") and hasattr(types, "function") else None
+    return place_of(function.document, function.path) if function is not None else None
 
 
 NODE_USES = ("requirements", "get_property", "get_attribute", "$get_property", "$get_attribute", "targets",
              "members")
-TYPE_KEYS = ("type", "derived_from", "node", "capability", "relationship", "valid_source_types", "valid_target_types")
+TYPE_KEYS = ("type", "derived_from", "node", "capability", "relationship", "valid_source_types", "valid_target_types",
+             "valid_source_node_types", "valid_target_node_types", "valid_capability_types",
+             "valid_relationship_types", "node_type")
+TYPE_LIST_KEYS = ("members", "targets")  # in a group or policy type: types; in a template: templates
 
 
 def references(analyses: list[Analysis], cursor: Cursor, declaration: bool = True) -> list[Place]:
@@ -60,14 +64,31 @@ def references(analyses: list[Analysis], cursor: Cursor, declaration: bool = Tru
     places = [place_of(found_type.document, found_type.path)] if declaration and found_type.document is not None else []
     for document in template.all_documents():
         if document.url is None and document.ok:
-            places += [_value_place(document, p, name) for p in _uses(document, name)
-                       if any(part in TYPE_KEYS for part in p[-2:])]
+            places += [_value_place(document, p, value) for p, value in _names_of(document, types, found_type, name)
+                       if _names_a_type(p)]
     return [p for p in places if p is not None and p.path]
 
 
-def _uses(document: Any, name: str) -> list[tuple]:
-    """The paths of the values written as exactly ``name`` in a document."""
-    found = []
+def _names_a_type(path: tuple) -> bool:
+    """The value at ``path`` is a type's name, by the keyname it is under."""
+    last = path[-2:]
+    return any(part in TYPE_KEYS for part in last) or str(path[0]).endswith("_types") and any(
+        part in TYPE_LIST_KEYS for part in last)
+
+
+def _names_of(document: Any, types: Any, found_type: Any, name: str) -> list[tuple[tuple, str]]:
+    """Where ``document`` names the type: in TOSCA 2.0 by whatever name means it in that
+    file (``simple:Compute`` in a template, ``Compute`` in the profile), in 1.x by its name."""
+    if not hasattr(types, "means"):
+        return [(p, name) for p in _uses(document, name)]
+    return [(p, value) for p, value in _uses(document, None)
+            if types.means(document, found_type.kind, value, found_type)]
+
+
+def _uses(document: Any, name: str | None) -> list:
+    """The paths of the values written as exactly ``name`` in a document; with no
+    ``name``, (path, value) of every string value."""
+    found: list = []
 
     def walk(value: Any, path: tuple) -> None:
         if isinstance(value, dict):
@@ -76,6 +97,8 @@ def _uses(document: Any, name: str) -> list[tuple]:
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 walk(item, path + (index,))
+        elif isinstance(value, str) and name is None:
+            found.append((path, value))
         elif value == name and isinstance(value, str):
             found.append(path)
 

@@ -42,7 +42,7 @@ ITEM_KIND = {"type": lsp.CompletionItemKind.Class, "property": lsp.CompletionIte
              "function": lsp.CompletionItemKind.Function, "keyword": lsp.CompletionItemKind.Keyword,
              "node": lsp.CompletionItemKind.Module, "value": lsp.CompletionItemKind.Value}
 SYMBOL_KIND = {"inputs": lsp.SymbolKind.Variable, "outputs": lsp.SymbolKind.Property,
-               "node_templates": lsp.SymbolKind.Object}
+               "node_templates": lsp.SymbolKind.Object, "functions": lsp.SymbolKind.Function}
 # A document is TOSCA when one of these keynames starts a line: other YAML files are left alone.
 _TOSCA_TEXT = re.compile(r"^(tosca_definitions_version|topology_template|service_template|node_types|data_types|capability_types|"
                          r"relationship_types|interface_types|artifact_types|group_types|policy_types)\s*:",
