@@ -11,7 +11,6 @@ document's :class:`~.reuse.Reuse` hands the phases what the edit did not change.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import traceback
@@ -120,7 +119,7 @@ class Analyzer:
         every content it reads, and an editor makes a new one per keystroke."""
         old = self.overlay.get(real)
         if old is not None and list(self.overlay.values()).count(old) == 1:
-            self.cache.discard(hashlib.sha256(old).hexdigest())
+            self.cache.discard(self.cache.digest(old))
 
     def forget_settings(self) -> None:
         """A config file or import map changed: read them again."""
@@ -190,7 +189,7 @@ class Analyzer:
         raw, last = self.overlay.get(real), self._read.get(real)
         if raw is None or last is None or last[0] == raw:
             return
-        digest = hashlib.sha256(raw).hexdigest()
+        digest = self.cache.digest(raw)
         if self.cache.get(digest, limits) is None:
             found = reparse(last[0], last[1], raw, limits, last[2])
             if found is not None:
@@ -202,7 +201,7 @@ class Analyzer:
         last = self._read.get(real)
         if raw is None or last is not None and last[0] is raw:
             return  # read in part just now: kept with its key places
-        parsed = self.cache.get(hashlib.sha256(raw).hexdigest(), limits)
+        parsed = self.cache.get(self.cache.digest(raw), limits)
         if parsed is None or not parsed.ok or parsed.problems:
             self._read.pop(real, None)  # a text that cannot be read again in part is parsed whole next time
         else:
