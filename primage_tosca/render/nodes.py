@@ -20,6 +20,9 @@ NODE_TEMPLATES = ("topology_template", "node_templates")
 Report = Callable[..., None]
 
 
+NOTHING_WRITTEN: frozenset = frozenset()  # the names written under a capability its template leaves alone
+
+
 @record
 class Operation:
     """An interface operation: where its implementation is, and its inputs."""
@@ -105,6 +108,7 @@ class NodeRenderer:
         # id of a definitions map -> (the map, its defaults, its required names without default): many
         # templates share a type, and most of a type's capabilities are not written at all
         self._facts: dict[int, tuple[dict, dict, list[str]]] = {}
+        self._declared: dict[int, tuple[Type, dict[str, set]]] = {}  # id of a node type -> (it, its operations)
 
     def render(self, name: str, index: int, raw: Any, written_raw: dict) -> NodeTemplate:
         path = NODE_TEMPLATES + (name,)
@@ -136,8 +140,7 @@ class NodeRenderer:
         node.capabilities = self._capabilities(node, raw.get("capabilities"), document, path)
         node.requirements = self._requirements(node, raw.get("requirements"), document, path)
         node.interfaces = self.interfaces(typedef, raw.get("interfaces"), document, path, label)
-        node.declared_operations = {name: set(d.operations) for name, d in
-                                    (self.definitions.interfaces(typedef).items() if typedef else ())}
+        node.declared_operations = self._declared_operations(typedef)
         node.artifacts = self._artifacts(node, raw.get("artifacts"), document, path)
         self.node_filter(raw.get("node_filter"), document, path + ("node_filter",))
         return node
@@ -192,6 +195,16 @@ class NodeRenderer:
                                 severity=Severity.WARNING if relaxed else None)
         return values, names
 
+    def _declared_operations(self, typedef: Type | None) -> dict[str, set]:
+        """Interface -> the operations the type declares; one map per type, shared by its templates."""
+        if typedef is None:
+            return {}
+        found = self._declared.get(id(typedef))
+        if found is None or found[0] is not typedef:
+            found = self._declared[id(typedef)] = (typedef, {
+                name: set(d.operations) for name, d in self.definitions.interfaces(typedef).items()})
+        return found[1]
+
     def _facts_of(self, definitions: dict[str, PropertyDef]) -> tuple[dict, dict, list[str]]:
         """The definitions, their defaults and their required names without a default, worked out once."""
         facts = self._facts.get(id(definitions))
@@ -224,8 +237,10 @@ class NodeRenderer:
             assignment = written.get(name)
             where = path + ("capabilities", name)
             if definition is not None and name not in written:  # the type's defaults, nothing to check
-                found[name] = Capability(name, _capability_type(definition),
-                                         dict(self._facts_of(definition.properties)[1]), set(), where, definition)
+                # one map of defaults, shared by every node that leaves the capability as its type
+                # defines it (read, never changed: a 10,000-node template would hold 60,000 copies)
+                found[name] = Capability(name, _capability_type(definition), self._facts_of(definition.properties)[1],
+                                         NOTHING_WRITTEN, where, definition)
                 continue
             if name in written and definition is None and node.type_def is not None:
                 self.report("PT337", f"node type {node.type} has no capability {name!r}", document, where,

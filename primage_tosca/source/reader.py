@@ -379,20 +379,23 @@ def _pos(mark) -> Position:
     return (mark.line + 1, mark.column + 1)
 
 
-def _walk(loader, builder: _Builder) -> None:
+def _walk(loader, builder: _Builder, lines: int) -> None:
     """Feed the event stream to the builder. A plain or quoted scalar without
     tag or anchor whose text was read before (most keys, names and numbers of
     a template) is placed here, inline, as :meth:`_Builder.on_scalar` would:
     this loop runs once per event and dominates reading a large file."""
     documents = 0
     next_event = loader.get_event
+    # one int object per line number, shared by every position on that line: a large
+    # file's positions would otherwise hold one each (ints up to 256 are shared anyway)
+    line_numbers = list(range(1, lines + 2))
     stack, plain, limits = builder.stack, builder.plain, builder.limits
     values, keys = builder.result.values, builder.result.keys
     scalar_event = yaml.ScalarEvent
     while True:
         event = next_event()
         mark = event.start_mark
-        pos = (mark.line + 1, mark.column + 1)  # _pos, inline: once per event
+        pos = (line_numbers[mark.line], mark.column + 1)  # _pos, inline: once per event
         kind = type(event)
         if kind is scalar_event:
             # (the value that would pass the size limit is left to on_scalar, which stops there)
@@ -448,6 +451,12 @@ def _place_scalar(top: _Frame, value: Any, pos: Position, values: dict, keys: di
     top.key = _NO_KEY
     top.size += 1
     return 1
+
+
+def _line_breaks(text: str) -> int:
+    """At least as many line breaks as the YAML parser counts (it also breaks
+    lines at a lone CR, NEL and the Unicode line and paragraph separators)."""
+    return sum(text.count(mark) for mark in ("\n", "\r", "\x85", "\u2028", "\u2029"))
 
 
 def _decode(raw: bytes, result: ParsedYaml) -> str | None:
@@ -534,7 +543,7 @@ def parse_bytes(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedYaml:
     builder.result = result
     loader = _EventLoader(text)
     try:
-        _walk(loader, builder)
+        _walk(loader, builder, _line_breaks(text) + 1)
     except _Abort:
         return result
     except yaml.YAMLError as exc:

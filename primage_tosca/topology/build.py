@@ -168,8 +168,10 @@ class Builder:
                             f"node template {raw.name!r}: property")
         capabilities = {}
         for name, cap in raw.capabilities.items():
-            values = {p: self.capability_value(raw.name, name, p) if isinstance(value, (dict, list)) else value
-                      for p, value in cap.properties.items()}
+            values = cap.properties  # no function to evaluate: the values as rendered (shared, read only)
+            if any(isinstance(value, (dict, list)) for value in values.values()):
+                values = {p: self.capability_value(raw.name, name, p) if isinstance(value, (dict, list)) else value
+                          for p, value in cap.properties.items()}
             capabilities[name] = {"type": cap.type, "properties": values}
             if cap.definition is not None and cap.written:  # only written values are checked again
                 self._check_results(cap.properties, cap.written, cap.definition.properties, values,
