@@ -7,6 +7,7 @@ import dataclasses
 import pickle
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -175,3 +176,15 @@ def test_a_class_that_defines_a_method_keeps_it():
             return True
 
     assert repr(Own(1)) == "mine" and Own(1) == Own(2) and Own(1) == 3
+
+
+def test_a_compile_to_radl_loads_nothing_it_does_not_use():
+    root = Path(__file__).resolve().parents[1]  # the blueprint's imports are read within the checkout
+    blueprint = str(root / "blueprints" / "hello-compute.yaml")
+    code = ("import sys; from primage_tosca.api import compile_results; "
+            f"r = compile_results({blueprint!r}, target='radl', roots=[{str(root)!r}])[0]; assert r.text, r.diagnostics; "
+            "print(sorted(m for m in ('dataclasses', 'inspect', 'difflib', 'json', 'hashlib', 'shutil', 'tempfile') "
+            "if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=root)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"

@@ -25,7 +25,6 @@ function names that function's system (IM fails on it).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import yaml
@@ -208,6 +207,8 @@ def registration(em: Emission, name: str, oscar: str, count: int) -> Configure |
         em.error(f"function {name!r} cannot be registered by a configure named {conf_name!r}: {problem}",
                  em.topology.raw[name].path, "rename the node template")
         return None
+    import json  # only a template with functions pays for loading it
+
     service = service_definition(em, name)
     variables = {"oscar_endpoint": _oscar_endpoint(em, oscar), "oscar_username": OSCAR_USER,
                  "oscar_password": _oscar_password(em, oscar)}

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -180,6 +179,8 @@ def _sort_key(entry: LockEntry) -> tuple:
 
 def write_lock(lock: Lock, path: str | os.PathLike) -> Path:
     """Write atomically: a temporary file beside the lock, then a rename."""
+    import tempfile  # only a run that writes the lock pays for loading it (and shutil with it)
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
