@@ -8,12 +8,12 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test bench im-venv ec3-venv puccini-venv neovim local-im clean
 
+# The editable install puts the checkout on sys.path through a .pth line
+# (editable_mode=compat), as an installed package sits there: setuptools'
+# default import hook would cost every command's start-up milliseconds.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# compat: the checkout goes on sys.path through a .pth line, as an installed
-	# package would sit there; setuptools' default import hook would cost every
-	# command's start-up several milliseconds
 	$(PY) -m pip install --quiet -e '.[test]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
