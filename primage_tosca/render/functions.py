@@ -37,16 +37,19 @@ def calls_in(value: Any, path: tuple, is_call: Callable[[Any], bool]) -> Iterato
     stack = [(value, path)]
     while stack:
         current, where = stack.pop()
+        # children are pushed last first, so that they come off the stack in document order
         if isinstance(current, dict):
             if is_call(current):
                 name = next(iter(current))
                 yield Call(name, current[name], where)
-            items: Any = current.items()
+            for key, child in reversed(current.items()):
+                if isinstance(child, (dict, list)):
+                    stack.append((child, where + (key,)))
         elif isinstance(current, list):
-            items = enumerate(current)
-        else:
-            continue
-        stack.extend([(v, where + (k,)) for k, v in items if isinstance(v, (dict, list))][::-1])
+            for index in range(len(current) - 1, -1, -1):
+                child = current[index]
+                if isinstance(child, (dict, list)):
+                    stack.append((child, where + (index,)))
 
 
 def context_of(path: tuple) -> str:
