@@ -101,8 +101,9 @@ class Emission:
 
     def is_a(self, name: str, *bases: str) -> bool:
         """Whether the node's type is, or derives from, any of ``bases``."""
+        ancestry = self.topology.types_of(name)
         for base in bases:  # a loop, not any(): asked for every node, several times
-            if self.topology.is_a(name, base):
+            if base in ancestry:
                 return True
         return False
 

@@ -20,6 +20,7 @@ HOSTING_KINDS = frozenset({"HostedOn", "BindsTo"})  # IM follows both to find a 
 ORDERING_KINDS = frozenset({"HostedOn", "DependsOn", "ConnectsTo"})
 ORDERING_BASES = frozenset({"tosca.relationships.HostedOn", "tosca.relationships.DependsOn",
                             "tosca.relationships.ConnectsTo"})
+NO_TYPES: frozenset[str] = frozenset()
 
 
 @record
@@ -85,8 +86,25 @@ class Topology:
 
     def is_a(self, name: str, base: str) -> bool:
         """True when the node's type is ``base`` or derives from it."""
-        raw = self.rendered.nodes.get(name)
-        return raw is not None and base in raw.ancestry
+        return base in self.types_of(name)
+
+    def types_of(self, name: str) -> frozenset[str]:
+        """The node's type and the types it derives from (none for a name that is no node template)."""
+        return self._ancestries.get(name, NO_TYPES)
+
+    @cached_property
+    def _ancestries(self) -> dict[str, frozenset[str]]:
+        """Node -> its type and the types it derives from: asked for every node, many times over.
+        The nodes of one type share one set."""
+        shared: dict[tuple, frozenset[str]] = {}
+        found = {}
+        for name, raw in self.rendered.nodes.items():
+            key = tuple(raw.ancestry)
+            ancestry = shared.get(key)
+            if ancestry is None:
+                ancestry = shared[key] = frozenset(key)
+            found[name] = ancestry
+        return found
 
     def edges_from(self, name: str) -> list[tuple[str, dict]]:
         """(target, edge attributes) of a node's requirements, in template order."""
