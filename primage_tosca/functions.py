@@ -59,10 +59,8 @@ def is_function(value: Any) -> bool:
 
 def is_symbolic(value: Any) -> bool:
     """True when a function is left anywhere inside ``value``."""
-    if is_function(value):
-        return True
     if isinstance(value, dict):
-        return any(is_symbolic(v) for v in value.values())
+        return is_function(value) or any(is_symbolic(v) for v in value.values())
     if isinstance(value, list):
         return any(is_symbolic(v) for v in value)
     return False

@@ -116,7 +116,7 @@ def build_configure(em: Emission, node: str, compute: str, steps: dict[str, Step
         return None
     conf_name = f"{node}_conf" if node == compute else f"{node}_{compute}_conf"
     recipe = play.render()
-    if any(line.startswith("@end") for line in recipe.splitlines()):
+    if "@end" in recipe and any(line.startswith("@end") for line in recipe.splitlines()):
         em.error(f"the playbook of {node!r} has a line starting with '@end', which ends a RADL recipe",
                  em.topology.raw[node].path)
         return None

@@ -84,12 +84,13 @@ def _capability(em: Emission, system: Block, name: str, capability: str) -> None
     raw = em.topology.raw[name].capabilities[capability]
     values = em.topology.node(name)["capabilities"][capability]["properties"]
     for prop, value in values.items():
-        path = raw.path + ("properties", prop)
         feature = CAPABILITY_FEATURES.get(prop)
         if feature is None:
             if prop in raw.written:
-                em.unmapped(f"{capability} property {prop!r} of {name!r} has no RADL feature", path)
+                em.unmapped(f"{capability} property {prop!r} of {name!r} has no RADL feature",
+                            raw.path + ("properties", prop))
             continue
+        path = raw.path + ("properties", prop)
         if value is None or em.runtime(value, f"{capability} property {prop!r} of {name!r}", path):
             continue
         _feature(em, system, prop, feature, value, path)
