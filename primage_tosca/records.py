@@ -4,12 +4,13 @@ The engine's model is some fifty small classes of named fields. Declared with
 ``dataclasses``, they cost a one-file ``validate`` a third of its run before
 it read a byte: the module imports ``inspect`` (and with it ``ast``, ``dis``
 and ``tokenize``), and each class gets three to six generated methods, each
-compiled on its own. :func:`record` takes the same declarations (annotated
-fields, plain defaults, :func:`field` with ``default_factory`` or
-``repr=False``, ``__post_init__``) and writes a class's methods in one
-compiled unit; instances behave as the dataclass would: the same ``__init__``
-signature, ``__repr__``, ``__eq__`` (and ``__hash__`` when frozen), ordering
-with ``order=True``, :class:`FrozenInstanceError` when frozen.
+compiled when the class is made. :func:`record` takes the same declarations
+(annotated fields, plain defaults, :func:`field` with ``default_factory`` or
+``repr=False``, ``__post_init__``) and compiles each method on its first
+call, so a run pays only for the methods it uses; instances behave as the
+dataclass would: the same ``__init__`` arguments, ``__repr__``, ``__eq__``
+(and ``__hash__`` when frozen), ordering with ``order=True``,
+:class:`FrozenInstanceError` when frozen.
 """
 
 from __future__ import annotations

@@ -120,7 +120,7 @@ def _canonical(value: Any) -> str:
 # Only texts read without a problem are kept, and every scalar constructor
 # returns an immutable value, so sharing one is safe.
 _PLAIN: dict[str, Any] = {}
-_PLAIN_MAX = 200_000
+_PLAIN_MAX = 100_000  # a long-lived process (the language server) reads many texts: it starts again
 _PLAIN_TEXT_MAX = 200
 
 

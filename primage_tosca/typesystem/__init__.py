@@ -8,8 +8,9 @@ definition the template's documents write checked.
 
 The normative types come from the packaged profile of the template's TOSCA
 version (``primage_tosca/profiles``), read once per process. A type library
-imported by many templates is checked once per process too: its findings are
-kept and reported again for the next template that reads the same content.
+imported by many templates is checked once per process too: its types are
+linked once, in a layer the templates share, and its findings are kept and
+reported again for the next template that reads the same content.
 """
 
 from __future__ import annotations
