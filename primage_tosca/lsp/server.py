@@ -228,8 +228,10 @@ def build_server(flags: Flags | None = None) -> ToscaServer:
     @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
     @guarded
     def on_references(ls: ToscaServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
-        cursor, analyses, _ = ls.cursor(params.text_document.uri, params.position)
-        found = references(analyses, cursor, params.context.include_declaration)
+        cursor, analyses, document = ls.cursor(params.text_document.uri, params.position)
+        real = os.path.realpath(document.path)
+        others = [a for path, a in ls.analyzer.latest.items() if path != real]
+        found = references(analyses, cursor, params.context.include_declaration, others)
         return [_location(ls, place) for place in found]
 
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[":", " ", "."]))
