@@ -81,7 +81,9 @@ topology_template:
         host:
           properties: {}
       requirements:
-        - host: server
+        - host:
+            node: server
+            relationship: web_hosted
     app:
       type: shop.nodes.App
       requirements:
@@ -97,6 +99,14 @@ topology_template:
               cpus: { get_property: [server, host, num_cpus] }
               hosted: { get_property: [SELF, host, num_cpus] }
               protocol: { get_property: [SELF, api, protocol] }
+  relationship_templates:
+    web_hosted:
+      type: tosca.relationships.HostedOn
+      interfaces:
+        Configure:
+          pre_configure_source:
+            inputs:
+              cores: { get_property: [TARGET, host, num_cpus] }
   outputs:
     cores:
       value: { get_property: [server, host, num_cpus] }
@@ -279,8 +289,8 @@ SERVER_HOST = [at("lib.yaml", LIB, "      host:\n        type: tosca.capabilitie
                *(at("shop.yaml", SHOP, "[server, host, num_cpus]", 9, n) for n in range(3)),
                at("other.yaml", OTHER, "        host:", 8)]
 HOST_REQUIREMENT = [at("lib.yaml", LIB, "      - host:", 8),
-                    at("shop.yaml", SHOP, "        - host: server", 10),
-                    at("shop.yaml", SHOP, "        - host:\n            node: server", 10),
+                    at("shop.yaml", SHOP, "        - host:\n            node: server\n            relationship", 10),
+                    at("shop.yaml", SHOP, "        - host:\n            node: server\n            capability", 10),
                     at("shop.yaml", SHOP, "[SELF, host, num_cpus]", 7)]
 
 
@@ -303,7 +313,7 @@ async def test_references_of_a_capability_are_those_of_its_definition(client: La
 async def test_references_of_a_requirement_are_its_definitions_and_assignments(client: LanguageClient,
                                                                                folder: Path):
     uri = await opened(client, folder / "shop.yaml", SHOP)
-    found = await references(client, uri, cursor(SHOP, "        - host:\n            node", 10))
+    found = await references(client, uri, cursor(SHOP, "        - host:\n            node: server\n            capability", 10))
     assert [f for f in found if f[0] != "tosca_simple_yaml_1_3.yaml"] == sorted(HOST_REQUIREMENT)
     assert len(profile_entries(found, folder)) == 1  # SoftwareComponent's, which the library refines
     assert await references(client, uri, cursor(SHOP, "[SELF, host, num_cpus]", 7)) == found
@@ -337,6 +347,8 @@ async def test_hover_on_a_function_in_an_operations_inputs_shows_its_value(clien
         assert "value: `2`" in shown, needle
     shown = await hover_at(client, uri, cursor(SHOP, "protocol: { get_property", 13))
     assert "value: `tcp`" in shown
+    shown = await hover_at(client, uri, cursor(SHOP, "cores: { get_property: [TARGET", 10))  # a relationship's
+    assert "value: `2`" in shown
 
 
 # -- TOSCA 2.0 ---------------------------------------------------------------------------------------
@@ -382,3 +394,58 @@ async def test_a_requirement_definition_naming_a_capability_of_its_node(client: 
     found = await references(client, uri, cursor(BY_NAME_2, "capability: host", 12))
     assert found[0] == at("by-name.yaml", BY_NAME_2, "capability: host", 12)
     assert [f[0] for f in found] == ["by-name.yaml", "node_types.yaml"]  # Compute's `host`, in the profile
+
+
+# -- odd shapes ---------------------------------------------------------------------------------------
+
+ODD = """\
+tosca_definitions_version: tosca_simple_yaml_1_3
+
+node_types:
+  odd.Node:
+    derived_from: tosca.nodes.Compute
+    capabilities: [host]
+    requirements:
+      host: 3
+      more: [1, 2]
+
+topology_template:
+  substitution_mappings: [server, host]
+  node_templates:
+    server:
+      type: odd.Node
+      capabilities:
+        host: [1]
+        7: {}
+      requirements:
+        - host: { node: [server], capability: [host] }
+        - local_storage: { node: { a: b }, capability: 12 }
+        - [server]
+      interfaces:
+        Standard:
+          create:
+            inputs:
+              a: { get_property: [server, { x: 1 }, num_cpus] }
+              b: { get_property: [SELF, RELATIONSHIP, [host], 9, TARGET, CAPABILITY] }
+              c: { get_attribute: [SELF, REQUIREMENT, host, -4, TARGET, CAPABILITY, host, x] }
+              d: { get_property: [[server], host, num_cpus] }
+              e: { get_property: [server, host, num_cpus] }
+"""
+
+
+async def test_odd_shapes_get_what_can_be_read_and_the_server_keeps_serving(client: LanguageClient,
+                                                                            folder: Path):
+    uri = uri_of(folder / "odd.yaml")
+    await diagnostics_after(client, uri, lambda: open_document(client, uri, ODD))
+    found = await references(client, uri, cursor(ODD, "[server, host, num_cpus]", 9))
+    assert at("odd.yaml", ODD, "[server, host, num_cpus]", 9) in found
+    for needle, offset in (("[host]", 1), ("host: 3", 0), ("[server, host]", 9), ("host: [1]", 0),
+                           ("capability: [host]", 13), ("TARGET, CAPABILITY, host", 20), ("[[server]", 2)):
+        answer = await client.text_document_references_async(lsp.ReferenceParams(
+            text_document=lsp.TextDocumentIdentifier(uri), position=cursor(ODD, needle, offset),
+            context=lsp.ReferenceContext(include_declaration=True)))
+        assert answer is not None, needle  # a failing handler answers None: an empty list is an answer
+        await client.text_document_definition_async(lsp.DefinitionParams(
+            lsp.TextDocumentIdentifier(uri), cursor(ODD, needle, offset)))
+    shown = await hover_at(client, uri, cursor(ODD, "a: { get_property", 6))
+    assert "get_property" in shown
