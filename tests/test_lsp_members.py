@@ -430,6 +430,7 @@ topology_template:
               c: { get_attribute: [SELF, REQUIREMENT, host, -4, TARGET, CAPABILITY, host, x] }
               d: { get_property: [[server], host, num_cpus] }
               e: { get_property: [server, host, num_cpus] }
+              f: { get_property: [server, 'host', num_cpus] }
 """
 
 
@@ -439,6 +440,7 @@ async def test_odd_shapes_get_what_can_be_read_and_the_server_keeps_serving(clie
     await diagnostics_after(client, uri, lambda: open_document(client, uri, ODD))
     found = await references(client, uri, cursor(ODD, "[server, host, num_cpus]", 9))
     assert at("odd.yaml", ODD, "[server, host, num_cpus]", 9) in found
+    assert at("odd.yaml", ODD, "[server, 'host', num_cpus]", 10) in found  # the name, not its quote
     for needle, offset in (("[host]", 1), ("host: 3", 0), ("[server, host]", 9), ("host: [1]", 0),
                            ("capability: [host]", 13), ("TARGET, CAPABILITY, host", 20), ("[[server]", 2)):
         answer = await client.text_document_references_async(lsp.ReferenceParams(
