@@ -154,7 +154,7 @@ node_types:
     requirements:
       - host:
           capability: simple:Compute
-          node: Server
+          node: simple:Compute
           relationship: simple:HostedOn
 """
 
@@ -205,6 +205,8 @@ service_template:
   outputs:
     cores:
       value: { $get_property: [ server, CAPABILITY, host, num_cpus ] }
+    reached:
+      value: { $get_property: [ app, RELATIONSHIP, host, TARGET, CAPABILITY, host, num_cpus ] }
 """
 
 # A requirement definition may name the capability of its target node type it wants.
@@ -356,20 +358,21 @@ async def test_hover_on_a_function_in_an_operations_inputs_shows_its_value(clien
 SERVER_HOST_2 = [at("lib.yaml", LIB_2, "      host:\n        type: simple:Compute", 6),
                  at("shop.yaml", SHOP_2, "        host:\n          properties:", 8),
                  at("shop.yaml", SHOP_2, "capability: host", 12),
-                 *(at("shop.yaml", SHOP_2, "CAPABILITY, host, num_cpus", 12, n) for n in range(4))]
+                 *(at("shop.yaml", SHOP_2, "CAPABILITY, host, num_cpus", 12, n) for n in range(5))]
 HOST_REQUIREMENT_2 = [at("lib.yaml", LIB_2, "      - host:", 8),
                       at("shop.yaml", SHOP_2, "        - host: server", 10),
                       at("shop.yaml", SHOP_2, "        - host:\n            node: server", 10),
-                      at("shop.yaml", SHOP_2, "RELATIONSHIP, host", 14)]
+                      *(at("shop.yaml", SHOP_2, "RELATIONSHIP, host", 14, n) for n in range(2))]
 
 
 async def test_references_in_a_2_0_file_follow_tosca_paths(client: LanguageClient, folder: Path):
     uri = await opened(client, folder / "two" / "shop.yaml", SHOP_2)
     found = await references(client, uri, cursor(SHOP_2, "CAPABILITY, host, num_cpus", 12, 3), declaration=False)
     assert found == sorted(SERVER_HOST_2)
-    # past the requirement and its TARGET: a capability of the node the requirement names
-    assert await references(client, uri, cursor(SHOP_2, "TARGET, CAPABILITY, host", 20)) == \
-        await references(client, uri, cursor(SHOP_2, "        host:\n          properties:", 8))
+    # past the requirement and its TARGET: a capability of the node the requirement names (SELF's or app's)
+    for occurrence in (0, 1):
+        assert await references(client, uri, cursor(SHOP_2, "TARGET, CAPABILITY, host", 20, occurrence)) == \
+            await references(client, uri, cursor(SHOP_2, "        host:\n          properties:", 8))
     assert await written_at(client, uri, cursor(SHOP_2, "capability: host", 12)) == "host"
     found = await references(client, uri, cursor(SHOP_2, "RELATIONSHIP, host", 14), declaration=False)
     assert found == sorted(HOST_REQUIREMENT_2)
@@ -383,6 +386,9 @@ async def test_definition_and_hover_in_a_2_0_file(client: LanguageClient, folder
     found = await definition_at(client, uri, cursor(SHOP_2, "CAPABILITY, host, num_cpus", 12, 1))
     assert (Path(to_fs_path(found.uri)).name, found.range.start.line, found.range.start.character) == \
         SERVER_HOST_2[0]
+    # the node the requirement's assignment names (server), not the type its definition asks for (Compute)
+    found = await definition_at(client, uri, cursor(SHOP_2, "TARGET, CAPABILITY, host", 20, 1))
+    assert (Path(to_fs_path(found.uri)).name, found.range.start.line) == SERVER_HOST_2[0][:2]
     for needle in ("cpus: { $get_property", "cores: { $get_property", "hosted: { $get_property"):
         shown = await hover_at(client, uri, cursor(SHOP_2, needle, needle.index("$get") + 1))
         assert "value: `2`" in shown, needle

@@ -100,13 +100,16 @@ class _Scan:
         self.types = types
         self.found: list[Mention] = []
         self.meanings: dict[tuple, _Meaning | None] = {}
+        self.file: Any = None  # the document being read
+        self.templates: dict = {}  # its node templates, by name
+        self.owners: dict = {}  # their types, by name
 
     # -- what a name means ------------------------------------------------------------------------
-    def find(self, kind: str, name: Any, document: Any) -> Any:
+    def find(self, kind: str, name: Any) -> Any:
         if not isinstance(name, str):
             return None
         if hasattr(self.types, "means"):  # TOSCA 2.0: a name means what it means in its own file
-            return self.types.find(kind, name, document)
+            return self.types.find(kind, name, self.file)
         return self.types.find(kind, name)
 
     def table(self, owner: Any, section: str) -> dict:
@@ -129,134 +132,133 @@ class _Scan:
         key = (section, name, _file_of(ancestor.document), tuple(ancestor.path))
         return _Meaning(key, definition, place_of(ancestor.document, tuple(ancestor.path) + below))
 
-    def add(self, owner: Any, section: str, name: Any, document: Any, path: tuple, key: bool = False) -> None:
+    def add(self, owner: Any, section: str, name: Any, path: tuple, key: bool = False) -> None:
         meaning = self.meaning(owner, section, name)
         if meaning is None:
             return
-        place = place_of(document, path) if key else value_place(document, path, name)
+        place = place_of(self.file, path) if key else value_place(self.file, path, name)
         if place is not None and place.path:
             self.found.append(Mention(section, name, meaning.key, place, meaning.definition, meaning.declaration))
 
     # -- the files ---------------------------------------------------------------------------------
     def document(self, document: Any) -> None:
+        self.file, self.templates, self.owners = document, {}, {}
         data = document.data
         for name, raw, path in entries(data.get("node_types"), ("node_types",)):
-            self.node_type(document, path, raw, self.find("node_types", name, document))
+            self.node_type(path, raw, self.find("node_types", name))
         for keyname in TOPOLOGIES:
             topology = data.get(keyname)
             if isinstance(topology, dict):
-                self.topology(document, (keyname,), topology)
+                self.topology((keyname,), topology)
 
-    def node_type(self, document: Any, path: tuple, raw: Any, owner: Any) -> None:
+    def node_type(self, path: tuple, raw: Any, owner: Any) -> None:
         if not isinstance(raw, dict) or owner is None:
             return
         for name, _, where in entries(raw.get("capabilities"), path + ("capabilities",)):
-            self.add(owner, "capabilities", name, document, where, key=True)
+            self.add(owner, "capabilities", name, where, key=True)
         requirements = self.table(owner, "requirements")
         for name, value, where in entries(raw.get("requirements"), path + ("requirements",)):
-            self.add(owner, "requirements", name, document, where, key=True)
-            definition = requirements.get(name)
-            if isinstance(value, dict) and definition is not None:  # `capability:` may name the target's capability
-                target = self.find("node_types", value.get("node"), document) or definition.node
-                self.add(target, "capabilities", value.get("capability"), document, where + ("capability",))
-        self.calls(document, path, raw, {}, owner, None)
+            self.add(owner, "requirements", name, where, key=True)
+            if isinstance(value, dict) and name in requirements:  # `capability:` may name the target's capability
+                target = self.find("node_types", value.get("node")) or requirements[name].node
+                self.add(target, "capabilities", value.get("capability"), where + ("capability",))
+        self.calls(path, raw, owner, None)
 
-    def topology(self, document: Any, path: tuple, topology: dict) -> None:
+    def topology(self, path: tuple, topology: dict) -> None:
         nodes = topology.get("node_templates")
-        nodes = nodes if isinstance(nodes, dict) else {}
-        owners = {name: self.find("node_types", raw.get("type"), document)
-                  for name, raw in nodes.items() if isinstance(raw, dict)}
-        for name, raw, where in entries(nodes, path + ("node_templates",)):
-            if owners.get(name) is not None:
-                self.node_template(document, where, raw, owners[name], nodes, owners)
+        self.templates = {name: raw for name, raw in nodes.items() if isinstance(raw, dict)} \
+            if isinstance(nodes, dict) else {}
+        self.owners = {name: self.find("node_types", raw.get("type")) for name, raw in self.templates.items()}
+        for name, raw, where in entries(self.templates, path + ("node_templates",)):
+            if self.owners.get(name) is not None:
+                self.node_template(where, raw, self.owners[name])
         for keyname, value in topology.items():
             if keyname != "node_templates":
-                self.calls(document, path + (keyname,), value, owners, None, None)
-        self.substitution(document, path + ("substitution_mappings",), topology.get("substitution_mappings"),
-                          owners)
+                self.calls(path + (keyname,), value, None, None)
+        self.substitution(path + ("substitution_mappings",), topology.get("substitution_mappings"))
 
-    def node_template(self, document: Any, path: tuple, raw: dict, owner: Any, nodes: dict, owners: dict) -> None:
+    def node_template(self, path: tuple, raw: dict, owner: Any) -> None:
         for name, _, where in entries(raw.get("capabilities"), path + ("capabilities",)):
-            self.add(owner, "capabilities", name, document, where, key=True)
+            self.add(owner, "capabilities", name, where, key=True)
         requirements = self.table(owner, "requirements")
         for name, value, where in entries(raw.get("requirements"), path + ("requirements",)):
-            self.add(owner, "requirements", name, document, where, key=True)
+            self.add(owner, "requirements", name, where, key=True)
             if isinstance(value, dict) and name in requirements:
-                target = self.target(document, value.get("node"), owners) or requirements[name].node
-                self.add(target, "capabilities", value.get("capability"), document, where + ("capability",))
-        self.calls(document, path, raw, owners, owner, raw)
+                target = self.target(value.get("node")) or requirements[name].node
+                self.add(target, "capabilities", value.get("capability"), where + ("capability",))
+        self.calls(path, raw, owner, raw)
 
-    def target(self, document: Any, node: Any, owners: dict) -> Any:
+    def target(self, node: Any) -> Any:
         """The type of the node a requirement assignment names: a template's, or a type."""
         node = node[0] if isinstance(node, list) and node else node  # TOSCA 2.0: [template, index]
-        if isinstance(node, str) and node in owners:
-            return owners[node]
-        return self.find("node_types", node, document)
+        if isinstance(node, str) and node in self.owners:
+            return self.owners[node]
+        return self.find("node_types", node)
 
-    def substitution(self, document: Any, path: tuple, raw: Any, owners: dict) -> None:
+    def substitution(self, path: tuple, raw: Any) -> None:
         """``capabilities: {exposed: [node, capability]}`` and the same for requirements: the
         exposed name is the substituted type's, the mapped one the node template's."""
         if not isinstance(raw, dict):
             return
-        substituted = self.find("node_types", raw.get("node_type"), document)
+        substituted = self.find("node_types", raw.get("node_type"))
         for section in SECTIONS:
             for name, value, where in entries(raw.get(section), path + (section,)):
-                self.add(substituted, section, name, document, where, key=True)
+                self.add(substituted, section, name, where, key=True)
                 if isinstance(value, dict) and isinstance(value.get("mapping"), list):
                     value, where = value["mapping"], where + ("mapping",)
                 if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str):
-                    self.add(owners.get(value[0]), section, value[1], document, where + (1,))
+                    self.add(self.owners.get(value[0]), section, value[1], where + (1,))
 
     # -- functions ---------------------------------------------------------------------------------
-    def calls(self, document: Any, path: tuple, value: Any, owners: dict, own: Any, template: Any) -> None:
+    def calls(self, path: tuple, value: Any, own: Any, template: Any) -> None:
         """The capability and requirement names in ``get_property`` and ``get_attribute``
-        paths under ``value``; SELF is ``own`` (a node template's type, or the node type)."""
+        paths under ``value``; SELF is ``own`` (a node template's type, or the node type)
+        and ``template`` (the node template as written, if any)."""
         if isinstance(value, dict):
             for key, item in value.items():
                 if key in VALUE_CALLS and len(value) == 1 and isinstance(item, list) and len(item) >= 3:
-                    entity = own if item[0] == "SELF" else owners.get(item[0]) if isinstance(item[0], str) else None
-                    self.call(document, path + (key,), key.lstrip("$"), item, entity, owners, template)
+                    self.call(path + (key,), key.lstrip("$"), item, own, template)
                 inner = None if key in ("relationship", "node_filter") else own  # SELF is something else there
-                self.calls(document, path + (key,), item, owners, inner, template)
+                self.calls(path + (key,), item, inner, template)
         elif isinstance(value, list):
             for index, item in enumerate(value):
-                self.calls(document, path + (index,), item, owners, own, template)
+                self.calls(path + (index,), item, own, template)
 
-    def call(self, document: Any, path: tuple, name: str, arguments: list, owner: Any, owners: dict,
-             template: Any) -> None:
-        second = arguments[1]
-        if owner is None or not isinstance(second, str):
+    def call(self, path: tuple, function: str, arguments: list, own: Any, template: Any) -> None:
+        entity, second = arguments[0], arguments[1]
+        if entity != "SELF":
+            own = self.owners.get(entity) if isinstance(entity, str) else None
+            template = self.templates.get(entity) if isinstance(entity, str) else None
+        if own is None or not isinstance(second, str):
             return
         if second == "CAPABILITY":  # TOSCA 2.0: [node, CAPABILITY, name, ...]
-            self.add(owner, "capabilities", arguments[2], document, path + (2,))
+            self.add(own, "capabilities", arguments[2], path + (2,))
         elif second in ("RELATIONSHIP", "REQUIREMENT"):  # [node, RELATIONSHIP, name, (index,) TARGET, ...]
-            self.add(owner, "requirements", arguments[2], document, path + (2,))
-            self.through(document, path, arguments, owner, owners, template)
-        elif second not in PATH_WORDS and not self.is_value(owner, name, second):
+            self.add(own, "requirements", arguments[2], path + (2,))
+            self.through(path, arguments, own, template)
+        elif second not in PATH_WORDS and not self.is_value(own, function, second):
             # [node, requirement or capability, property, ...]: a requirement first, as the compiler reads it
-            section = "requirements" if second in self.table(owner, "requirements") else "capabilities"
-            self.add(owner, section, second, document, path + (1,))
+            section = "requirements" if second in self.table(own, "requirements") else "capabilities"
+            self.add(own, section, second, path + (1,))
 
     def is_value(self, owner: Any, function: str, name: str) -> bool:
         """``name`` is a property (or for get_attribute an attribute) of ``owner``'s type."""
         sections = ("properties",) if function == "get_property" else ("attributes", "properties")
         return any(name in self.table(owner, section) for section in sections)
 
-    def through(self, document: Any, path: tuple, arguments: list, owner: Any, owners: dict, template: Any) -> None:
+    def through(self, path: tuple, arguments: list, owner: Any, template: Any) -> None:
         """``..., TARGET, CAPABILITY, name, ...`` after a requirement: a capability of the node
         the requirement's assignment names (or of the node type its definition asks for)."""
         index = 4 if len(arguments) > 3 and isinstance(arguments[3], int) else 3
         if arguments[index:index + 2] != ["TARGET", "CAPABILITY"] or len(arguments) <= index + 2:
             return
-        requirement = arguments[2]
-        which = arguments[3] if index == 4 else 0
-        assigned = [value for name, value, _ in entries(template.get("requirements") if isinstance(template, dict)
-                                                        else None, ()) if name == requirement]
+        requirement, which = arguments[2], arguments[3] if index == 4 else 0
+        written = template.get("requirements") if isinstance(template, dict) else None
+        assigned = [value for name, value, _ in entries(written, ()) if name == requirement]
         target = None
         if 0 <= which < len(assigned):
-            node = assigned[which].get("node") if isinstance(assigned[which], dict) else assigned[which]
-            target = self.target(document, node, owners)
-        definition = self.table(owner, "requirements").get(requirement)
+            target = self.target(assigned[which].get("node") if isinstance(assigned[which], dict) else assigned[which])
+        definition = self.table(owner, "requirements").get(requirement) if isinstance(requirement, str) else None
         if target is None and definition is not None:
             target = definition.node
-        self.add(target, "capabilities", arguments[index + 2], document, path + (index + 2,))
+        self.add(target, "capabilities", arguments[index + 2], path + (index + 2,))
