@@ -94,9 +94,12 @@ topology_template:
         Standard:
           inputs:
             cores: { get_property: [server, host, num_cpus] }
+          start:
+            implementation: start.sh
           configure:
             inputs:
               cpus: { get_property: [server, host, num_cpus] }
+              cores: 7
               hosted: { get_property: [SELF, host, num_cpus] }
               protocol: { get_property: [SELF, api, protocol] }
   relationship_templates:
@@ -344,6 +347,7 @@ async def test_definition_of_a_capability_or_requirement_named_in_a_value(client
 
 async def test_hover_on_a_function_in_an_operations_inputs_shows_its_value(client: LanguageClient, folder: Path):
     uri = await opened(client, folder / "shop.yaml", SHOP)
+    # an input of the interface: its value in the operations that do not give it one of their own
     for needle in ("cpus: { get_property", "cores: { get_property", "hosted: { get_property"):
         shown = await hover_at(client, uri, cursor(SHOP, needle, needle.index("get_") + 1))
         assert "value: `2`" in shown, needle

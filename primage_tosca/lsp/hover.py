@@ -73,12 +73,12 @@ def _evaluated(analysis: Analysis | None, path: tuple[str, ...]) -> Any:
         return (topology.outputs.get(path[2]) or {}).get("value", _UNKNOWN)
     if topology is not None and path[:2] == RELATIONSHIPS and len(path) > 4 and path[3] == "interfaces":
         interfaces = [edge.get("interfaces") or {} for _, _, edge in topology.edges if edge.get("template") == path[2]]
-        return _operation_input(interfaces, _written(analysis, path[:4]), path[4:])
+        return _operation_input(interfaces, _written(analysis, path[:5]), path[4:])
     if topology is None or path[:2] != NODES or len(path) < 5 or path[2] not in topology.vertices:
         return _UNKNOWN
     vertex, rest = topology.vertices[path[2]], path[3:]
     if rest[0] == "interfaces":
-        return _operation_input([vertex.get("interfaces") or {}], _written(analysis, path[:4]), rest[1:])
+        return _operation_input([vertex.get("interfaces") or {}], _written(analysis, path[:5]), rest[1:])
     if rest[0] == "capabilities" and len(rest) == 4 and rest[2] == "properties":
         vertex, rest = (vertex.get("capabilities") or {}).get(rest[1]) or {}, rest[2:]
     if rest[0] != "properties" or len(rest) != 2:
