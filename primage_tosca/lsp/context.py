@@ -34,6 +34,7 @@ class Cursor:
     column: int  # in characters
     list_item: bool  # the line starts a list item (``- ``)
     tosca2: bool = False  # the file declares TOSCA 2.0 (functions are written `$name`)
+    number: int = 0  # the line's number, from 0
 
     @property
     def full_path(self) -> tuple[str, ...]:
@@ -77,7 +78,7 @@ def cursor_at(text: str, line_number: int, column: int) -> Cursor:
     in_value = bool(found) and column > found.end() - 1
     indent = min(start, column) if blank else start
     return Cursor(_enclosing(lines, line_number, indent), key, in_value, *_word(line, column), line, column,
-                  item and not blank, bool(_TOSCA_2.search(text, 0, 4096)))
+                  item and not blank, bool(_TOSCA_2.search(text, 0, 4096)), line_number)
 
 
 def _enclosing(lines: list[str], line_number: int, indent: int) -> tuple[str, ...]:

@@ -10,8 +10,8 @@ from ..typesystem.functions2 import BUILT_INS, calls
 from ..typesystem.model import KIND_WORD, Type
 from .analysis import Analysis
 from .context import Cursor
-from .lookup import (INPUTS, NODES, OUTPUTS, canonical, definition_at, find_type, named, preferred_kinds, schema_text,
-                     types_of, where_text)
+from .lookup import (INPUTS, NODES, OUTPUTS, RELATIONSHIPS, canonical, definition_at, find_type, named, preferred_kinds,
+                     schema_text, template_data, types_of, where_text, written_path)
 
 
 def hover(analyses: list[Analysis], cursor: Cursor) -> str | None:
@@ -65,19 +65,58 @@ _UNKNOWN = object()
 
 
 def _evaluated(analysis: Analysis | None, path: tuple[str, ...]) -> Any:
-    """The evaluated value of the node template property at ``path`` (a
-    node's own, or of one of its capabilities) or of an output, from the topology."""
+    """The evaluated value at ``path``, from the topology: of a node template's property
+    (its own, or of one of its capabilities), of an input of an operation of a node or
+    relationship template, or of an output."""
     topology = analysis.topology() if analysis is not None else None
     if topology is not None and path[:2] == OUTPUTS and len(path) == 4 and path[3] == "value":
         return (topology.outputs.get(path[2]) or {}).get("value", _UNKNOWN)
+    if topology is not None and path[:2] == RELATIONSHIPS and len(path) > 4 and path[3] == "interfaces":
+        interfaces = [edge.get("interfaces") or {} for _, _, edge in topology.edges if edge.get("template") == path[2]]
+        return _operation_input(interfaces, _written(analysis, path[:5]), path[4:])
     if topology is None or path[:2] != NODES or len(path) < 5 or path[2] not in topology.vertices:
         return _UNKNOWN
     vertex, rest = topology.vertices[path[2]], path[3:]
+    if rest[0] == "interfaces":
+        return _operation_input([vertex.get("interfaces") or {}], _written(analysis, path[:5]), rest[1:])
     if rest[0] == "capabilities" and len(rest) == 4 and rest[2] == "properties":
         vertex, rest = (vertex.get("capabilities") or {}).get(rest[1]) or {}, rest[2:]
     if rest[0] != "properties" or len(rest) != 2:
         return _UNKNOWN
     return (vertex.get("properties") or {}).get(rest[1], _UNKNOWN)
+
+
+def _written(analysis: Analysis, path: tuple) -> dict:
+    """The template's own writing at ``path`` (a map), or {}."""
+    found: Any = template_data(analysis)
+    for key in written_path(found, path):
+        found = found.get(key) if isinstance(found, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _operation_input(interfaces: list[dict], written: dict, rest: tuple) -> Any:
+    """An operation input's value, ``rest`` being the path below ``interfaces``: ``(interface,
+    operation, inputs, name)``, with ``operations`` before the operation in TOSCA 2.0, or
+    ``(interface, inputs, name)`` for an input of every operation. ``interfaces`` are those
+    of each use of the template (a relationship template may serve many requirements);
+    their values must agree."""
+    interface, rest = rest[0], rest[1:]
+    rest = rest[1:] if rest[:1] == ("operations",) else rest
+    operations = written.get("operations") if isinstance(written.get("operations"), dict) else written
+    if len(rest) == 3 and rest[1] == "inputs":
+        name, wanted = rest[2], {rest[0]}
+    elif len(rest) == 2 and rest[0] == "inputs":  # not the operations that give it a value of their own
+        name, wanted = rest[1], None
+    else:
+        return _UNKNOWN
+    values = []
+    for found in interfaces:
+        for operation, evaluated in (found.get(interface) or {}).items():
+            own = operations.get(operation) if isinstance(operations.get(operation), dict) else {}
+            overrides = isinstance(own.get("inputs"), dict) and name in own["inputs"]
+            if operation in wanted if wanted is not None else not overrides:
+                values.append((evaluated.get("inputs") or {}).get(name, _UNKNOWN))
+    return values[0] if values and all(v == values[0] for v in values) else _UNKNOWN
 
 
 def _describe_property(what: str, definition: Any, owner: str) -> str | None:

@@ -14,8 +14,9 @@ from .context import Cursor
 NODES = ("topology_template", "node_templates")
 INPUTS = ("topology_template", "inputs")
 OUTPUTS = ("topology_template", "outputs")
-SECTIONS = (("inputs", INPUTS), ("node_templates", NODES), ("relationship_templates",
-            ("topology_template", "relationship_templates")), ("groups", ("topology_template", "groups")),
+RELATIONSHIPS = ("topology_template", "relationship_templates")
+SECTIONS = (("inputs", INPUTS), ("node_templates", NODES), ("relationship_templates", RELATIONSHIPS),
+            ("groups", ("topology_template", "groups")),
             ("policies", ("topology_template", "policies")), ("outputs", OUTPUTS),
             *((kind, (kind,)) for kind in KINDS), ("functions", ("functions",)))
 # The kind of type a `type:` names, by the section its owner sits in.
@@ -130,6 +131,12 @@ def place_of(document: Any, path: tuple) -> Place | None:
     real = getattr(document, "real_path", None)  # a library imported by URL too, when it is a file here
     name = str(path[-1]) if path else ""
     return Place(real, location.line - 1, location.column - 1, location.column - 1 + len(name))
+
+
+def value_place(document: Any, path: tuple, name: str) -> Place:
+    """Where the value at ``path`` is written, as long as ``name``."""
+    location = document.locate(path)
+    return Place(document.real_path, location.line - 1, location.column - 1, location.column - 1 + len(name))
 
 
 def where_text(document: Any, path: tuple) -> str:

@@ -219,7 +219,7 @@ class View2:
                 for name, (raw, document, path) in self._merged(owner, section).items()}
 
     def _own_values(self, items: Any, document: Any, base: tuple) -> dict[str, Definition2]:
-        return {name: self._value(name, raw, document, path) for name, raw, path in _entries(items, base)}
+        return {name: self._value(name, raw, document, path) for name, raw, path in entries(items, base)}
 
     def _value(self, name: str, raw: Any, document: Any, path: tuple) -> Definition2:
         return Definition2(name, raw, document, path, schema=self.schema(raw, document))
@@ -243,7 +243,7 @@ class View2:
         result: dict[str, tuple[Any, Any, tuple]] = {}
         for entry in reversed(self.scopes.chain(owner.kind, owner.found)):
             items = entry.raw.get(section) if isinstance(entry.raw, dict) else None
-            for name, definition, path in _entries(items, entry.path + (section,)):
+            for name, definition, path in entries(items, entry.path + (section,)):
                 before = result.get(name, (None,))[0]
                 if isinstance(before, dict) and isinstance(definition, dict):
                     definition = {**before, **definition}
@@ -251,7 +251,7 @@ class View2:
         return result
 
 
-def _entries(items: Any, base: tuple) -> Iterator[tuple[str, Any, tuple]]:
+def entries(items: Any, base: tuple) -> Iterator[tuple[str, Any, tuple]]:
     """(name, definition, path) of a map, or of a list of one-entry maps (requirements)."""
     if isinstance(items, dict):
         for name, raw in items.items():

@@ -1,5 +1,6 @@
 """Go to definition and find references: of types (in imported files too),
-node templates, inputs, and the properties and requirements types define."""
+node templates, inputs, and the properties, capabilities and requirements
+types define."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 from .analysis import Analysis
 from .context import Cursor
 from .lookup import (INPUTS, NODES, Place, canonical, definition_at, find_type, named, place_of, preferred_kinds,
-                     types_of)
+                     types_of, value_place)
+from .members import Mention, mention_at, mentions
 
 
 def definition(analyses: list[Analysis], cursor: Cursor) -> Place | None:
@@ -23,6 +25,9 @@ def definition(analyses: list[Analysis], cursor: Cursor) -> Place | None:
     found = definition_at(analyses, cursor)
     if found is not None and found[1] is not None:
         return place_of(found[1].document, found[1].path)
+    mention = _mention(analyses, cursor)
+    if mention is not None:  # a capability or requirement named in a value: a function, a mapping
+        return place_of(mention.definition.document, mention.definition.path)
     if cursor.word in named(analyses, INPUTS) and "get_input" in cursor.line:
         return place_of(root, INPUTS + (cursor.word,))
     if cursor.word in named(analyses, NODES) and (cursor.in_value or cursor.list_item):
@@ -42,21 +47,26 @@ TYPE_KEYS = ("type", "derived_from", "node", "capability", "relationship", "vali
 TYPE_LIST_KEYS = ("members", "targets")  # in a group or policy type: types; in a template: templates
 
 
-def references(analyses: list[Analysis], cursor: Cursor, declaration: bool = True) -> list[Place]:
-    """Where the node template, input or type under the cursor is named, in
-    the document and the local files it reads."""
+def references(analyses: list[Analysis], cursor: Cursor, declaration: bool = True,
+               others: list[Analysis] = ()) -> list[Place]:
+    """Where the node template, input, type, capability or requirement under the
+    cursor is named, in the document and the local files it reads; for a
+    capability or requirement, in the ``others`` (other open documents) too."""
     cursor = canonical(cursor)
-    analysis = next((a for a in analyses if a.compilation is not None and a.compilation.template is not None), None)
+    analysis = _readable(analyses)
     if analysis is None or not cursor.word:
         return []
+    mention = mention_at(analysis, cursor.number, cursor.column, cursor.word)
+    if mention is not None:
+        return _member_references(analysis, mention, declaration, others)
     template, name = analysis.compilation.template, cursor.word
     root = template.sources.root
     if name in named(analyses, NODES) and (cursor.in_value or cursor.path == NODES):
         found = [p for p in _uses(root, name) if any(part in NODE_USES for part in p)]
-        return ([place_of(root, NODES + (name,))] if declaration else []) + [_value_place(root, p, name) for p in found]
+        return ([place_of(root, NODES + (name,))] if declaration else []) + [value_place(root, p, name) for p in found]
     if name in named(analyses, INPUTS) and (cursor.path == INPUTS or "get_input" in cursor.line):
         found = [p for p in _uses(root, name) if any(str(part).lstrip("$") == "get_input" for part in p)]
-        return ([place_of(root, INPUTS + (name,))] if declaration else []) + [_value_place(root, p, name) for p in found]
+        return ([place_of(root, INPUTS + (name,))] if declaration else []) + [value_place(root, p, name) for p in found]
     types = types_of(analyses)
     found_type = find_type(types, name, preferred_kinds(cursor)) if types is not None else None
     if found_type is None:
@@ -64,9 +74,35 @@ def references(analyses: list[Analysis], cursor: Cursor, declaration: bool = Tru
     places = [place_of(found_type.document, found_type.path)] if declaration and found_type.document is not None else []
     for document in template.all_documents():
         if document.url is None and document.ok:
-            places += [_value_place(document, p, value) for p, value in _names_of(document, types, found_type, name)
+            places += [value_place(document, p, value) for p, value in _names_of(document, types, found_type, name)
                        if _names_a_type(p)]
     return [p for p in places if p is not None and p.path]
+
+
+def _readable(analyses: list[Analysis]) -> Analysis | None:
+    return next((a for a in analyses if a.compilation is not None and a.compilation.template is not None), None)
+
+
+def _mention(analyses: list[Analysis], cursor: Cursor) -> Mention | None:
+    analysis = _readable(analyses)
+    return mention_at(analysis, cursor.number, cursor.column, cursor.word) if analysis and cursor.word else None
+
+
+def _member_references(analysis: Analysis, mention: Mention, declaration: bool,
+                       others: list[Analysis]) -> list[Place]:
+    """Every place that names the same capability or requirement definition: in the
+    document's files, and in the other open documents that read one of them (the
+    library that holds the types, say) or the file that defines it."""
+    shared = analysis.files | {mention.declaration.path if mention.declaration is not None else None}
+    readers = [a for a in others if a is not analysis and a.files & shared]
+    places = [mention.declaration] if declaration and mention.declaration is not None else []
+    for reader in [analysis, *readers]:
+        places += [m.place for m in mentions(reader) if m.key == mention.key]
+    unique = {(p.path, p.line, p.column): p for p in places}  # a library read by two documents
+    if not declaration and mention.declaration is not None:
+        declared = mention.declaration
+        unique.pop((declared.path, declared.line, declared.column), None)
+    return list(unique.values())
 
 
 def _names_a_type(path: tuple) -> bool:
@@ -104,8 +140,3 @@ def _uses(document: Any, name: str | None) -> list:
 
     walk(document.data, ())
     return found
-
-
-def _value_place(document: Any, path: tuple, name: str) -> Place:
-    location = document.locate(path)
-    return Place(document.real_path, location.line - 1, location.column - 1, location.column - 1 + len(name))

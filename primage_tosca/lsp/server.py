@@ -24,6 +24,7 @@ from pygls.uris import from_fs_path
 
 from .. import __version__, catalog
 from ..diagnostics import Diagnostic, Location, Severity
+from ..records import replace
 from .actions import Fix, fixes
 from .analysis import Analysis, Analyzer, Flags
 from .context import cursor_at
@@ -228,8 +229,10 @@ def build_server(flags: Flags | None = None) -> ToscaServer:
     @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
     @guarded
     def on_references(ls: ToscaServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
-        cursor, analyses, _ = ls.cursor(params.text_document.uri, params.position)
-        found = references(analyses, cursor, params.context.include_declaration)
+        cursor, analyses, document = ls.cursor(params.text_document.uri, params.position)
+        real = os.path.realpath(document.path)
+        others = [a for path, a in ls.analyzer.latest.items() if path != real]
+        found = references(analyses, cursor, params.context.include_declaration, others)
         return [_location(ls, place) for place in found]
 
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[":", " ", "."]))
@@ -282,6 +285,9 @@ def _symbol(ls: ToscaServer, lines: list[str], found: Symbol) -> lsp.DocumentSym
 
 def _location(ls: ToscaServer, place: Place) -> lsp.Location:
     lines = ls.lines_of(place.path)
+    text = lines[place.line] if 0 <= place.line < len(lines) else ""
+    if text[place.column:place.column + 1] in ("'", '"'):  # a quoted name: the name, not its quote
+        place = replace(place, column=place.column + 1, end_column=place.end_column + 1)
     where = ls.to_client(lines, lsp.Range(lsp.Position(place.line, place.column),
                                           lsp.Position(place.line, place.end_column)))
     return lsp.Location(uri=ls.uri_of(place.path), range=where)
