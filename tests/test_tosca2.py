@@ -564,3 +564,41 @@ def test_1_x_import_keynames_in_a_2_0_file_are_named_with_their_2_0_spelling(tmp
         """)
     assert rules(found) == [("PT304", 3), ("PT304", 4)]
     assert "'url'" in found[0].message and "'namespace'" in found[1].message
+
+
+SYMBOLIC_CAPABILITY = """\
+tosca_definitions_version: tosca_2_0
+capability_types:
+  Hosting: {}
+  Storing: {}
+node_types:
+  Server:
+    capabilities:
+      host: Hosting
+      disk:
+        type: Storing
+  App:
+    requirements:
+      - host:
+          capability: host
+          node: Server
+      - data:
+          capability: disk
+          node: Server
+          count_range: [0, 1]
+service_template:
+  node_templates:
+    server:
+      type: Server
+    app:
+      type: App
+      requirements:
+        - host: server
+"""
+
+
+def test_a_requirement_definition_may_name_a_capability_of_its_node_type(tmp_path):
+    # 8.4: the capability is a capability type, or the symbolic name of one the target node type defines
+    assert [(d.rule, d.line) for d in findings(tmp_path, SYMBOLIC_CAPABILITY)] == []
+    misspelt = SYMBOLIC_CAPABILITY.replace("capability: host\n", "capability: hots\n")
+    assert [(d.rule, d.line) for d in findings(tmp_path, misspelt)] == [("PT311", 14)]

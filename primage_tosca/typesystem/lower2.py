@@ -384,9 +384,25 @@ class _Lowering:
         if not isinstance(raw, dict):
             return self.names("capability_types")(raw, old, new)
         return self.fields(raw, old, new, {
-            "capability": self.names("capability_types"), "node": self.names("node_types"),
+            "capability": lambda v, o, n: self.required_capability(v, o, n, raw.get("node")),
+            "node": self.names("node_types"),
             "relationship": lambda v, o, n: self.relationship(v, o, n, False),
             "count_range": self.value, "description": self.value}, TYPE_RENAMES, others=False)
+
+    def required_capability(self, value: Any, old: tuple, new: tuple, node: Any) -> Any:
+        """A requirement definition's capability: a capability type, or (8.4) the name of a
+        capability the target node type defines, which 1.x says by that capability's type."""
+        if self.scopes.find(self.document, "capability_types", value) is None:
+            node_type = self.scopes.find(self.document, "node_types", node)
+            named = self.scopes.merged("node_types", node_type, "capabilities").get(value) if node_type else None
+            if named is not None:
+                document, definition = named
+                written = definition.get("type") if isinstance(definition, dict) else definition
+                found = self.scopes.find(document, "capability_types", written)
+                if found is not None:
+                    self.w.place(old, new)
+                    return self.equivalent("capability_types", found) or self.unique("capability_types", found)
+        return self.names("capability_types")(value, old, new)
 
     def relationship(self, raw: Any, old: tuple, new: tuple, assigned: bool) -> Any:
         """A requirement's relationship: a type (or, assigned, a relationship template) or a map with one."""
