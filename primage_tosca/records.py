@@ -91,6 +91,7 @@ def asdict(obj: Any) -> Any:
 
 
 _ORDER = (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">="))
+_COMPARISONS = dict((("__eq__", "=="), *_ORDER))  # method -> the operator it compares field tuples with
 
 
 def _make(cls: type, eq: bool, frozen: bool, order: bool) -> type:
@@ -138,7 +139,7 @@ def _write_method(cls: type, name: str, eq: bool, frozen: bool, order: bool) -> 
     elif name in ("__setattr__", "__delattr__"):
         lines = _frozen_lines(name)
     else:
-        lines = _compare_lines(name, dict([("__eq__", "=="), *_ORDER])[name], compared)
+        lines = _compare_lines(name, _COMPARISONS[name], compared)
     exec("\n".join(lines), namespace)  # noqa: S102 - our own generated source, as dataclasses does
     if getattr(cls.__dict__.get(name), "__record_placeholder__", False):
         function = namespace[name]

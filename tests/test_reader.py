@@ -430,7 +430,7 @@ def test_a_collection_may_be_a_key():
 
 
 def test_a_plain_equals_sign_is_text():
-    assert parse("token: [ ip=10.0.0.2, =, 1 ]\n").data == {"token": ["ip=10.0.0.2", "=", 1]}
+    assert parse("token: [ ip=192.0.2.2, =, 1 ]\n").data == {"token": ["ip=192.0.2.2", "=", 1]}
 
 
 # -- limits ---------------------------------------------------------------------------------

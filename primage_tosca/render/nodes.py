@@ -105,10 +105,10 @@ class NodeRenderer:
         self.values = types.values
         self.report = report
         self.document_of = document_of
-        # id of a definitions map -> (the map, its defaults, its required names without default): many
+        # id of a definitions map -> (the map, (its defaults, its required names without default)): many
         # templates share a type, and most of a type's capabilities are not written at all
-        self._facts: dict[int, tuple[dict, dict, list[str]]] = {}
-        self._declared: dict[int, tuple[Type, dict[str, set]]] = {}  # id of a node type -> (it, its operations)
+        self._facts: dict[int, tuple[Any, tuple[dict, list[str]]]] = {}
+        self._declared: dict[int, tuple[Any, dict[str, set]]] = {}  # id of a node type -> (it, its operations)
 
     def render(self, name: str, index: int, raw: Any, written_raw: dict) -> NodeTemplate:
         path = NODE_TEMPLATES + (name,)
@@ -165,7 +165,7 @@ class NodeRenderer:
         Unknown names and missing required values are reported; a type we do
         not know (``owner`` None) is not second-guessed."""
         facts = self._facts_of(definitions)
-        values = dict(facts[1])
+        values = dict(facts[0])
         if written is not None and not isinstance(written, dict):
             self.report("PT306", f"{path[-1]} must be a map of names to values", document, path)
             written = None
@@ -185,7 +185,7 @@ class NodeRenderer:
                     self.report("PT339", f"{label} {name!r} is {definition.status}", document, path + (name,),
                                 key=True)
         if check_required and owner is not None:
-            for name in facts[2]:
+            for name in facts[1]:
                 if name not in values or values[name] is None and name not in names:
                     relaxed = required_relaxed(definitions[name].owner.names, name) \
                         if definitions[name].owner is not None else False
@@ -199,20 +199,13 @@ class NodeRenderer:
         """Interface -> the operations the type declares; one map per type, shared by its templates."""
         if typedef is None:
             return {}
-        found = self._declared.get(id(typedef))
-        if found is None or found[0] is not typedef:
-            found = self._declared[id(typedef)] = (typedef, {
-                name: set(d.operations) for name, d in self.definitions.interfaces(typedef).items()})
-        return found[1]
+        return _once_per(self._declared, typedef, lambda: {
+            name: set(d.operations) for name, d in self.definitions.interfaces(typedef).items()})
 
-    def _facts_of(self, definitions: dict[str, PropertyDef]) -> tuple[dict, dict, list[str]]:
-        """The definitions, their defaults and their required names without a default, worked out once."""
-        facts = self._facts.get(id(definitions))
-        if facts is None or facts[0] is not definitions:
-            facts = self._facts[id(definitions)] = (
-                definitions, {name: d.default for name, d in definitions.items() if d.has_default},
-                _required(definitions))
-        return facts
+    def _facts_of(self, definitions: dict[str, PropertyDef]) -> tuple[dict, list[str]]:
+        """The definitions' defaults and their required names without a default, worked out once."""
+        return _once_per(self._facts, definitions, lambda: (
+            {name: d.default for name, d in definitions.items() if d.has_default}, _required(definitions)))
 
     def _attributes(self, node: NodeTemplate, written: Any, document: Any, path: tuple, label: str) -> dict:
         if written is None:
@@ -239,7 +232,7 @@ class NodeRenderer:
             if definition is not None and name not in written:  # the type's defaults, nothing to check
                 # one map of defaults, shared by every node that leaves the capability as its type
                 # defines it (read, never changed: a 10,000-node template would hold 60,000 copies)
-                found[name] = Capability(name, _capability_type(definition), self._facts_of(definition.properties)[1],
+                found[name] = Capability(name, _capability_type(definition), self._facts_of(definition.properties)[0],
                                          NOTHING_WRITTEN, where, definition)
                 continue
             if name in written and definition is None and node.type_def is not None:
@@ -529,6 +522,15 @@ def merge_operation(base: Operation | None, definition: Any, path: tuple, origin
 
 def _capability_type(definition: Any) -> str | None:
     return definition.type.name if definition.type is not None else definition.type_name
+
+
+def _once_per(table: dict, owner: Any, make: Callable[[], Any]) -> Any:
+    """``make()`` once per ``owner`` object: kept by its id, with the object itself,
+    so that another object given the same id later is not taken for it."""
+    found = table.get(id(owner))
+    if found is None or found[0] is not owner:
+        found = table[id(owner)] = (owner, make())
+    return found[1]
 
 
 def _required(definitions: dict[str, PropertyDef]) -> list[str]:

@@ -261,21 +261,18 @@ def _library_types(template: ServiceTemplate, libraries: list[Document], version
     once and shared by every template that imports the same contents the same
     way (reused only when their findings are cached too, so they are reported
     again as they were). Without, they go in one layer with the template's."""
-    base = profile_layer(names)
     prefixes = [template.prefixes.get(id(d)) for d in libraries]
-    if layers is None or not libraries:
-        single = TypeSystem(base=base)
-        for document, prefix in zip(libraries, prefixes):
-            single.add_document(document, versions[id(document)], prefix, report=router)
-        return single, None
-    key = (names, tuple((d.file, d.sha256, p, versions[id(d)]) for d, p in zip(libraries, prefixes)))
-    found = layers.get(key) if reused else None
-    if found is not None:
-        router.quiet.update(found.documents)
-        return TypeSystem(base=found.system), None
-    layer = TypeSystem(base=base)
+    if layers is not None and libraries:
+        key = (names, tuple((d.file, d.sha256, p, versions[id(d)]) for d, p in zip(libraries, prefixes)))
+        found = layers.get(key) if reused else None
+        if found is not None:
+            router.quiet.update(found.documents)
+            return TypeSystem(base=found.system), None
+    layer = TypeSystem(base=profile_layer(names))
     for document, prefix in zip(libraries, prefixes):
         layer.add_document(document, versions[id(document)], prefix, report=router)
+    if layers is None or not libraries:
+        return layer, None  # the template's own types go in this one layer too
     layer.link(router, lambda t: not t.builtin)
     layers.put(key, LibraryLayer(layer, frozenset(id(d) for d in libraries)))
     return TypeSystem(base=layer), layer
