@@ -14,9 +14,10 @@ import sys
 from typing import Any, Sequence
 
 from . import __version__
-from .cli_common import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_inputs_options,  # noqa: F401
+from .cli_common import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, STDIN, UsageError, add_inputs_options,  # noqa: F401
                          add_loader_options, add_rule_options, options_from_args, parse_size,
-                         refuse_overwriting_inputs, settings_from_args, use_color, write_output)
+                         read_stdin_template, refuse_overwriting_inputs, settings_from_args, use_color,
+                         write_output)
 
 # -- commands -----------------------------------------------------------------------
 
@@ -26,6 +27,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     if not args.paths:
         raise UsageError("validate needs at least one file, directory or glob")
+    if STDIN in args.paths:
+        args.paths = read_stdin_template(args.paths, options)
     if args.output:
         refuse_overwriting_inputs([args.output], args)
     report = validate(args.paths, options=options, only_tosca=args.only_tosca, settings=settings_from_args(args))
@@ -155,7 +158,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check templates; report every problem with file, line, column",
                                    description="Check TOSCA templates and report every problem at once.")
-    validate.add_argument("paths", nargs="*", metavar="PATH", help="files, directories (recursive) or globs")
+    validate.add_argument("paths", nargs="*", metavar="PATH",
+                          help="files, directories (recursive) or globs; - reads a template from standard input")
     validate.add_argument("-f", "--format", choices=["text", "json", "sarif", "github"], default="text")
     validate.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     validate.add_argument("--strict", action="store_true", help="warnings fail the run too (exit 1)")

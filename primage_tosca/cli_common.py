@@ -48,6 +48,26 @@ def add_rule_options(parser: argparse.ArgumentParser) -> None:
                        help="list each finding in type libraries imported by URL instead of one line per library")
 
 
+STDIN = "-"  # the path argument that means standard input
+STDIN_NAME = "<stdin>"  # how findings name a template read from standard input
+
+
+def read_stdin_template(paths: list[str], options) -> list[str]:
+    """Standard input's bytes, held in ``options.overlay`` as a file named
+    ``<stdin>`` in the current folder (relative imports start there); the
+    paths with ``-`` replaced by that name."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise UsageError("- names standard input, and there is none to read")
+    limit = options.limits.max_bytes
+    try:
+        raw = stream.read(limit + 1)  # one byte over: the reader reports the file as too large
+    except OSError as exc:
+        raise UsageError(f"cannot read standard input: {exc.strerror or exc}") from None
+    options.overlay[os.path.realpath(STDIN_NAME)] = raw
+    return [STDIN_NAME if path == STDIN else path for path in paths]
+
+
 def settings_from_args(args: argparse.Namespace):
     """RuleSettings from the rule flags and the config file; unknown names are usage errors."""
     from .api import RuleSettingsError, rule_settings

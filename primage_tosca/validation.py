@@ -6,7 +6,7 @@ import glob
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from . import catalog
 from .diagnostics import Diagnostic, Location, Severity
@@ -54,14 +54,18 @@ def looks_like_tosca(path: str) -> bool:
     return bool(_TOSCA_MARK.search(head))
 
 
-def expand_paths(arguments: Iterable[str], only_tosca: bool = False) -> tuple[list[str], list[Diagnostic]]:
+def expand_paths(arguments: Iterable[str], only_tosca: bool = False,
+                 overlay: Mapping[str, bytes] | None = None) -> tuple[list[str], list[Diagnostic]]:
     """Files as given, TOSCA files found under directories, and glob matches.
     A file named explicitly is checked, TOSCA or not, unless ``only_tosca``
-    (for pre-commit, which passes every YAML file of a change)."""
+    (for pre-commit, which passes every YAML file of a change). A path whose
+    contents ``overlay`` holds (standard input, an editor's text) is taken as given."""
     files: list[str] = []
     problems: list[Diagnostic] = []
     for argument in arguments:
-        if is_csar(argument):
+        if overlay and os.path.realpath(argument) in overlay:
+            files.append(argument)
+        elif is_csar(argument):
             files.append(argument)
         elif os.path.isdir(argument):
             found = sorted(
@@ -143,7 +147,7 @@ def validate(
     settings = settings or RuleSettings()
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    files, problems = expand_paths((str(p) for p in paths), only_tosca)
+    files, problems = expand_paths((str(p) for p in paths), only_tosca, options.overlay)
     found = [d for d in problems if settings.wants(d.rule)]
     for file in files:
         if is_csar(file):

@@ -189,3 +189,31 @@ def test_the_full_help_still_lists_every_command():
     for name in (*cli.OWN_COMMANDS, *cli.COMPILE_COMMANDS, *cli.LIFECYCLE_COMMANDS, *cli.RECIPES_COMMANDS,
                  *cli.LSP_COMMANDS):
         assert name in text
+
+
+def run_stdin(text: str, *args: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "primage_tosca", "validate", *args], input=text,
+                          capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_validate_reads_a_template_from_standard_input(tmp_path):
+    (tmp_path / "types.yaml").write_text("tosca_definitions_version: tosca_simple_yaml_1_3\nnode_types:\n"
+                                         "  my.Server:\n    derived_from: tosca.nodes.Compute\n")
+    text = ("tosca_definitions_version: tosca_simple_yaml_1_3\nimports:\n  - types.yaml\n"
+            "topology_template:\n  node_templates:\n    a:\n      type: my.Server\n    b:\n      type: my.Servr\n")
+    done = run_stdin(text, "-", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)["diagnostics"]
+    # the import beside the current folder was read: only the misspelt type is wrong
+    assert [(d["rule"], d["file"], d["line"]) for d in findings] == [("PT310", "<stdin>", 9)]
+
+
+def test_validate_stdin_beside_files_and_its_limits(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text(VALID)
+    done = run_stdin(VALID, str(good), "-", cwd=tmp_path)
+    assert done.returncode == 0 and "2 files checked" in done.stdout, done.stdout + done.stderr
+    empty = run_stdin("", "-", cwd=tmp_path)
+    assert empty.returncode == 1 and "<stdin>:1:1: error PT103" in empty.stdout
+    big = run_stdin(VALID + "#" * 4096 + "\n", "-", "--max-file-size", "1KB", cwd=tmp_path)
+    assert big.returncode == 1 and "PT104" in big.stdout and "Traceback" not in big.stderr
