@@ -156,6 +156,18 @@ def test_odd_widths_are_left_to_pyyaml(width, fallbacks):
     assert len(fallbacks) == 1
 
 
+def test_a_width_libyaml_cannot_take_fails_as_it_does(fallbacks):
+    with pytest.raises(OverflowError):
+        play_text([{"msg": "a b"}], 1 << 31)
+    assert len(fallbacks) == 1
+
+
+def test_without_libyaml_pyyaml_writes_every_play(monkeypatch, fallbacks):
+    monkeypatch.setattr(playtext, "_LIBYAML", False)
+    assert play_text([{"msg": "a b"}]) == "---\n- msg: a b\n"
+    assert len(fallbacks) == 1
+
+
 # -- generated plays ---------------------------------------------------------------------------------
 
 _atoms = st.sampled_from(AWKWARD + ["word", "longer_word", " ", "  ", "a b c", "{{ item }}", "- name"])

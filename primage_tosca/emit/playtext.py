@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+_LIBYAML = hasattr(yaml, "CSafeDumper")  # PyYAML's own emitter (without libyaml) folds and escapes otherwise
 _STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "map", "seq"))
 _RESOLVED: dict = {}  # (scalar text, implicit flags) -> tag, for every PlainDumper
 _RESOLVED_MAX = 100_000
@@ -73,8 +74,8 @@ def dump_plays(plays: Any, width: int = 256) -> str:
 
 def play_text(plays: Any, width: int = 256) -> str:
     """The text ``dump_plays(plays, width)`` returns, byte for byte."""
-    if type(width) is not int or width <= 4 or PlainDumper.yaml_path_resolvers:  # libyaml reads those its own way
-        return dump_plays(plays, width)
+    if not _LIBYAML or type(width) is not int or not 4 < width < 1 << 31 or PlainDumper.yaml_path_resolvers:
+        return dump_plays(plays, width)  # the rules below are libyaml's, for the widths it takes as given
     out = ["---"]
     try:
         if type(plays) is list and plays:
@@ -101,7 +102,6 @@ def _mapping(data: dict, indent: int, lead: str, out: list, width: int, depth: i
     if depth > _MAX_DEPTH:
         raise _Fallback
     pad = "\n" + " " * indent
-    values = _VALUES
     for key, value in data.items():
         key_text = _KEYS.get(key) if type(key) is str else None
         if key_text is None:
@@ -109,26 +109,13 @@ def _mapping(data: dict, indent: int, lead: str, out: list, width: int, depth: i
         out.append(lead)
         out.append(key_text)
         lead = pad
-        kind = type(value)
-        if kind is str:
-            entry = values.get(value) or _value_entry(value)
+        if type(value) is str:  # most values: inline, as the call costs as much as the writing
+            entry = _VALUES.get(value) or _value_entry(value)
             column = indent + len(key_text)
-            if entry[0] is not None and column + entry[1] <= width:
-                out.append(entry[0])
-            else:
-                out.append(_folded(value, column, indent + 2, width))
-        elif kind is dict:
-            if value:
-                _mapping(value, indent + 2, "\n" + " " * (indent + 2), out, width, depth + 1)
-            else:
-                out.append(" {}")
-        elif kind is list:
-            if value:
-                _sequence(value, indent, pad + "-", out, width, depth + 1)  # PyYAML does not indent these
-            else:
-                out.append(" []")
-        else:
-            out.append(_other_value(value))
+            out.append(entry[0] if entry[0] is not None and column + entry[1] <= width else
+                       _folded(value, column, indent + 2, width))
+        else:  # a list under a key is not indented further, its dashes under the key
+            _nested(value, indent + 2, "\n" + " " * (indent + 2), indent, pad + "-", out, width, depth)
 
 
 def _sequence(items: list, indent: int, lead: str, out: list, width: int, depth: int) -> None:
@@ -136,29 +123,34 @@ def _sequence(items: list, indent: int, lead: str, out: list, width: int, depth:
     if depth > _MAX_DEPTH:
         raise _Fallback
     pad = "\n" + " " * indent + "-"
-    values = _VALUES
     for item in items:
         out.append(lead)
         lead = pad
-        kind = type(item)
-        if kind is str:
-            entry = values.get(item) or _value_entry(item)
-            if entry[0] is not None and indent + 1 + entry[1] <= width:
-                out.append(entry[0])
-            else:
-                out.append(_folded(item, indent + 1, indent + 2, width))
-        elif kind is dict:
-            if item:
-                _mapping(item, indent + 2, " ", out, width, depth + 1)  # its first key on the dash's line
-            else:
-                out.append(" {}")
-        elif kind is list:
-            if item:
-                _sequence(item, indent + 2, " -", out, width, depth + 1)
-            else:
-                out.append(" []")
+        if type(item) is str:
+            entry = _VALUES.get(item) or _value_entry(item)
+            out.append(entry[0] if entry[0] is not None and indent + 1 + entry[1] <= width else
+                       _folded(item, indent + 1, indent + 2, width))
+        else:  # a map or list in a list starts on the dash's line
+            _nested(item, indent + 2, " ", indent + 2, " -", out, width, depth)
+
+
+def _nested(value: Any, map_indent: int, map_lead: str, list_indent: int, list_lead: str, out: list, width: int,
+            depth: int) -> None:
+    """A value other than a string: a map or list laid out as its parent
+    says, ``{}`` or ``[]`` when empty, or a number, boolean or null."""
+    kind = type(value)
+    if kind is dict:
+        if value:
+            _mapping(value, map_indent, map_lead, out, width, depth + 1)
         else:
-            out.append(_other_value(item))
+            out.append(" {}")
+    elif kind is list:
+        if value:
+            _sequence(value, list_indent, list_lead, out, width, depth + 1)
+        else:
+            out.append(" []")
+    else:
+        out.append(_other_value(value))
 
 
 # -- scalars ----------------------------------------------------------------------------------------
