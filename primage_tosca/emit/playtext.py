@@ -18,6 +18,7 @@ Long lines fold at a space once past the width.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -278,7 +279,7 @@ def _other_value(value: Any) -> str:
 
 
 def _float_text(value: float) -> str:
-    if value != value:
+    if math.isnan(value):
         return ".nan"
     if value in (float("inf"), float("-inf")):
         return ".inf" if value > 0 else "-.inf"
@@ -401,4 +402,4 @@ class _Line:
         self.put('"')
 
 
-__all__ = ["DOUBLE", "PLAIN", "PlainDumper", "SINGLE", "dump_plays", "play_text", "scalar_style"]
+__all__ = ["DOUBLE", "PLAIN", "SINGLE", "PlainDumper", "dump_plays", "play_text", "scalar_style"]

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from ..functions import is_symbolic
 from .playtext import play_text
 from .radl_container_env import CONTAINER, pod_name
