@@ -18,6 +18,7 @@ import yaml
 
 from ..functions import function_name, is_symbolic, text
 from ..records import record
+from .playtext import play_text
 from .radl_context import Emission, repository_url
 from .radl_jinja import ansible_value
 from .radl_steps import STEPS, Step, node_steps
@@ -28,48 +29,6 @@ ARTIFACTS_DIR = "/tmp"  # where IM puts downloaded artifacts  # nosec - a path o
 
 
 # -- building the play ------------------------------------------------------------------------------
-
-_STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "map", "seq"))
-_RESOLVED: dict = {}  # (scalar text, implicit flags) -> tag, for every PlainDumper
-_RESOLVED_MAX = 100_000
-
-
-class PlainDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """Safe YAML without anchors: a task two operations share is written twice.
-
-    Faster than PyYAML's own for the plain data of plays (a compile writes a
-    play per node): strings, maps and lists become nodes directly, and the
-    emitter's two tag resolutions per scalar are remembered. The nodes are
-    those SafeRepresenter builds, so the text is the same."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-    def represent_data(self, data: Any) -> yaml.Node:
-        kind = type(data)
-        if kind is str:
-            return yaml.ScalarNode(_STR, data, style=self.default_style)
-        if self.default_flow_style is None or self.sort_keys:  # PyYAML then chooses per collection
-            return super().represent_data(data)
-        if kind is dict:
-            pairs = [(self.represent_data(key), self.represent_data(value)) for key, value in data.items()]
-            return yaml.MappingNode(_MAP, pairs, flow_style=self.default_flow_style)
-        if kind is list:
-            return yaml.SequenceNode(_SEQ, [self.represent_data(item) for item in data],
-                                     flow_style=self.default_flow_style)
-        return super().represent_data(data)
-
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        if kind is not yaml.ScalarNode:
-            return super().resolve(kind, value, implicit)
-        key = (value, implicit)
-        tag = _RESOLVED.get(key)
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)
-            if len(_RESOLVED) < _RESOLVED_MAX:
-                _RESOLVED[key] = tag
-        return tag
-
 
 FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -90,8 +49,7 @@ class Play:
         for recipe in self.recipes:
             merge_play(plays[0], recipe[0])
             plays.extend(recipe[1:])
-        return yaml.dump(plays, Dumper=PlainDumper, default_flow_style=False, explicit_start=True, width=256,
-                         sort_keys=False, allow_unicode=True)
+        return play_text(plays)
 
 
 def merge_play(into: dict, play: dict) -> None:

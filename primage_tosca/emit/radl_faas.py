@@ -27,10 +27,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from ..functions import is_symbolic
-from .radl_configure import PlainDumper
+from .playtext import play_text
 from .radl_container_env import CONTAINER, pod_name
 from .radl_context import Emission, as_int, size_in_bytes
 from .radl_text import Block, Configure, ContextItem, check_identifier
@@ -218,8 +216,7 @@ def registration(em: Emission, name: str, oscar: str, count: int) -> Configure |
     else:
         task = {"include_tasks": f"{TASKS}/del_oscar_function.yml",
                 "vars": {**variables, "oscar_service_name": service.get("name", name)}}
-    recipe = yaml.dump([{"tasks": [task]}], Dumper=PlainDumper, default_flow_style=False, explicit_start=True,
-                       width=1 << 20, sort_keys=False, allow_unicode=True)  # the JSON on one line
+    recipe = play_text([{"tasks": [task]}], width=1 << 20)  # the JSON on one line
     if any(line.startswith("@end") for line in recipe.splitlines()):
         em.error(f"the service definition of {name!r} has a line starting with '@end', which ends a RADL recipe",
                  em.topology.raw[name].path)
