@@ -17,7 +17,7 @@ from .functions2 import BUILT_INS, GONE_IN_2, arity_problem, calls, holds
 from .keynames import check_keys
 from .primitives import type_word
 from .scope2 import KINDS, TYPE_KINDS, Found, Scopes
-from .values2 import ABSTRACT, BUILT_IN_TYPES, PRIMITIVES, scalar_problem, to_canonical
+from .values2 import ABSTRACT, BUILT_IN_TYPES, PRIMITIVES, scalar_number, scalar_problem, to_canonical
 
 UNKNOWN_TYPE_RULE = {"artifact_types": "PT314", "data_types": "PT313", "capability_types": "PT311",
                      "interface_types": "PT315", "relationship_types": "PT312", "node_types": "PT310",
@@ -366,29 +366,44 @@ class Checker2:
 
     def scalar_units(self, found: Found) -> tuple[dict[str, float], bool]:
         """A scalar type's units with their multipliers (prefixed units included), and
-        whether its numbers are integers; the nearest definition along the chain wins."""
+        whether its numbers are integers. A derived type may add units and prefixes
+        (9.1.2.2): the maps of the chain are merged, the nearest definition winning."""
         units: dict[str, float] = {}
         prefixes: dict[str, float] = {}
-        integer = False
-        for entry in self.scopes.chain("data_types", found):
+        for entry in reversed(self.scopes.chain("data_types", found)):
             raw = entry.raw if isinstance(entry.raw, dict) else {}
-            if isinstance(raw.get("units"), dict) and not units:
-                units = {u: m for u, m in raw["units"].items() if isinstance(u, str) and _number(m)}
-            if isinstance(raw.get("prefixes"), dict) and not prefixes:
-                prefixes = {p: m for p, m in raw["prefixes"].items() if isinstance(p, str) and _number(m)}
-            integer = integer or raw.get("data_type") == "integer"
+            if isinstance(raw.get("units"), dict):
+                units.update({u: m for u, m in raw["units"].items() if isinstance(u, str) and _number(m)})
+            if isinstance(raw.get("prefixes"), dict):
+                prefixes.update({p: m for p, m in raw["prefixes"].items() if isinstance(p, str) and _number(m)})
         expanded = dict(units)
         for prefix, factor in prefixes.items():
             expanded.update({prefix + unit: factor * multiplier for unit, multiplier in units.items()})
-        return expanded, integer
+        number = self.scalar_number_type(found)
+        return expanded, number is not None and self.base(number.document, number.name) == "integer"
+
+    def scalar_number_type(self, found: Found) -> Found | None:
+        """The data type a scalar type's numbers have when it names one of its own
+        (``data_type: PositiveInteger``); integer and float are found as built-ins."""
+        for entry in self.scopes.chain("data_types", found):
+            name = entry.raw.get("data_type") if isinstance(entry.raw, dict) else None
+            if isinstance(name, str):
+                if _built_in(name):
+                    return Found(name, entry.document, (), {"derived_from": name})
+                return self.scopes.find(entry.document, "data_types", name)
+        return None
 
     def scalar_value(self, document: Any, found: Found, value: Any, path: tuple) -> None:
         units, integer = self.scalar_units(found)
         problem = scalar_problem(value, set(units), integer)
         if problem:
             self.report("PT500", f"{_show(value)} is not {problem} (type {found.name})", document, path)
-        else:
-            self.type_clauses(document, found, value, path)
+            return
+        number_type = self.scalar_number_type(found)
+        if number_type is not None and not _built_in(number_type.name):
+            # the number meets the clauses of the data type named by data_type (PositiveInteger)
+            self.type_clauses(document, number_type, scalar_number(value), path)
+        self.type_clauses(document, found, value, path)
 
     def canonical(self, scope: Any, kind: Any) -> Any:
         """For a scalar type: a function giving a '<number> <unit>' text its value
@@ -397,7 +412,9 @@ class Checker2:
         if found is None or self.base(scope, kind) != "scalar":
             return None
         units, _ = self.scalar_units(found)
-        return lambda text: to_canonical(text, units)
+        # a bare number in a scalar type's clause ($greater_or_equal: [$value, 0.0], 9.1.2.2.2) is
+        # a number of the canonical unit
+        return lambda text: text if _number(text) else to_canonical(text, units)
 
     # -- requirements, capabilities, interfaces in types ---------------------------------------
     def requirement_definitions(self, document: Any, value: Any, path: tuple) -> None:

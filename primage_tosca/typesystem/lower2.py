@@ -275,7 +275,10 @@ class _Lowering:
                 if not isinstance(name, str) or self.equivalent(kind, Found(name, self.document, (kind, name), raw)):
                     continue  # a profile type the 1.x normative types stand for
                 canonical = self.name(kind, name)
-                out[canonical] = self.fields(raw, (kind, name), (kind, canonical), self.type_handlers(kind),
+                handlers = self.type_handlers(kind)
+                if kind == "data_types" and self.is_unitless_scalar(self.document, name):
+                    handlers["validation"] = _drop
+                out[canonical] = self.fields(raw, (kind, name), (kind, canonical), handlers,
                                              TYPE_RENAMES) if isinstance(raw, dict) else {}
             return out
         return lower
@@ -319,14 +322,23 @@ class _Lowering:
             return {"default": self.value(raw, old, new + ("default",))}
         if call_name(raw) is not None:
             return self.value(raw, old, new)
+        unitless = isinstance(raw, dict) and self.is_unitless_scalar(self.document, raw.get("type"))
         handlers = {"type": self.names("data_types"), "key_schema": self.typed_schema,
                     "entry_schema": self.typed_schema, "status": self.status,
-                    "validation": _drop if what == "attribute" else self.constraints}
+                    "validation": _drop if what == "attribute" or unitless else self.constraints}
         lowered = self.fields(raw, old, new, handlers, {**TYPE_RENAMES, "value": "default"} if what == "property"
                               else TYPE_RENAMES)
         if isinstance(lowered, dict) and "default" in lowered and self.is_integer(self.document, raw.get("type")):
             lowered["default"] = _integer_1(lowered["default"])
         return lowered
+
+    def is_unitless_scalar(self, document: Any, type_name: Any) -> bool:
+        """Whether a data type is a scalar type of the file's own, which 1.x reads as text
+        (no scalar-unit type stands for it): 1.x cannot compare its values, the 2.0 checks did."""
+        found = self.scopes.find(document, "data_types", type_name)
+        if found is None or self.scopes.parent_name("data_types", found) != "scalar":
+            return False
+        return not any(self.equivalent("data_types", f) for f in self.scopes.chain("data_types", found))
 
     def is_integer(self, document: Any, type_name: Any) -> bool:
         """Whether a data type name, read in ``document``, is integer or derives from it."""

@@ -83,6 +83,20 @@ ABSTRACT = {"scalar"}
 BUILT_IN_TYPES = frozenset(PRIMITIVES) | ABSTRACT
 
 
+def scalar_number(text: str) -> int | float | None:
+    """The number of a '<number> <unit>' text, in any YAML notation (9.1.2.2): decimal,
+    hexadecimal, octal, scientific; None when it is not a number."""
+    number = text.split()[0] if isinstance(text, str) and text.split() else ""
+    try:
+        return int(number, 0)
+    except ValueError:
+        pass
+    try:
+        return float(number)
+    except ValueError:
+        return None
+
+
 def scalar_problem(value: Any, units: set[str], integer: bool) -> str | None:
     """Why a value is not '<number> <unit>' of a scalar type with these units."""
     if not isinstance(value, str):
@@ -90,12 +104,10 @@ def scalar_problem(value: Any, units: set[str], integer: bool) -> str | None:
     parts = value.split()
     if len(parts) != 2:
         return "a scalar '<number> <unit>'"
-    number, unit = parts
-    try:
-        float(number) if not integer else int(number)
-    except ValueError:
+    number = scalar_number(value)
+    if number is None or integer and not isinstance(number, int):
         return f"a scalar whose number is {'an integer' if integer else 'a number'}"
-    if units and unit not in units:
+    if units and parts[1] not in units:
         return f"a scalar in one of the units {', '.join(sorted(units))}"
     return None
 
@@ -106,9 +118,7 @@ def to_canonical(value: Any, units: dict[str, float]) -> float | None:
     if not isinstance(value, str):
         return None
     parts = value.split()
-    if len(parts) != 2 or parts[1] not in units:
+    number = scalar_number(value)
+    if len(parts) != 2 or parts[1] not in units or number is None:
         return None
-    try:
-        return float(parts[0]) * units[parts[1]]
-    except ValueError:
-        return None
+    return number * units[parts[1]]
