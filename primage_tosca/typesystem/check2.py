@@ -13,7 +13,7 @@ from typing import Any
 from ..catalog import Reporter
 from ..diagnostics import Severity
 from ..versions import V2_0
-from .functions2 import BUILT_INS, GONE_IN_2, arity_problem, calls, holds
+from .functions2 import BUILT_INS, GONE_IN_2, arity_problem, calls, holds, malformed_call_keys, string_call
 from .keynames import check_keys
 from .primitives import type_word
 from .scope2 import KINDS, TYPE_KINDS, Found, Scopes
@@ -263,10 +263,15 @@ class Checker2:
             self.report("PT306", "'units' of a scalar type is a map of unit names to multipliers", document,
                         found.path + ("units",))
             return
-        ones = [u for u, m in units.items() if m == 1]
+        merged: dict = {}  # a derived scalar type adds to its parent's units (9.1.2.2)
+        for entry in reversed(self.scopes.chain("data_types", found)):
+            if isinstance(entry.raw, dict) and isinstance(entry.raw.get("units"), dict):
+                merged.update(entry.raw["units"])
+        ones = [u for u, m in merged.items() if m == 1]
         if not ones:
             self.report("PT306", "one unit of a scalar type has the multiplier 1", document, found.path + ("units",))
-        elif len(ones) > 1 and "canonical_unit" not in raw:
+        elif len(ones) > 1 and not any(isinstance(e.raw, dict) and "canonical_unit" in e.raw
+                                       for e in self.scopes.chain("data_types", found)):
             self.report("PT305", "several units have the multiplier 1: name one as canonical_unit", document,
                         found.path, key=True)
 
@@ -569,18 +574,36 @@ class Checker2:
                 self.report("PT306", f"repository {name!r} is a url or a map with url", document, where)
 
     def function_calls(self, document: Any) -> None:
+        self.malformed_calls(document, document.data, ())
         for call in calls(document.data):
-            where = call.path + ("$" + call.name,)
+            where = call.path if call.as_string else call.path + ("$" + call.name,)
             if self.user_function(document, call.name) is None and call.name not in BUILT_INS:
                 gone = GONE_IN_2.get(call.name)
-                self.report("PT423", f"unknown function ${call.name}", document, where, key=True,
+                # 10.4: a template may call a custom function the orchestrator provides without
+                # defining its signature, so only a 1.x function 2.0 dropped is an error
+                self.report("PT423", f"unknown function ${call.name}", document, where, key=not call.as_string,
                             hint=f"TOSCA 2.0 has no ${call.name}: {gone}" if gone else
-                            "define it under 'functions', or import the file that does")
+                            "define it under 'functions', or import the file that does",
+                            severity=None if gone else Severity.WARNING)
                 continue
             problem = arity_problem(call, lambda n: self.user_function(document, n)) or \
                 self.overload_problem(document, call)
             if problem:
                 self.report("PT420", problem, document, where)
+
+    def malformed_calls(self, document: Any, value: Any, path: tuple) -> None:
+        """A map with a ``$name`` key beside other keys (10.1: "malformed function")."""
+        stack = [(value, path)]
+        while stack:
+            node, where = stack.pop()
+            if isinstance(node, dict):
+                for key in malformed_call_keys(node):
+                    self.report("PT420", f"malformed function: {key!r} is a call only as the single key of "
+                                "its map (write '$' + key to mean a plain key)", document, where + (key,),
+                                key=True)
+                stack.extend((v, where + (k,)) for k, v in node.items())
+            elif isinstance(node, list):
+                stack.extend((v, where + (i,)) for i, v in enumerate(node))
 
     def overload_problem(self, document: Any, call: Any) -> str | None:
         """Why no signature of a user function takes the call's arguments by their types (6.6),
@@ -635,6 +658,8 @@ def _is_2(template: Any, document: Any) -> bool:
 
 
 def _is_call(value: Any) -> bool:
+    if string_call(value) is not None:
+        return True
     if type(value) is not dict or len(value) != 1:
         return False
     key = next(iter(value))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterator
 
-from ..records import record
+from ..records import field, record
 
 UNBOUNDED = None
 _ANY = (0, UNBOUNDED)
@@ -48,7 +48,8 @@ GONE_IN_2 = {"in_range": "write $and: [{$greater_or_equal: [$value, low]}, {$les
 class Call:
     name: str  # without the $ (and with a namespace prefix when written: ns:name)
     arguments: list
-    path: tuple  # where the call's map is written
+    path: tuple  # where the call's map (or its string, for a call without arguments) is written
+    as_string: bool = field(default=False)  # written as a string: "$node_index" (10.1)
 
 
 def call_name(value: Any) -> str | None:
@@ -59,6 +60,26 @@ def call_name(value: Any) -> str | None:
     if isinstance(key, str) and key.startswith("$") and not key.startswith("$$") and len(key) > 1:
         return key[1:]
     return None
+
+
+# A string that calls a function names it: "$(HOME)" or "$ 5" is text, not a call of a nameless function.
+_CALLED_NAME = re.compile(r"^\$[A-Za-z_][A-Za-z0-9_.:-]*$")
+
+
+def string_call(value: Any) -> str | None:
+    """The function a string calls without arguments (``"$node_index"``, 10.1), or None;
+    ``$$`` starts a plain string."""
+    if isinstance(value, str) and _CALLED_NAME.match(value):
+        return value[1:]
+    return None
+
+
+def malformed_call_keys(value: Any) -> list:
+    """The ``$name`` keys of a map that has other keys too: 10.1 calls such a map a
+    malformed function (a ``$$`` key is an escaped plain key)."""
+    if type(value) is not dict or len(value) < 2:
+        return []
+    return [k for k in value if isinstance(k, str) and k.startswith("$") and not k.startswith("$$") and len(k) > 1]
 
 
 def arguments_of(value: Any) -> list:
@@ -85,6 +106,8 @@ def calls(value: Any, path: tuple = ()) -> Iterator[Call]:
                     stack.append((args, where + (key,)))
                 continue
             stack.extend((v, where + (k,)) for k, v in node.items())
+        elif string_call(node) is not None:
+            yield Call(string_call(node), [], where, as_string=True)
         elif isinstance(node, list):
             stack.extend((v, where + (i,)) for i, v in enumerate(node))
 

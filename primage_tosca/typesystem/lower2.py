@@ -39,7 +39,7 @@ from ..records import field, record, replace
 from ..source.document import Document
 from ..source.reader import ParsedYaml
 from ..versions import DIALECTS, V2_0
-from .functions2 import arguments_of, call_name, calls
+from .functions2 import arguments_of, call_name, calls, string_call
 from .grammar import FUNCTIONS_1, is_call_1
 from .scope2 import TYPE_KINDS, Found, Scopes
 from .values2 import yaml_1_2_octal
@@ -552,6 +552,10 @@ class _Lowering:
             return out
         if isinstance(value, list):
             return [self.value(item, old + (index,), new + (index,)) for index, item in enumerate(value)]
+        if string_call(value) is not None:  # "$node_index": a call without arguments (10.1), left as written
+            return self.call({value: []}, string_call(value), old, new)
+        if isinstance(value, str) and value.startswith("$$"):
+            return value[1:]
         return value
 
     def call(self, value: dict, name: str, old: tuple, new: tuple) -> dict:
