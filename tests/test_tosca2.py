@@ -545,7 +545,7 @@ def test_imperative_workflows(tmp_path):
                 stop:
                   target: vm
                   activities:
-                    - delegate: redeploy
+                    - inline: { workflow: redeploy }
         """)
     assert rules(found) == [("PT335", 18), ("PT335", 21), ("PT335", 22), ("PT335", 28)]
 

@@ -109,3 +109,142 @@ def test_a_custom_function_without_a_definition_is_a_warning(tmp_path):
     """10.4: templates may call functions the orchestrator provides without defining them."""
     found = diagnostics(tmp_path, CALL.format(kind="string", value="{ $get_security_context: [ staging ] }"))
     assert [(d.rule, d.severity.value) for d in found] == [("PT423", "warning")]
+
+
+WORKFLOWS = """\
+    tosca_definitions_version: tosca_2_0
+    node_types:
+      N: {{}}
+    service_template:
+      node_templates:
+        n:
+          type: N
+      workflows:
+        scale:
+          precondition: {{ $equal: [ 1, 1 ] }}
+          steps:
+            one:
+              target: n
+              activities:
+                - delegate: {delegate}
+                - inline: {inline}
+        helper:
+          steps:
+            two:
+              target: n
+              activities:
+                - set_state: started
+    """
+
+
+@pytest.mark.parametrize("delegate, inline, expected", [
+    ("deploy", "helper", []),                         # delegate: a workflow the orchestrator provides (13.2.3.1)
+    ("{ workflow: deploy, inputs: { a: 1 } }", "{ workflow: helper }", []),
+    ("deploy", "missing", ["PT335"]),                 # inline: a workflow of the service template (13.2.3.4)
+    ("deploy", "{ workflow: missing }", ["PT335"]),
+])
+def test_workflow_activities_and_precondition(tmp_path, delegate, inline, expected):
+    assert errors(tmp_path, WORKFLOWS.format(delegate=delegate, inline=inline)) == expected
+
+
+def test_a_path_that_steps_on_from_a_requirement_target_is_not_a_property_name(tmp_path):
+    """10.3: [SELF, RELATIONSHIP, r, TARGET, RELATIONSHIP, host, TARGET, p] walks two relationships."""
+    assert errors(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        capability_types:
+          C: {}
+        relationship_types:
+          R: {}
+        node_types:
+          Host:
+            properties:
+              secret: { type: string, required: false }
+            capabilities:
+              c: C
+          Db:
+            capabilities:
+              c: C
+            requirements:
+              - host: { capability: C, relationship: R }
+          App:
+            properties:
+              found: { type: string, required: false }
+            requirements:
+              - db: { capability: C, relationship: R }
+        service_template:
+          node_templates:
+            host:
+              type: Host
+            db:
+              type: Db
+              requirements:
+                - host: host
+            app:
+              type: App
+              properties:
+                found: { $get_property: [ SELF, RELATIONSHIP, db, TARGET, RELATIONSHIP, host, TARGET, secret ] }
+              requirements:
+                - db: db
+        """) == []
+
+
+def test_an_index_written_as_a_call_in_get_input(tmp_path):
+    assert errors(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          Site:
+            properties:
+              where: { type: string }
+        service_template:
+          inputs:
+            places: { type: list, entry_schema: string }
+          node_templates:
+            site:
+              type: Site
+              count: 2
+              properties:
+                where: { $get_input: [ places, $node_index ] }
+        """) == []
+
+
+@pytest.mark.parametrize("high, expected", [("2.0", []), ("0.5", ["PT504"])])
+def test_value_with_arguments_reads_an_entry(tmp_path, high, expected):
+    """10.2.1.5: {$value: [high]} is the entry 'high' of the value under test."""
+    assert errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        data_types:
+          Range:
+            properties:
+              low: {{ type: float }}
+              high: {{ type: float }}
+            validation: {{ $greater_or_equal: [ {{ $value: [ high ] }}, {{ $value: [ low ] }} ] }}
+        node_types:
+          N:
+            properties:
+              r: {{ type: Range }}
+        service_template:
+          node_templates:
+            n:
+              type: N
+              properties:
+                r: {{ low: 1.0, high: {high} }}
+        """) == expected
+
+
+def test_a_call_as_a_map_key(tmp_path):
+    """10.1: a call's result may be a key; $name$1 keeps two such keys apart."""
+    assert errors(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          N:
+            properties:
+              hint: { type: map, entry_schema: integer }
+        service_template:
+          node_templates:
+            n:
+              type: N
+              properties:
+                hint:
+                  { $concat: [ a, b ] }: 1
+                  { $concat$1: [ c, d ] }: 2
+        """) == []

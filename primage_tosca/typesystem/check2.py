@@ -309,7 +309,8 @@ class Checker2:
         elif base == "map" and isinstance(value, dict):
             entry, key_schema = schemas.get("entry_schema"), schemas.get("key_schema")
             for key, item in value.items():
-                if not isinstance(key, str):
+                if not isinstance(key, str) and not _is_call(getattr(key, "value", None)):
+                    # a key may be a call whose result is the key (10.1: { $keygen: [UUID] }: 34)
                     self.report("PT503", f"map key {key!r} is not a string", document, path + (key,), key=True)
                 self.entry(document, entry, item, path + (key,), depth, scope)
                 self.clause(document, _as_dict(key_schema) and key_schema.get("validation"), key, path + (key,))

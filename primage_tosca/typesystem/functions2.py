@@ -58,7 +58,7 @@ def call_name(value: Any) -> str | None:
         return None
     key = next(iter(value))
     if isinstance(key, str) and key.startswith("$") and not key.startswith("$$") and len(key) > 1:
-        return key[1:]
+        return key[1:].split("$", 1)[0]  # $keygen$1: a suffix that keeps map keys apart (10.1)
     return None
 
 
@@ -180,8 +180,8 @@ def _evaluate(expression: Any, value: Any, budget: list[int], convert: Callable[
             return _UNKNOWN if _has_call(expression) else expression
         return expression
     args = arguments_of(next(iter(expression.values())))
-    if name == "value" and not args:
-        return value
+    if name == "value":
+        return _nested(value, args)
     if name in ("and", "or", "not"):
         return _logic(name, [_evaluate(a, value, budget, convert) for a in args])
     if name not in _COMPARE and name not in ("valid_values", "length", "matches", "has_key", "contains"):
@@ -193,6 +193,19 @@ def _evaluate(expression: Any, value: Any, budget: list[int], convert: Callable[
         converted = [convert(v) for v in values]
         values = converted if None not in converted else values
     return _apply(name, values)
+
+
+def _nested(value: Any, keys: list) -> Any:
+    """``{$value: [high]}``: the entry of the value the names and indexes lead to (10.2.1.5)."""
+    for key in keys:
+        if isinstance(value, dict) and isinstance(key, str) and key in value:
+            value = value[key]
+        elif isinstance(value, list) and isinstance(key, int) and not isinstance(key, bool) \
+                and 0 <= key < len(value):
+            value = value[key]
+        else:
+            return _UNKNOWN
+    return value
 
 
 def _has_call(node: Any) -> bool:

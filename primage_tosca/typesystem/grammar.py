@@ -139,9 +139,10 @@ GRAMMAR_1: dict[str, dict[str, Key]] = {
     "trigger": keys("description:string event:string|map event_type:string schedule:map target_filter:map "
                     "condition:any constraint:any period:any evaluations:number method:string action:any "
                     "metric:string metadata"),
-    "workflow": keys("description:string metadata:map inputs:map preconditions:list steps:map "
+    "workflow": keys("description:string metadata:map inputs:map preconditions:list~1.3 precondition:any@2.0 "
+                     "steps:map "
                      "implementation:string|map outputs:map"),
-    "workflow_step": keys("target:string! target_relationship:string operation_host:string filter:list "
+    "workflow_step": keys("target:string! target_relationship:string operation_host:string~1.3 filter:list "
                           "activities:list! on_success:string|list on_failure:string|list"),
 }
 

@@ -49,11 +49,13 @@ LOWERED_DIALECT = DIALECTS["tosca_simple_yaml_1_3"]
 CONSTRAINTS = {"equal": "equal", "greater_than": "greater_than", "greater_or_equal": "greater_or_equal",
                "less_than": "less_than", "less_or_equal": "less_or_equal", "valid_values": "valid_values",
                "matches": "pattern"}
+# The keywords of a TOSCA path that step to another node, relationship or capability (10.3).
+_PATH_STEPS = frozenset({"RELATIONSHIP", "REQUIREMENT", "SOURCE", "TARGET", "CAPABILITY"})
 # 2.0 keynames that 1.x spells otherwise.
 TYPE_RENAMES = {"valid_source_node_types": "valid_source_types", "valid_capability_types": "valid_target_types",
                 "count_range": "occurrences", "validation": "constraints"}
 # 2.0 keynames with no 1.x counterpart the shared phases would read: dropped (already checked).
-DROPPED = frozenset({"node_filter", "mapping", "data_type", "units", "prefixes", "canonical_unit",
+DROPPED = frozenset({"node_filter", "mapping", "precondition", "data_type", "units", "prefixes", "canonical_unit",
                      "valid_relationship_types", "valid_target_node_types", "valid_source_node_types"})
 
 
@@ -460,7 +462,8 @@ class _Lowering:
                 _typed_copies(v, whole=True), o, n),
             "groups": self.each(self.entity("group_types")),
             "policies": self.each_named(self.entity("policy_types")),
-            "substitution_mappings": self.substitution, "metadata": _drop})
+            "substitution_mappings": self.substitution, "metadata": _drop,
+            "workflows": self.each(lambda v, o, n: self.fields(v, o, n, {}))})  # 2.0's precondition dropped
 
     def entity(self, kind: str):
         """A handler: a template of a type (relationship template, group, policy)."""
@@ -552,7 +555,9 @@ class _Lowering:
             return out
         if isinstance(value, list):
             return [self.value(item, old + (index,), new + (index,)) for index, item in enumerate(value)]
-        if string_call(value) is not None:  # "$node_index": a call without arguments (10.1), left as written
+        if string_call(value) is not None and not _inside_call(old):
+            # "$node_index" as a whole value: a call without arguments (10.1), left as written; an
+            # argument of another call stays text, which the 1.x functions take as a key or index
             return self.call({value: []}, string_call(value), old, new)
         if isinstance(value, str) and value.startswith("$$"):
             return value[1:]
@@ -585,6 +590,8 @@ class _Lowering:
         if rest >= len(arguments) or arguments[rest] != "TARGET" or arguments[0] != "SELF":
             return []
         rest += 2 if rest + 1 < len(arguments) and arguments[rest + 1] == "CAPABILITY" else 1
+        if rest < len(arguments) and arguments[rest] in _PATH_STEPS:
+            return []  # a further step from the target node (10.3): 1.x has no form for it
         target = self.requirement_target(arguments[2], arguments[3] if rest > 4 and isinstance(arguments[3], int)
                                          else 0)
         return [target, *range(rest, len(arguments))] if target is not None and rest < len(arguments) else []
@@ -603,6 +610,11 @@ class _Lowering:
         target = assigned[index].get("node") if isinstance(assigned[index], dict) else assigned[index]
         target = target[0] if isinstance(target, list) and target else target
         return target if isinstance(target, str) and target in self.node_templates else None
+
+
+def _inside_call(path: tuple) -> bool:
+    """Whether a 2.0 path runs through a call's arguments (a ``$name`` key on the way)."""
+    return any(call_name({part: None}) is not None for part in path if isinstance(part, str))
 
 
 def _spelt_2(diagnostic: Diagnostic) -> Diagnostic:

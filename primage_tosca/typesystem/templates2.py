@@ -78,10 +78,11 @@ class ServiceTemplateChecker:
             if kind not in ACTIVITIES:
                 self.report("PT335", "an activity is one of " + ", ".join(sorted(ACTIVITIES)), self.document,
                             path + ("activities", index))
-            elif kind in ("delegate", "inline") and isinstance(activity[kind], str) \
-                    and activity[kind] not in workflows:
-                self.report("PT335", f"{kind} names {activity[kind]!r}, which is not a workflow", self.document,
-                            path + ("activities", index, kind))
+            elif kind == "inline" and isinstance(_inlined(activity[kind]), str) \
+                    and _inlined(activity[kind]) not in workflows:
+                # a delegate names a workflow the orchestrator provides for the target (13.2.3.1): not checked
+                self.report("PT335", f"inline names {_inlined(activity[kind])!r}, which is not a workflow of this "
+                            "service template", self.document, path + ("activities", index, kind))
 
     def references(self) -> None:
         """$get_input names a declared input; $get_property and $get_attribute a template or SELF..."""
@@ -539,3 +540,8 @@ class ServiceTemplateChecker:
 
 def _call(value: Any) -> bool:
     return type(value) is dict and len(value) == 1 and str(next(iter(value))).startswith("$")
+
+
+def _inlined(activity: Any) -> Any:
+    """The workflow an inline activity names: ``inline: w`` or ``inline: {workflow: w}`` (13.2.3.4)."""
+    return activity.get("workflow") if isinstance(activity, dict) else activity
