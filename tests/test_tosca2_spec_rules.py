@@ -133,7 +133,7 @@ WORKFLOWS = """\
             two:
               target: n
               activities:
-                - set_state: started
+                - set_state: ready-for-traffic  # 2.0 names no node states (1.3 did)
     """
 
 
@@ -248,3 +248,18 @@ def test_a_call_as_a_map_key(tmp_path):
                   { $concat: [ a, b ] }: 1
                   { $concat$1: [ c, d ] }: 2
         """) == []
+
+
+@pytest.mark.parametrize("operation, expected", [
+    ("{ description: starts it }", []),
+    ("{ implementation: start.sh }", ["PT306"]),  # 11.1: no implementation in an interface type
+    ("start.sh", ["PT306"]),                      # the single-line form is an implementation
+])
+def test_an_interface_type_has_no_implementations(tmp_path, operation, expected):
+    assert errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        interface_types:
+          Lifecycle:
+            operations:
+              start: {operation}
+        """) == expected

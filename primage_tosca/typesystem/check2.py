@@ -143,7 +143,7 @@ class Checker2:
         if kind in ("node_types", "relationship_types", "group_types"):
             self.interface_definitions(document, raw.get("interfaces"), path + ("interfaces",))
         if kind == "interface_types":
-            self.operations(document, raw, path)
+            self.operations(document, raw, path, in_type=True)
         if kind == "node_types":
             self.artifact_definitions(document, raw.get("artifacts"), path + ("artifacts",))
 
@@ -516,12 +516,18 @@ class Checker2:
                 self.type_ref(document, "interface_types", raw["type"], where + ("type",))
             self.operations(document, raw, where)
 
-    def operations(self, document: Any, raw: dict, path: tuple) -> None:
-        """The operations and notifications of an interface type or definition."""
+    def operations(self, document: Any, raw: dict, path: tuple, in_type: bool = False) -> None:
+        """The operations and notifications of an interface type or definition; an interface
+        type has no implementations (11.1: "the implementation keyname is invalid in this context")."""
         for section, grammar in (("operations", "operation_definition"), ("notifications", "notification_definition")):
             entries = raw.get(section)
             for name, operation in entries.items() if isinstance(entries, dict) else ():
                 where = path + (section, name)
+                if in_type and (isinstance(operation, str) or isinstance(operation, dict) and "implementation" in operation):
+                    self.report("PT306", f"{section[:-1]} {name!r} of an interface type has an implementation: "
+                                "implementations belong in node and relationship types and templates", document,
+                                where + (("implementation",) if isinstance(operation, dict) else ()),
+                                key=isinstance(operation, dict))
                 if isinstance(operation, dict):
                     check_keys(grammar, operation, V2_0, document, where, self.report)
                 elif operation is not None and not isinstance(operation, str):

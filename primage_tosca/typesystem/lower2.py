@@ -463,7 +463,9 @@ class _Lowering:
             "groups": self.each(self.entity("group_types")),
             "policies": self.each_named(self.entity("policy_types")),
             "substitution_mappings": self.substitution, "metadata": _drop,
-            "workflows": self.each(lambda v, o, n: self.fields(v, o, n, {}))})  # 2.0's precondition dropped
+            # 2.0 workflows are checked by the 2.0 rules: 1.x reads them otherwise (its node states,
+            # a delegate to a workflow of the template), so they are not lowered
+            "workflows": _drop})
 
     def entity(self, kind: str):
         """A handler: a template of a type (relationship template, group, policy)."""
