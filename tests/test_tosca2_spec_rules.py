@@ -263,3 +263,57 @@ def test_an_interface_type_has_no_implementations(tmp_path, operation, expected)
             operations:
               start: {operation}
         """) == expected
+
+
+MAPPINGS = """\
+    tosca_definitions_version: tosca_2_0
+    capability_types:
+      Host: {{}}
+      Probe:
+        properties:
+          rate: {{ type: integer }}
+    relationship_types:
+      HostedOn: {{}}
+    node_types:
+      Compute:
+        capabilities:
+          host: Host
+      App:
+        requirements:
+          - host: {{ capability: Host, relationship: HostedOn }}
+      Service:
+        properties:
+          name: {{ type: string }}
+        capabilities:
+          probe: Probe
+        requirements:
+          - host: {{ capability: Host, relationship: HostedOn }}
+    service_template:
+      inputs:
+        name: {{ type: string }}
+        rate: {{ type: integer }}
+      substitution_mappings:
+        node_type: Service
+        properties:
+          name: name
+          {key}: rate
+        requirements:
+          - host: {target}
+      node_templates:
+        app:
+          type: App
+        compute:
+          type: Compute
+          directives: [ select ]
+    """
+
+
+@pytest.mark.parametrize("key, target, expected", [
+    ("[ CAPABILITY, probe, rate ]", "compute", []),                  # 15.2, 15.5: a selectable node
+    ("[ CAPABILITY, probe, rate ]", "[ [ app, host ], compute ]", []),
+    ("[ RELATIONSHIP, host, 0, weight ]", "[ app, host ]", []),
+    ("[ CAPABILITY, nothing, rate ]", "compute", ["PT334"]),          # no such capability
+    ("[ CAPABILITY, probe, rate ]", "nowhere", ["PT334"]),            # no such node template
+])
+def test_substitution_mappings_through_capabilities_and_to_selectable_nodes(tmp_path, key, target, expected):
+    assert errors(tmp_path, MAPPINGS.format(key=key, target=target)) == expected

@@ -516,10 +516,13 @@ class _Lowering:
     def substitution(self, raw: Any, old: tuple, new: tuple) -> Any:
         if not isinstance(raw, dict):
             return raw
-        # 2.0 maps a property to an input by its name; 1.x to [input]
-        properties = self.each(lambda v, o, n: [v] if isinstance(v, str) else self.value(v, o, n))
+        # 2.0 maps a property to an input by its name; 1.x to [input]. A property of a capability
+        # or relationship ([CAPABILITY, c, p] as the key, 15.2) has no 1.x form: checked by 2.0 only
+        def by_name(section: Any, o: tuple, n: tuple) -> Any:
+            named = {k: v for k, v in section.items() if isinstance(k, str)} if isinstance(section, dict) else section
+            return self.each(lambda v, o2, n2: [v] if isinstance(v, str) else self.value(v, o2, n2))(named, o, n)
         return self.fields(raw, old, new, {
-            "node_type": self.names("node_types"), "properties": properties,
+            "node_type": self.names("node_types"), "properties": by_name, "attributes": by_name,
             "requirements": self.mapped_requirements, "substitution_filter": _drop})
 
     def mapped_requirements(self, value: Any, old: tuple, new: tuple) -> Any:
@@ -536,8 +539,11 @@ class _Lowering:
             if not isinstance(name, str):
                 continue
             where = old + (index, name)
-            if isinstance(pair, list) and pair and isinstance(pair[0], list):
-                pair, where = pair[0], where + (0,)
+            if isinstance(pair, list) and any(isinstance(p, list) for p in pair):
+                position = next(i for i, p in enumerate(pair) if isinstance(p, list))
+                pair, where = pair[position], where + (position,)
+            if not isinstance(pair, list):
+                continue  # a selectable node template (15.5): 1.x maps requirements to requirements only
             if name not in out:
                 out[name] = self.value(pair, where, new + (name,))
         return out

@@ -496,7 +496,8 @@ class ServiceTemplateChecker:
         for index, item in enumerate(requirements if isinstance(requirements, list) else ()):
             if isinstance(item, dict) and len(item) == 1:
                 key, value = next(iter(item.items()))
-                pairs = value if isinstance(value, list) and value and isinstance(value[0], list) else [value]
+                # one target, or a list of them (15.5); a list with a list in it is a list of targets
+                pairs = value if isinstance(value, list) and any(isinstance(v, list) for v in value) else [value]
                 for position, pair in enumerate(pairs):
                     self.mapped(pair, "requirements", path + ("requirements", index, key)
                                 + ((position,) if len(pairs) > 1 else ()))
@@ -517,14 +518,35 @@ class ServiceTemplateChecker:
                 continue
             for name, where in names:
                 if isinstance(name, ComplexKey) and isinstance(name.value, list) and name.value:
-                    name = name.value[0]  # [ name, UNBOUNDED ] as a key (15.5.5)
+                    if section == "properties" and name.value[0] in ("CAPABILITY", "RELATIONSHIP"):
+                        self.mapped_through(found, name.value, path + where)  # 15.2
+                        continue
+                    name = name.value[0]  # [ name, UNBOUNDED ] or [ name, 2 ] as a key (15.5.1, 15.5.5)
                 if name not in defined:
                     what = {"properties": "property", "capabilities": "capability"}.get(section, "requirement")
                     self.report("PT334", f"node type {found.name!r} has no {what} {name!r}", self.document,
                                 path + where, key=True)
 
+    def mapped_through(self, found: Found, key: list, where: tuple) -> None:
+        """A property mapped through a capability or a requirement's relationship (15.2):
+        ``[CAPABILITY, capability, property]`` or ``[RELATIONSHIP, requirement, (index,) property]``."""
+        section = "capabilities" if key[0] == "CAPABILITY" else "requirements"
+        if len(key) < 3 or not isinstance(key[1], str):
+            self.report("PT334", f"a property mapped through a {section[:-1]} is [{key[0]}, name, ..., property]",
+                        self.document, where, key=True)
+        elif key[1] not in self.types.scopes.merged("node_types", found, section):
+            what = "capability" if section == "capabilities" else "requirement"
+            self.report("PT334", f"node type {found.name!r} has no {what} {key[1]!r}", self.document, where,
+                        key=True)
+
     def mapped(self, value: Any, section: str, where: tuple) -> None:
-        """A [node template, capability or requirement] mapping target."""
+        """A [node template, capability or requirement] mapping target; a requirement may also
+        be mapped to a selectable node template by its name (15.5)."""
+        if section == "requirements" and isinstance(value, str):
+            if value not in self.nodes:
+                self.report("PT334", f"{value!r} is not a node template of the service template", self.document,
+                            where)
+            return
         if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
             self.report("PT334", f"a mapping of {section} is [node template, name]", self.document, where)
             return
