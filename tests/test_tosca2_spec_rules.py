@@ -317,3 +317,79 @@ MAPPINGS = """\
 ])
 def test_substitution_mappings_through_capabilities_and_to_selectable_nodes(tmp_path, key, target, expected):
     assert errors(tmp_path, MAPPINGS.format(key=key, target=target)) == expected
+
+
+@pytest.mark.parametrize("arguments, expected", [
+    ("[ 4 ]", []),
+    ("[ 4, 2 ]", []),            # one optional argument used
+    ("[ 4, 2, 3 ]", []),         # two
+    ("[ 4, 2, 3, 5 ]", ["PT420"]),  # one too many
+    ("[ 4, two ]", ["PT420"]),   # an optional argument has its type too
+    ("[]", ["PT420"]),           # the regular argument is missing
+])
+def test_optional_arguments_of_a_function_signature(tmp_path, arguments, expected):
+    """10.4: optional_arguments may follow the arguments, in their order."""
+    assert errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        functions:
+          root:
+            signatures:
+              - arguments: [ integer ]
+                optional_arguments: [ integer, integer ]
+                result: float
+        node_types:
+          N:
+            properties:
+              p: {{ type: float }}
+        service_template:
+          node_templates:
+            n:
+              type: N
+              properties:
+                p: {{ $root: {arguments} }}
+        """) == expected
+
+
+@pytest.mark.parametrize("trigger, expected", [
+    ("{ event: Monitor.overload, action: [ { set_state: scaling } ] }", []),
+    ("{ event: Monitor.overload, condition: { $equal: [ 1, 1 ] }, action: [] }", []),
+    ("{ description: no event }", ["PT305", "PT305"]),  # 16.5: event and action are mandatory
+    ("{ event: e, action: [], schedule: {} }", ["PT304"]),  # a 1.3 trigger keyname, named as such
+])
+def test_trigger_definitions(tmp_path, trigger, expected):
+    assert errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          N: {{}}
+        policy_types:
+          Scaling:
+            triggers:
+              grow: {trigger}
+        service_template:
+          node_templates:
+            n:
+              type: N
+          policies:
+            - scale:
+                type: Scaling
+                triggers:
+                  shrink: {trigger}
+        """) == sorted(expected * 2)
+
+
+def test_a_group_may_have_groups_as_members(tmp_path):
+    """16.2: members are node template names or group symbolic names."""
+    assert errors(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          N: {}
+        group_types:
+          G: {}
+        service_template:
+          node_templates:
+            n: { type: N }
+          groups:
+            inner: { type: G, members: [ n ] }
+            outer: { type: G, members: [ inner ] }
+            wrong: { type: G, members: [ nothing ] }
+        """) == ["PT333"]

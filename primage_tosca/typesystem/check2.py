@@ -13,7 +13,8 @@ from typing import Any
 from ..catalog import Reporter
 from ..diagnostics import Severity
 from ..versions import V2_0
-from .functions2 import BUILT_INS, GONE_IN_2, arity_problem, calls, holds, malformed_call_keys, string_call
+from .functions2 import (BUILT_INS, GONE_IN_2, arity_problem, calls, holds, malformed_call_keys,
+                         signatures_of, string_call)
 from .keynames import check_keys
 from .primitives import type_word
 from .scope2 import KINDS, TYPE_KINDS, Found, Scopes
@@ -144,6 +145,8 @@ class Checker2:
             self.interface_definitions(document, raw.get("interfaces"), path + ("interfaces",))
         if kind == "interface_types":
             self.operations(document, raw, path, in_type=True)
+        if kind == "policy_types":
+            self.triggers(document, raw.get("triggers"), path + ("triggers",))
         if kind == "node_types":
             self.artifact_definitions(document, raw.get("artifacts"), path + ("artifacts",))
 
@@ -516,6 +519,12 @@ class Checker2:
                 self.type_ref(document, "interface_types", raw["type"], where + ("type",))
             self.operations(document, raw, where)
 
+    def triggers(self, document: Any, value: Any, path: tuple) -> None:
+        """A policy's (or policy type's) triggers: each names its event and lists its action (16.5)."""
+        for name, raw in value.items() if isinstance(value, dict) else ():
+            if not check_keys("trigger", raw, V2_0, document, path + (name,), self.report):
+                self.report("PT306", f"trigger {name!r} is a map of keynames", document, path + (name,))
+
     def operations(self, document: Any, raw: dict, path: tuple, in_type: bool = False) -> None:
         """The operations and notifications of an interface type or definition; an interface
         type has no implementations (11.1: "the implementation keyname is invalid in this context")."""
@@ -624,10 +633,14 @@ class Checker2:
             types = signature.get("arguments") if isinstance(signature, dict) else None
             if not isinstance(types, list):
                 continue
-            count_fits = signature.get("variadic") is True and types and len(call.arguments) >= len(types) - 1 \
-                or len(call.arguments) == len(types)
-            if not count_fits:
+            optional = signature.get("optional_arguments")
+            optional = optional if isinstance(optional, list) else []
+            accepted = signatures_of({"signatures": [signature]})
+            if not accepted or not accepted[0].accepts(len(call.arguments)):
                 continue
+            types = types + optional
+            if not types:
+                return None  # a signature without arguments, called without any
             wanted = [types[min(i, len(types) - 1)] for i in range(len(call.arguments))]
             if all(self.fits(found.document, _schema_type(t), a) for t, a in zip(wanted, call.arguments)):
                 return None

@@ -116,9 +116,12 @@ def calls(value: Any, path: tuple = ()) -> Iterator[Call]:
 class Signature:
     arguments: int
     variadic: bool
+    optional: int = field(default=0)  # how many optional_arguments follow the arguments (10.4)
 
     def accepts(self, count: int) -> bool:
-        return count >= self.arguments - 1 if self.variadic else count == self.arguments
+        if self.variadic:
+            return count >= (self.arguments if self.optional else self.arguments - 1)
+        return self.arguments <= count <= self.arguments + self.optional
 
 
 def signatures_of(definition: Any) -> list[Signature]:
@@ -126,9 +129,10 @@ def signatures_of(definition: Any) -> list[Signature]:
     found = []
     for signature in (definition.get("signatures") if isinstance(definition, dict) else None) or []:
         if isinstance(signature, dict):
-            arguments = signature.get("arguments")
+            arguments, optional = signature.get("arguments"), signature.get("optional_arguments")
             count = len(arguments) if isinstance(arguments, list) else 0
-            found.append(Signature(count, signature.get("variadic") is True))
+            found.append(Signature(count, signature.get("variadic") is True,
+                                   len(optional) if isinstance(optional, list) else 0))
     return found
 
 

@@ -214,6 +214,8 @@ OVERRIDES_2: dict[str, str] = {
     "relationship_template": "type:string copy:string",
     "group": "interfaces:map~1.3",
     "policy": "triggers:map",
+    "trigger": "event:string! action:list! event_type:string~1.3 schedule:map~1.3 target_filter:map~1.3 "
+               "constraint:any~1.3 period:any~1.3 evaluations:number~1.3 method:string~1.3 metric:string~1.3",
     "requirement_assignment": "occurrences:list~1.3 node:string|list node_filter:any count:any@2.0 "
                               "allocation:map@2.0 directives:list@2.0 optional:boolean@2.0",
     "relationship_assignment": "attributes:map@2.0",
@@ -238,7 +240,8 @@ RENAMED_2 = {
 }
 NEW_2 = {
     "function_definition": keys("description:string metadata:map signatures:list!"),
-    "function_signature": keys("arguments:list variadic:boolean result:string|map implementation:any"),
+    "function_signature": keys("arguments:list optional_arguments:list variadic:boolean result:string|map "
+                               "implementation:any"),
 }
 
 

@@ -460,7 +460,7 @@ class _Lowering:
             "node_templates": lambda v, o, n: self.each(self.node_template)(_typed_copies(v), o, n),
             "relationship_templates": lambda v, o, n: self.each(self.entity("relationship_types"))(
                 _typed_copies(v, whole=True), o, n),
-            "groups": self.each(self.entity("group_types")),
+            "groups": lambda v, o, n: self.each(self.entity("group_types"))(_node_members(v), o, n),
             "policies": self.each_named(self.entity("policy_types")),
             "substitution_mappings": self.substitution, "metadata": _drop,
             # 2.0 workflows are checked by the 2.0 rules: 1.x reads them otherwise (its node states,
@@ -618,6 +618,19 @@ class _Lowering:
         target = assigned[index].get("node") if isinstance(assigned[index], dict) else assigned[index]
         target = target[0] if isinstance(target, list) and target else target
         return target if isinstance(target, str) and target in self.node_templates else None
+
+
+def _node_members(groups: Any) -> Any:
+    """Groups whose members are node templates only: 1.x has no group of groups (2.0 does, 16.2)."""
+    if not isinstance(groups, dict):
+        return groups
+    out = {}
+    for name, raw in groups.items():
+        members = raw.get("members") if isinstance(raw, dict) else None
+        if isinstance(members, list) and any(isinstance(m, str) and m in groups for m in members):
+            raw = {**raw, "members": [m for m in members if not (isinstance(m, str) and m in groups)]}
+        out[name] = raw
+    return out
 
 
 def _inside_call(path: tuple) -> bool:

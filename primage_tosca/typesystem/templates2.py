@@ -422,7 +422,8 @@ class ServiceTemplateChecker:
                 self.report("PT306", f"group {name!r} is a map of keynames", self.document, path)
                 continue
             group_type = self.find("group_types", raw.get("type"), path + ("type",))
-            self.members(raw.get("members"), path + ("members",))
+            # 16.2: members are node templates or (other) groups of the service template
+            self.members(raw.get("members"), path + ("members",), {g: v for g, v in section.items() if g != name})
             if group_type is not None:
                 self.member_types(group_type, raw.get("members"), path + ("members",))
 
@@ -443,6 +444,7 @@ class ServiceTemplateChecker:
                 self.report("PT306", f"policy {name!r} is a map of keynames", self.document, path)
                 continue
             self.find("policy_types", raw.get("type"), path + ("type",))
+            self.types.triggers(self.document, raw.get("triggers"), path + ("triggers",))
             groups = self.raw.get("groups") if isinstance(self.raw.get("groups"), dict) else {}
             self.members(raw.get("targets"), path + ("targets",), groups)
 
