@@ -393,3 +393,46 @@ def test_a_group_may_have_groups_as_members(tmp_path):
             outer: { type: G, members: [ inner ] }
             wrong: { type: G, members: [ nothing ] }
         """) == ["PT333"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ('"6.1"', []), ("2.0.1", []), ("1.0.0.alpha-10", []),
+    ("6.1", ["PT503"]),   # 9.1.2.3: unquoted, YAML reads a float; TOSCA converts nothing (9.1.1)
+    ("2", ["PT503"]),
+])
+def test_version_values_are_text(tmp_path, value, expected):
+    assert errors(tmp_path, CALL.format(kind="version", value=value)) == expected
+
+
+@pytest.mark.parametrize("counts, expected", [
+    ("[ 1, 1 ]", []), ("[ 2, 2 ]", []), ("[ 3, 2 ]", ["PT327"]),
+    ("[ 1, { $get_input: n } ]", []),  # a count known at deployment only
+])
+def test_the_counts_of_a_requirement_add_up_within_its_count_range(tmp_path, counts, expected):
+    """8.5.4: the sum of the count values of a requirement's assignments is within count_range."""
+    first, second = [c.strip() for c in counts.strip("[] ").split(",", 1)]
+    assert errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        capability_types:
+          Service: {{}}
+        relationship_types:
+          ServedBy: {{}}
+        node_types:
+          Server:
+            capabilities:
+              service: Service
+          Client:
+            requirements:
+              - service: {{ capability: Service, relationship: ServedBy, count_range: [ 1, 4 ] }}
+        service_template:
+          inputs:
+            n: {{ type: integer, default: 1 }}
+          node_templates:
+            server:
+              type: Server
+            client:
+              type: Client
+              requirements:
+                - service: {{ node: server, count: {first} }}
+                - service: {{ node: server, count: {second} }}
+        """) == expected

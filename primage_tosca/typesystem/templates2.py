@@ -263,7 +263,9 @@ class ServiceTemplateChecker:
                             where + ("count",))
 
     def count_ranges(self, found: Found, defined: dict, value: list, path: tuple) -> None:
-        """A requirement assigned more times than the upper bound of its count_range (8.4)."""
+        """A requirement whose assignments' counts add up to more than the upper bound of
+        its count_range (8.5.4: each assignment counts 1 unless it says otherwise); a count
+        known only at deployment (an input) leaves the sum undecided."""
         seen: dict[Any, list[int]] = {}
         for index, item in enumerate(value):
             if isinstance(item, dict) and len(item) == 1:
@@ -272,10 +274,18 @@ class ServiceTemplateChecker:
             definition = defined.get(name, (None, None))[1]
             bounds = definition.get("count_range") if isinstance(definition, dict) else None
             upper = bounds[1] if isinstance(bounds, list) and len(bounds) == 2 else None
-            if isinstance(upper, int) and not isinstance(upper, bool) and len(indexes) > upper:
-                self.report("PT327", f"requirement {name!r} of {found.name!r} is assigned {len(indexes)} times; its "
-                            f"count_range allows at most {upper}", self.document,
-                            path + (indexes[upper], name), key=True)
+            if not isinstance(upper, int) or isinstance(upper, bool):
+                continue
+            total = 0
+            for index in indexes:
+                count = _assigned_count(value[index][name])
+                if count is None:
+                    break
+                total += count
+                if total > upper:
+                    self.report("PT327", f"requirement {name!r} of {found.name!r} is assigned {total} times; its "
+                                f"count_range allows at most {upper}", self.document, path + (index, name), key=True)
+                    break
 
     def target(self, value: Any, where: tuple, wanted: tuple = (None, None)) -> None:
         """A requirement's node: a node template, [template, index], or a node type;
@@ -564,6 +574,13 @@ class ServiceTemplateChecker:
 
 def _call(value: Any) -> bool:
     return type(value) is dict and len(value) == 1 and str(next(iter(value))).startswith("$")
+
+
+def _assigned_count(assignment: Any) -> int | None:
+    """How many relationships a requirement assignment asks for: its count, 1 when it has
+    none (8.5.1); None when the count is a call or not a count."""
+    count = assignment.get("count", 1) if isinstance(assignment, dict) else 1
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
 
 
 def _inlined(activity: Any) -> Any:

@@ -61,9 +61,9 @@ def _timestamp(value: Any) -> str | None:
 
 
 def _version(value: Any) -> str | None:
+    # 9.1.2.3: a version is text; "6.1" must be quoted, or YAML reads a float (no conversion, 9.1.1)
     ok = isinstance(value, str) and _VERSION.match(value)
-    return None if ok or isinstance(value, (int, float)) and not isinstance(value, bool) else \
-        "a version <major>.<minor>[.<fix>[.<qualifier>[-<build>]]]"
+    return None if ok else "a version <major>.<minor>[.<fix>[.<qualifier>[-<build>]]] in a string"
 
 
 def _list(value: Any) -> str | None:
