@@ -436,3 +436,76 @@ def test_the_counts_of_a_requirement_add_up_within_its_count_range(tmp_path, cou
                 - service: {{ node: server, count: {first} }}
                 - service: {{ node: server, count: {second} }}
         """) == expected
+
+
+@pytest.mark.parametrize("data_types, expected", [
+    ("Port: { derived_from: integer, validation: { $less_than: [ $value, 65536 ] } }", []),
+    ("Ports: { derived_from: list, entry_schema: integer }", []),
+    ("Labels: { derived_from: map, key_schema: string, entry_schema: string }", []),
+    ("Name: { derived_from: string, properties: { x: { type: integer } } }", ["PT340"]),  # 9.2
+    ("Name: { derived_from: string, entry_schema: integer }", ["PT306"]),                 # 9.2
+    ("Ports: { derived_from: list, entry_schema: integer, key_schema: string }", ["PT306"]),
+    ("string: { derived_from: integer }", ["PT306"]),                                   # 9.1: reserved
+])
+def test_data_type_definitions(tmp_path, data_types, expected):
+    assert errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        data_types:
+          {data_types}
+        """) == expected
+
+
+def test_a_refinement_narrows_the_type(tmp_path):
+    """9.4: a refined property's type is its parent's or derives from it."""
+    assert errors(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          Base:
+            properties:
+              port: { type: integer }
+          Narrow:
+            derived_from: Base
+            properties:
+              port: { type: string }
+        """) == ["PT340"]
+
+
+def test_a_fixed_value_is_not_assigned_another(tmp_path):
+    """9.5: a property whose definition fixes its value (value, or a one-line refinement)."""
+    assert errors(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          Base:
+            properties:
+              secure: { type: boolean, required: false }
+              mode: { type: string, value: fast }
+          Secure:
+            derived_from: Base
+            properties:
+              secure: true
+        service_template:
+          node_templates:
+            n:
+              type: Base
+              properties:
+                mode: slow
+            m:
+              type: Secure
+              properties:
+                secure: false
+                mode: fast
+            ok:
+              type: Secure
+              properties:
+                secure: true
+        """) == ["PT340", "PT340"]
+
+
+def test_a_list_property_with_a_key_schema(tmp_path):
+    assert errors(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          N:
+            properties:
+              tags: { type: list, entry_schema: string, key_schema: string }
+        """) == ["PT306"]

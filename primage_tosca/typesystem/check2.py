@@ -127,7 +127,7 @@ class Checker2:
         parent = raw.get("derived_from")
         if isinstance(parent, str):
             self.parent(document, kind, found, parent)
-        elif kind == "data_types" and "properties" not in raw:
+        elif kind == "data_types" and "properties" not in raw and not _built_in(found.name):
             self.report("PT305", f"data type {found.name!r} needs 'derived_from' or 'properties'", document, path,
                         key=True)
         for key in LISTS:
@@ -135,8 +135,11 @@ class Checker2:
         for section in ("properties", "attributes"):
             self.definitions(document, raw.get(section), path + (section,), refinement=self.inherits(
                 kind, found, section))
+        if kind == "data_types" and _built_in(found.name):
+            self.report("PT306", f"{found.name!r} is a built-in type name, reserved (9.1): a data type of "
+                        "your own needs another name", document, path, key=True)
         if kind == "data_types":
-            self.schemas(document, raw, path)
+            self.schemas(document, raw, path, owner=found.name)
             self.scalar_type(document, found)
         if kind == "node_types":
             self.requirement_definitions(document, raw.get("requirements"), path + ("requirements",))
@@ -206,7 +209,7 @@ class Checker2:
                 continue
             check_keys(grammar, raw, V2_0, document, where, self.report,
                        inherited={"type"} if refining else frozenset())
-            self.schemas(document, raw, where, refining=refining)
+            self.schemas(document, raw, where, refining=refining, owner=raw.get("type"))
             if refining and isinstance(refinement, dict):
                 self.fixed_value(document, refinement.get(name), raw, where)
             kind = raw.get("type")
@@ -224,19 +227,27 @@ class Checker2:
             self.report("PT340", f"the inherited definition fixes the value to {_show(inherited['value'])}; a "
                         "refinement cannot change it", document, path + ("value",), severity=Severity.ERROR)
 
-    def schemas(self, document: Any, raw: dict, path: tuple, depth: int = 0, refining: bool = False) -> None:
+    def schemas(self, document: Any, raw: dict, path: tuple, depth: int = 0, refining: bool = False,
+                owner: Any = None) -> None:
+        """The entry and key schemas of a definition (or data type) of type ``owner``: an
+        entry_schema only for a list or map, a key_schema only for a map (9.2, 9.3, 9.4)."""
         if depth > _MAX_DEPTH:
             return
+        base = self.base(document, owner) if isinstance(owner, str) else None
         for key in ("entry_schema", "key_schema"):
             schema = raw.get(key)
             if schema is None:
                 continue
             where = path + (key,)
+            allowed = ("map",) if key == "key_schema" else ("list", "map")
+            if base is not None and base not in allowed:
+                self.report("PT306", f"{key} belongs to a {' or '.join(allowed)} type, not to {owner!r}", document,
+                            where, key=True)
             kind = schema.get("type") if isinstance(schema, dict) else schema
             if isinstance(schema, dict):
                 check_keys("schema_definition", schema, V2_0, document, where, self.report,
                            inherited={"type"} if refining else frozenset())
-                self.schemas(document, schema, where, depth + 1, refining)
+                self.schemas(document, schema, where, depth + 1, refining, owner=kind)
                 if kind is None:
                     continue
             elif not isinstance(schema, str):

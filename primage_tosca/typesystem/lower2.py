@@ -31,7 +31,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, Severity
 from ..imports.loader import ImportEdge, SourceSet
 from ..imports.template import ServiceTemplate
 from ..profiles import EQUIVALENTS_2_0
@@ -639,7 +639,11 @@ def _inside_call(path: tuple) -> bool:
 
 
 def _spelt_2(diagnostic: Diagnostic) -> Diagnostic:
-    """An unused input's finding with the 2.0 spelling of the function that reads an input."""
+    """An unused input's finding with the 2.0 spelling of the function that reads an input;
+    a refinement that does not narrow what it inherits is an error in 2.0, whose derivation
+    rules say MUST where 1.x processors (and IM) let it pass (6.4.2, 9.2, 9.4, 8.2.1)."""
+    if diagnostic.rule == "PT340":
+        return replace(diagnostic, severity=Severity.ERROR)
     if diagnostic.rule != "PT402":
         return diagnostic
     hint = diagnostic.hint.replace("{ get_input:", "{ $get_input:") if diagnostic.hint else diagnostic.hint

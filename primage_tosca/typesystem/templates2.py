@@ -206,6 +206,11 @@ class ServiceTemplateChecker:
                     self.report("PT506", f"{found.name!r} defines no {what} {key!r}", self.document, where, key=True)
                     continue
                 owner, definition = defined[key]
+                fixed = _fixed(definition) if section == "properties" else None
+                if fixed is not None and fixed[0] != value:
+                    # 9.5: a property whose definition fixes its value (value, or a one-line refinement)
+                    self.report("PT340", f"property {key!r} of {found.name!r} has the fixed value {fixed[0]!r}: "
+                                "it cannot be assigned another", self.document, where, severity=Severity.ERROR)
                 if isinstance(definition, dict):
                     self.types.value(self.document, definition.get("type"), value, where, definition, scope=owner)
                     self.types.clause(self.document, definition.get("validation"), value, where,
@@ -574,6 +579,13 @@ class ServiceTemplateChecker:
 
 def _call(value: Any) -> bool:
     return type(value) is dict and len(value) == 1 and str(next(iter(value))).startswith("$")
+
+
+def _fixed(definition: Any) -> tuple | None:
+    """(value,) when a merged property definition fixes the value; None otherwise."""
+    if isinstance(definition, dict):
+        return (definition["value"],) if "value" in definition else None
+    return (definition,)
 
 
 def _assigned_count(assignment: Any) -> int | None:
