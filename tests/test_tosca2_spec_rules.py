@@ -509,3 +509,90 @@ def test_a_list_property_with_a_key_schema(tmp_path):
             properties:
               tags: { type: list, entry_schema: string, key_schema: string }
         """) == ["PT306"]
+
+
+REQUIREMENTS = """\
+    tosca_definitions_version: tosca_2_0
+    capability_types:
+      Host:
+        properties:
+          cpus: {{ type: integer, required: false }}
+      SmallHost: {{ derived_from: Host }}
+      Other: {{}}
+    relationship_types:
+      HostedOn: {{}}
+      HostedOnFast: {{ derived_from: HostedOn }}
+      Generic: {{}}
+    node_types:
+      Server:
+        properties:
+          size: {{ type: integer }}
+        capabilities:
+          host: Host
+          small: SmallHost
+          other: Other
+      App:
+        requirements:
+          - host: {{ capability: Host, relationship: HostedOn }}
+    service_template:
+      node_templates:
+        server:
+          type: Server
+          properties:
+            size: 1
+          capabilities:
+            host: {{ directives: {capability_directives} }}
+        picked:
+          type: Server
+          directives: [ select ]
+        app:
+          type: App
+          count: {count}
+          requirements:
+            - host: {assignment}
+      relationship_templates:
+        fast: {{ type: HostedOnFast }}
+        loose: {{ type: Generic }}
+    """
+
+
+@pytest.mark.parametrize("assignment, count, capability_directives, expected", [
+    ("{ node: server, capability: small, relationship: HostedOnFast }", 1, "[ internal ]", []),
+    ("{ node: server, capability: SmallHost, relationship: fast, directives: [ external, internal ] }", 2, "[]",
+     []),
+    ("{ node: picked }", 0, "[ external ]", []),                 # a select node needs no property values
+    ("{ node: server, capability: other }", 1, "[]", ["PT323"]),   # 8.5.2: not a Host
+    ("{ node: server, relationship: Generic }", 1, "[]", ["PT323"]),  # not a HostedOn
+    ("{ node: server, relationship: loose }", 1, "[]", ["PT323"]),    # a template of another type
+    ("{ node: server, directives: [ inside ] }", 1, "[]", ["PT306"]),  # internal or external only
+    ("server", 1, "[ nearby ]", ["PT306"]),
+    ("server", -1, "[]", ["PT306"]),                                 # 7.2: a non-negative count
+])
+def test_requirement_and_capability_assignments(tmp_path, assignment, count, capability_directives, expected):
+    text = REQUIREMENTS.format(assignment=assignment, count=count, capability_directives=capability_directives)
+    assert errors(tmp_path, text) == expected
+
+
+def test_requirement_names_are_unique_and_capability_definitions_add_no_properties(tmp_path):
+    """8.4: a requirement name occurs once in a node type; 8.2: new properties may not be added."""
+    assert errors(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        capability_types:
+          Host:
+            properties:
+              cpus: { type: integer, required: false }
+        relationship_types:
+          HostedOn: {}
+        node_types:
+          Server:
+            capabilities:
+              host:
+                type: Host
+                properties:
+                  cpus: { default: 2 }
+                  memory: { type: integer }
+          App:
+            requirements:
+              - host: { capability: Host, relationship: HostedOn }
+              - host: { capability: Host, relationship: HostedOn }
+        """) == ["PT306", "PT338"]

@@ -440,6 +440,7 @@ class Checker2:
     def requirement_definitions(self, document: Any, value: Any, path: tuple) -> None:
         if not isinstance(value, list):
             return
+        seen = set()
         for index, item in enumerate(value):
             where = path + (index,)
             if not isinstance(item, dict) or len(item) != 1:
@@ -448,6 +449,10 @@ class Checker2:
                 continue
             name, raw = next(iter(item.items()))
             where = where + (name,)
+            if name in seen:  # 8.4: requirement names are unique within a node type
+                self.report("PT338", f"requirement {name!r} is defined twice in this node type", document, where,
+                            key=True)
+            seen.add(name) if isinstance(name, str) else None
             if isinstance(raw, str):  # the short form some examples of the standard use: a capability type
                 self.wanted_capability(document, raw, None, where)
                 continue
@@ -510,12 +515,24 @@ class Checker2:
                             where)
                 continue
             check_keys("capability_definition", raw, V2_0, document, where, self.report)
-            self.type_ref(document, "capability_types", raw.get("type"), where + ("type",)) if "type" in raw \
-                else None
+            capability = self.type_ref(document, "capability_types", raw.get("type"), where + ("type",)) \
+                if "type" in raw else None
             for section in ("properties", "attributes"):
                 self.definitions(document, raw.get(section), where + (section,), refinement=True)
+                if capability is not None and isinstance(raw.get(section), dict):
+                    self.refined_only(capability, section, raw[section], document, where + (section,))
             for key in ("valid_source_node_types", "valid_relationship_types"):
                 self.names_list(document, raw.get(key), where + (key,), key)
+
+    def refined_only(self, capability: Found, section: str, written: dict, document: Any, path: tuple) -> None:
+        """8.2: a capability definition refines its type's properties and attributes; new ones may not be added."""
+        defined = self.scopes.merged("capability_types", capability, section)
+        for name in written:
+            if name not in defined:
+                what = "property" if section == "properties" else "attribute"
+                self.report("PT306", f"capability type {capability.name!r} has no {what} {name!r}: a capability "
+                            f"definition refines its type's {section}, it cannot add one", document,
+                            path + (name,), key=True)
 
     def interface_definitions(self, document: Any, value: Any, path: tuple) -> None:
         if not isinstance(value, dict):

@@ -144,6 +144,10 @@ class ServiceTemplateChecker:
                 if directive not in ("create", "select", "substitute"):
                     self.report("PT306", f"unknown node template directive {directive!r}", self.document,
                                 path + ("directives", index), hint="directives: create, select, substitute")
+        count = raw.get("count")
+        if count is not None and not _call(count) and _assigned_count({"count": count}) is None:
+            self.report("PT306", "a node template's count is a non-negative integer", self.document,
+                        path + ("count",))
         found = self.find("node_types", raw.get("type"), path + ("type",)) if "type" in raw else None
         if found is None:
             return
@@ -253,6 +257,8 @@ class ServiceTemplateChecker:
                 continue
             if "node" in raw:
                 self.target(raw["node"], where + ("node",), wanted)
+            self.narrowed(raw, wanted, where)
+            self.directives(raw.get("directives"), where + ("directives",))
             if isinstance(raw.get("allocation"), dict):
                 self.allocation(raw, wanted, where)
             self.filters.check(path[2], name, raw, wanted, where)
@@ -266,6 +272,58 @@ class ServiceTemplateChecker:
                     isinstance(count, int) and not isinstance(count, bool) and count >= 0):
                 self.report("PT306", "a requirement's count is a non-negative integer", self.document,
                             where + ("count",))
+
+    def narrowed(self, raw: dict, wanted: tuple, where: tuple) -> None:
+        """8.5.2: the capability an assignment names (a type, or a capability of the named node
+        template) and its relationship (a type, or a relationship template's type) are the
+        definition's or derive from them."""
+        owner, definition = wanted
+        if not isinstance(definition, dict):
+            return
+        capability = raw.get("capability")
+        wanted_capability = self.types.scopes.find(owner, "capability_types", definition.get("capability"))
+        if isinstance(capability, str) and wanted_capability is not None:
+            given = self.types.scopes.find(self.document, "capability_types", capability) \
+                or self.capability_of(raw.get("node"), capability)
+            if given is not None and not self.derives("capability_types", given, wanted_capability):
+                self.report("PT323", f"capability {capability!r} is a {given.name}, not a "
+                            f"{wanted_capability.name} as the requirement's definition asks", self.document,
+                            where + ("capability",), severity=Severity.ERROR)
+        relationship = raw.get("relationship")
+        written = relationship.get("type") if isinstance(relationship, dict) else relationship
+        template = self.relationships.get(written) if isinstance(written, str) else None
+        if isinstance(template, dict) and self.types.scopes.find(self.document, "relationship_types", written) is None:
+            written = template.get("type")
+        wanted_relationship = definition.get("relationship")
+        wanted_relationship = wanted_relationship.get("type") if isinstance(wanted_relationship, dict) \
+            else wanted_relationship
+        given = self.types.scopes.find(self.document, "relationship_types", written)
+        parent = self.types.scopes.find(owner, "relationship_types", wanted_relationship)
+        if given is not None and parent is not None and not self.derives("relationship_types", given, parent):
+            self.report("PT323", f"relationship {given.name!r} does not derive from {parent.name!r}, the "
+                        "relationship of the requirement's definition", self.document, where + ("relationship",),
+                        severity=Severity.ERROR)
+
+    def capability_of(self, node: Any, name: str) -> Found | None:
+        """The type of the capability ``name`` of the node template ``node``."""
+        raw = self.nodes.get(node) if isinstance(node, str) else None
+        found = self.types.scopes.find(self.document, "node_types", raw.get("type")) if isinstance(raw, dict) else None
+        if found is None:
+            return None
+        owner, definition = self.types.scopes.merged("node_types", found, "capabilities").get(name, (None, None))
+        kind = definition.get("type") if isinstance(definition, dict) else definition
+        return self.types.scopes.find(owner, "capability_types", kind) if owner is not None else None
+
+    def derives(self, kind: str, found: Found, parent: Found) -> bool:
+        return any((id(c.document), c.name) == (id(parent.document), parent.name)
+                   for c in self.types.scopes.chain(kind, found))
+
+    def directives(self, value: Any, where: tuple) -> None:
+        """Requirement and capability directives: internal or external (8.3, 8.5.2)."""
+        for index, directive in enumerate(value if isinstance(value, list) else ()):
+            if directive not in ("internal", "external"):
+                self.report("PT306", f"unknown directive {directive!r}", self.document, where + (index,),
+                            hint="directives here: internal, external")
 
     def count_ranges(self, found: Found, defined: dict, value: list, path: tuple) -> None:
         """A requirement whose assignments' counts add up to more than the upper bound of
@@ -406,6 +464,7 @@ class ServiceTemplateChecker:
                 continue
             if not check_keys("capability_assignment", raw, V2_0, self.document, where, self.report):
                 continue
+            self.directives(raw.get("directives"), where + ("directives",))
             owner, definition = defined[name]
             kind = definition.get("type") if isinstance(definition, dict) else definition
             capability = self.types.scopes.find(owner, "capability_types", kind)
