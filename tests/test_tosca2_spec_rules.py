@@ -596,3 +596,31 @@ def test_requirement_names_are_unique_and_capability_definitions_add_no_properti
               - host: { capability: Host, relationship: HostedOn }
               - host: { capability: Host, relationship: HostedOn }
         """) == ["PT306", "PT338"]
+
+
+@pytest.mark.parametrize("operation, repository, expected", [
+    ("start", "libs", []),
+    ("explode", "libs", ["PT336"]),   # 11.2: the interface type defines the operations refined
+    ("start", "nowhere", ["PT306"]),  # 12.2: an artifact's repository is a repository definition
+])
+def test_interface_and_artifact_definitions_name_what_exists(tmp_path, operation, repository, expected):
+    assert errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        repositories:
+          libs: https://example.org/libs
+        artifact_types:
+          Script: {{}}
+        interface_types:
+          Lifecycle:
+            operations:
+              start: {{}}
+        node_types:
+          Server:
+            artifacts:
+              boot: {{ type: Script, file: boot.sh, repository: {repository} }}
+            interfaces:
+              lifecycle:
+                type: Lifecycle
+                operations:
+                  {operation}: boot.sh
+        """) == expected

@@ -488,8 +488,13 @@ class Checker2:
             where = path + (name,)
             if not check_keys("artifact_definition", raw, V2_0, document, where, self.report):
                 self.report("PT306", f"artifact {name!r} is a map of keynames", document, where)
-            elif isinstance(raw.get("type"), str):
-                self.type_ref(document, "artifact_types", raw["type"], where + ("type",))
+            else:
+                if isinstance(raw.get("type"), str):
+                    self.type_ref(document, "artifact_types", raw["type"], where + ("type",))
+                repository = raw.get("repository")
+                if isinstance(repository, str) and self.scopes.find(document, "repositories", repository) is None:
+                    self.report("PT306", f"repository {repository!r} is not defined (12.2: the name of a repository "
+                                "definition)", document, where + ("repository",))
 
     def count_range(self, document: Any, value: Any, path: tuple) -> None:
         if value is None:
@@ -543,9 +548,20 @@ class Checker2:
                 self.report("PT306", f"interface {name!r} is a map of keynames", document, where)
                 continue
             check_keys("interface_definition", raw, V2_0, document, where, self.report)
-            if isinstance(raw.get("type"), str):
-                self.type_ref(document, "interface_types", raw["type"], where + ("type",))
+            interface = self.type_ref(document, "interface_types", raw["type"], where + ("type",)) \
+                if isinstance(raw.get("type"), str) else None
             self.operations(document, raw, where)
+            if interface is not None:
+                self.defined_operations(interface, raw, document, where)
+
+    def defined_operations(self, interface: Found, raw: dict, document: Any, path: tuple) -> None:
+        """11.2: an interface definition refines operations and notifications its type defines."""
+        for section in ("operations", "notifications"):
+            defined = self.scopes.merged("interface_types", interface, section)
+            for name in raw.get(section) or () if isinstance(raw.get(section), dict) else ():
+                if name not in defined:
+                    self.report("PT336", f"interface type {interface.name!r} defines no {section[:-1]} {name!r}",
+                                document, path + (section, name), key=True)
 
     def triggers(self, document: Any, value: Any, path: tuple) -> None:
         """A policy's (or policy type's) triggers: each names its event and lists its action (16.5)."""
