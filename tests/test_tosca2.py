@@ -222,7 +222,7 @@ def test_validation_clauses_are_evaluated_on_values_written_in_the_file(tmp_path
               port: { type: Port, default: 80 }
               bad_port: { type: Port, default: 70000 }
               mode: { type: string, default: fast, validation: { $valid_values: [ $value, [ fast, slow ] ] } }
-              name: { type: string, default: "x y", validation: { $matches: [ $value, "[a-z]+" ] } }
+              name: { type: string, default: "x y", validation: { $matches: [ $value, "^[a-z]+$" ] } }
               later: { type: integer, default: 1, validation: { $less_than: [ $value, { $get_input: top } ] } }
         service_template:
           node_templates:

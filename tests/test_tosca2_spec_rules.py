@@ -624,3 +624,89 @@ def test_interface_and_artifact_definitions_name_what_exists(tmp_path, operation
                 operations:
                   {operation}: boot.sh
         """) == expected
+
+
+CLAUSE = """\
+    tosca_definitions_version: tosca_2_0
+    node_types:
+      N:
+        properties:
+          p: {{ type: {kind}, validation: {clause} }}
+    service_template:
+      node_templates:
+        n:
+          type: N
+          properties:
+            p: {value}
+    """
+
+
+@pytest.mark.parametrize("kind, clause, value, expected", [
+    ("version", '{ $greater_or_equal: [ $value, "1.9" ] }', '"1.10"', []),       # numbers, not text (9.1.2.3)
+    ("version", '{ $greater_than: [ $value, "1.0.0.beta-2" ] }', '"1.0.0"', []),  # a qualifier is older
+    ("version", '{ $less_than: [ $value, "2.0" ] }', '"10.0"', ["PT504"]),
+    ("timestamp", '{ $less_than: [ $value, "2020-01-01T00:30:00+00:10" ] }', '"2020-01-01T00:25:00Z"', ["PT504"]),
+    ("timestamp", '{ $greater_than: [ $value, "2020-01-01" ] }', '"2020-01-01T10:00:00+02:00"', []),
+    ("string", '{ $matches: [ $value, "[0-9]+" ] }', "abc123", []),           # anywhere unless anchored
+    ("string", '{ $matches: [ $value, "^[0-9]+$" ] }', "abc123", ["PT504"]),
+    ("string", '{ $has_prefix: [ $value, ab ] }', "xyz", ["PT504"]),
+    ("string", '{ $has_suffix: [ $value, yz ] }', "xyz", []),
+    ("list", '{ $contains: [ $value, [ 2, 3 ] ] }', "[ 1, 2, 3 ]", []),         # an uninterrupted run
+    ("list", '{ $contains: [ $value, [ 3, 2 ] ] }', "[ 1, 2, 3 ]", ["PT504"]),
+    ("list", '{ $has_all_entries: [ $value, [ 1, 3 ] ] }', "[ 1, 2, 3 ]", []),
+    ("list", '{ $has_any_entry: [ $value, [ 7, 8 ] ] }', "[ 1, 2, 3 ]", ["PT504"]),
+    ("map", '{ $has_any_key: [ $value, [ a, z ] ] }', "{ a: 1 }", []),
+    ("map", '{ $has_all_keys: [ $value, [ a, z ] ] }', "{ a: 1 }", ["PT504"]),
+    ("integer", '{ $xor: [ { $greater_than: [ $value, 1 ] }, { $greater_than: [ $value, 2 ] } ] }', 3,
+     ["PT504"]),
+    ("integer", '{ $equal: [ $value, { $sum: [ 1, 2 ] } ] }', 4, ["PT504"]),
+    ("integer", '{ $equal: [ $value, { $round: [ 3.5 ] } ] }', 3, []),           # a tie rounds down (10.2.5.6)
+    ("integer", '{ $equal: [ $value, { $remainder: [ 7, 2 ] } ] }', 1, []),
+    ("integer", "5", 1, ["PT306"]),                                             # 9.11: a Boolean expression
+    ("integer", "[ { greater_than: 0 } ]", 1, ["PT306"]),                       # 1.x constraints
+])
+def test_validation_clauses(tmp_path, kind, clause, value, expected):
+    if kind in ("list", "map"):
+        kind = f"{kind}, entry_schema: integer"
+    assert errors(tmp_path, CLAUSE.format(kind=kind, clause=clause, value=value)) == expected
+
+
+@pytest.mark.parametrize("data_types, expected", [
+    ("Size: { derived_from: scalar, data_type: integer, units: { B: 1, kB: 1000 } }", []),
+    ("Size: { derived_from: scalar }", ["PT305"]),                                     # units are mandatory
+    ("Size: { derived_from: scalar, data_type: integer, units: { B: 1, half: 0.5 } }", ["PT306"]),
+    ("Size: { derived_from: scalar, data_type: string, units: { B: 1 } }", ["PT306"]),
+    ("Size: { derived_from: scalar, units: { B: 1, b: 1 }, canonical_unit: X }", ["PT306"]),
+    ("Size: { derived_from: integer, units: { B: 1 } }", ["PT306"]),                  # not a scalar type
+    ("Size: { derived_from: scalar, units: { B: 1 } }\n          Big: { derived_from: Size, data_type: integer }",
+     ["PT306"]),                                                                     # keeps its data_type
+    ("Size: { derived_from: scalar, units: { B: 1 } }\n          Big: { derived_from: Size, units: { kB: 1000 } }",
+     []),
+])
+def test_scalar_type_definitions(tmp_path, data_types, expected):
+    assert errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        data_types:
+          {data_types}
+        """) == expected
+
+
+@pytest.mark.parametrize("count_range, expected", [("[ 1, 2 ]", []), ("[ 1, 1 ]", []), ("[ 0, 2 ]", ["PT340"]),
+                                                   ("[ 1, UNBOUNDED ]", ["PT340"])])
+def test_a_refined_count_range_lies_within_the_parents(tmp_path, count_range, expected):
+    """8.4.1: the new range MUST be within the range of the parent's definition."""
+    assert errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        capability_types:
+          Host: {{}}
+        relationship_types:
+          HostedOn: {{}}
+        node_types:
+          App:
+            requirements:
+              - host: {{ capability: Host, relationship: HostedOn, count_range: [ 1, 2 ] }}
+          Small:
+            derived_from: App
+            requirements:
+              - host: {{ capability: Host, relationship: HostedOn, count_range: {count_range} }}
+        """) == expected

@@ -18,7 +18,8 @@ from .functions2 import (BUILT_INS, GONE_IN_2, arity_problem, calls, holds, malf
 from .keynames import check_keys
 from .primitives import type_word
 from .scope2 import KINDS, TYPE_KINDS, Found, Scopes
-from .values2 import ABSTRACT, BUILT_IN_TYPES, PRIMITIVES, scalar_number, scalar_problem, to_canonical
+from .values2 import (ABSTRACT, BUILT_IN_TYPES, PRIMITIVES, scalar_number, scalar_problem, timestamp_key,
+                      to_canonical, version_key)
 
 UNKNOWN_TYPE_RULE = {"artifact_types": "PT314", "data_types": "PT313", "capability_types": "PT311",
                      "interface_types": "PT315", "relationship_types": "PT312", "node_types": "PT310",
@@ -141,8 +142,11 @@ class Checker2:
         if kind == "data_types":
             self.schemas(document, raw, path, owner=found.name)
             self.scalar_type(document, found)
+        if "validation" in raw:
+            self.validation_shape(document, raw["validation"], path + ("validation",))
         if kind == "node_types":
             self.requirement_definitions(document, raw.get("requirements"), path + ("requirements",))
+            self.count_ranges_refined(document, found)
             self.capability_definitions(document, raw.get("capabilities"), path + ("capabilities",))
         if kind in ("node_types", "relationship_types", "group_types"):
             self.interface_definitions(document, raw.get("interfaces"), path + ("interfaces",))
@@ -209,6 +213,8 @@ class Checker2:
                 continue
             check_keys(grammar, raw, V2_0, document, where, self.report,
                        inherited={"type"} if refining else frozenset())
+            if "validation" in raw:
+                self.validation_shape(document, raw["validation"], where + ("validation",))
             self.schemas(document, raw, where, refining=refining, owner=raw.get("type"))
             if refining and isinstance(refinement, dict):
                 self.fixed_value(document, refinement.get(name), raw, where)
@@ -219,6 +225,32 @@ class Checker2:
                     if key in raw:
                         self.value(document, kind, raw[key], where + (key,), raw)
                         self.clause(document, raw.get("validation"), raw[key], where + (key,), kind)
+
+    def validation_shape(self, document: Any, clause: Any, path: tuple) -> None:
+        """9.11: a validation clause is a Boolean expression, a function call (1.x wrote a list
+        of constraints)."""
+        if not _is_call(clause) and not isinstance(clause, bool):
+            self.report("PT306", "a validation clause is a Boolean function call such as "
+                        "{ $greater_than: [ $value, 0 ] }", document, path)
+
+    def count_ranges_refined(self, document: Any, found: Found) -> None:
+        """8.4.1: a refined requirement's count_range lies within its parent's."""
+        parent = self.scopes.chain("node_types", found)[1:2]
+        if not parent:
+            return
+        inherited = self.scopes.merged("node_types", parent[0], "requirements")
+        for index, item in enumerate(found.raw.get("requirements") or []
+                                     if isinstance(found.raw.get("requirements"), list) else []):
+            if not isinstance(item, dict) or len(item) != 1:
+                continue
+            name, raw = next(iter(item.items()))
+            before = inherited.get(name, (None, None))[1]
+            new = raw.get("count_range") if isinstance(raw, dict) else None
+            old = before.get("count_range") if isinstance(before, dict) else None
+            if _range_within(new, old) is False:
+                self.report("PT340", f"requirement {name!r} widens the count_range {old} it inherits to {new}",
+                            document, found.path + ("requirements", index, name, "count_range"),
+                            severity=Severity.ERROR)
 
     def fixed_value(self, document: Any, inherited: Any, raw: dict, path: tuple) -> None:
         """A property whose definition fixes its value (``value``) cannot be refined to another."""
@@ -269,25 +301,65 @@ class Checker2:
         return parent if _built_in(parent) else None
 
     def scalar_type(self, document: Any, found: Found) -> None:
-        raw = found.raw
-        if self.base(document, found.name) != "scalar" or "units" not in raw:
+        """A scalar type (9.1.2.2): its keynames only on a type derived from scalar; a concrete
+        one has units (one multiplier 1, integers for an integer type), a data_type derived from
+        float or integer, a canonical_unit among its units; a derived one keeps its parent's
+        data_type and canonical_unit."""
+        raw, where = found.raw, found.path
+        scalar_keys = [k for k in ("units", "data_type", "canonical_unit", "prefixes") if k in raw]
+        if self.base(document, found.name) != "scalar":
+            for key in scalar_keys:
+                self.report("PT306", f"{key} belongs to a scalar type (derived from scalar)", document,
+                            where + (key,), key=True)
             return
-        units = raw.get("units")
-        if not isinstance(units, dict) or not units:
+        if "units" in raw and (not isinstance(raw["units"], dict) or not raw["units"]):
             self.report("PT306", "'units' of a scalar type is a map of unit names to multipliers", document,
-                        found.path + ("units",))
+                        where + ("units",))
             return
+        self.scalar_units_rules(document, found)
+        self.scalar_inherited(document, found)
+
+    def scalar_units_rules(self, document: Any, found: Found) -> None:
+        chain = self.scopes.chain("data_types", found)
         merged: dict = {}  # a derived scalar type adds to its parent's units (9.1.2.2)
-        for entry in reversed(self.scopes.chain("data_types", found)):
+        for entry in reversed(chain):
             if isinstance(entry.raw, dict) and isinstance(entry.raw.get("units"), dict):
                 merged.update(entry.raw["units"])
+        if not merged:
+            self.report("PT305", f"scalar type {found.name!r} needs units", document, found.path, key=True)
+            return
         ones = [u for u, m in merged.items() if m == 1]
+        canonical = next((e.raw["canonical_unit"] for e in chain if isinstance(e.raw, dict)
+                          and "canonical_unit" in e.raw), None)
         if not ones:
-            self.report("PT306", "one unit of a scalar type has the multiplier 1", document, found.path + ("units",))
-        elif len(ones) > 1 and not any(isinstance(e.raw, dict) and "canonical_unit" in e.raw
-                                       for e in self.scopes.chain("data_types", found)):
+            self.report("PT306", "one unit of a scalar type has the multiplier 1", document,
+                        found.path + ("units",))
+        elif len(ones) > 1 and canonical is None:
             self.report("PT305", "several units have the multiplier 1: name one as canonical_unit", document,
                         found.path, key=True)
+        units, integer = self.scalar_units(found)
+        if canonical is not None and "canonical_unit" in found.raw and canonical not in units:
+            self.report("PT306", f"canonical_unit {canonical!r} is not one of the type's units", document,
+                        found.path + ("canonical_unit",))
+        number = self.scalar_number_type(found)
+        if number is not None and self.base(number.document, number.name) not in ("integer", "float"):
+            self.report("PT306", f"the data_type of a scalar is float, integer or derived from them, not "
+                        f"{number.name!r}", document, found.path + ("data_type",))
+        if integer and isinstance(found.raw.get("units"), dict):
+            for unit, multiplier in found.raw["units"].items():
+                if not isinstance(multiplier, int) or isinstance(multiplier, bool):
+                    self.report("PT306", f"unit {unit!r} of an integer scalar type has an integer multiplier",
+                                document, found.path + ("units", unit))
+
+    def scalar_inherited(self, document: Any, found: Found) -> None:
+        """9.1.2.2: a derived scalar type keeps data_type, and adds no canonical_unit."""
+        parents = self.scopes.chain("data_types", found)[1:]
+        for key in ("data_type", "canonical_unit"):
+            before = next((p.raw[key] for p in parents if isinstance(p.raw, dict) and key in p.raw), None)
+            concrete = any(isinstance(p.raw, dict) and "units" in p.raw for p in parents)
+            if key in found.raw and concrete and found.raw[key] != before:
+                self.report("PT306", f"a type derived from a concrete scalar type keeps its {key}", document,
+                            found.path + (key,), key=True)
 
     # -- values -------------------------------------------------------------------------------
     def value(self, document: Any, kind: Any, value: Any, path: tuple, definition: dict | None = None,
@@ -428,8 +500,11 @@ class Checker2:
     def canonical(self, scope: Any, kind: Any) -> Any:
         """For a scalar type: a function giving a '<number> <unit>' text its value
         in the canonical unit (None when the text is not one); else None."""
+        base = self.base(scope, kind) if isinstance(kind, str) else None
+        if base in _ORDERED:  # versions and timestamps compare as such, not as text (9.1.2.1, 9.1.2.3)
+            return _ORDERED[base]
         found = self.scopes.find(scope, "data_types", kind) if isinstance(kind, str) else None
-        if found is None or self.base(scope, kind) != "scalar":
+        if found is None or base != "scalar":
             return None
         units, _ = self.scalar_units(found)
         # a bare number in a scalar type's clause ($greater_or_equal: [$value, 0.0], 9.1.2.2.2) is
@@ -714,6 +789,22 @@ class Checker2:
     def user_function(self, document: Any, name: str) -> Any:
         found = self.scopes.find(document, "functions", name)
         return found.raw if found is not None else None
+
+
+_ORDERED = {"version": version_key, "timestamp": timestamp_key}
+
+
+def _range_within(new: Any, old: Any) -> bool | None:
+    """Whether a count_range lies within another; None when either is not a plain range."""
+    def bounds(value: Any) -> tuple | None:
+        if not (isinstance(value, list) and len(value) == 2 and _count(value[0])
+                and (_count(value[1]) or value[1] == "UNBOUNDED")):
+            return None
+        return value[0], float("inf") if value[1] == "UNBOUNDED" else value[1]
+    new_bounds, old_bounds = bounds(new), bounds(old)
+    if new_bounds is None or old_bounds is None:
+        return None
+    return old_bounds[0] <= new_bounds[0] and new_bounds[1] <= old_bounds[1]
 
 
 def _is_2(template: Any, document: Any) -> bool:

@@ -9,6 +9,7 @@ itself cannot make the check loop.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Callable, Iterator
 
@@ -186,9 +187,9 @@ def _evaluate(expression: Any, value: Any, budget: list[int], convert: Callable[
     args = arguments_of(next(iter(expression.values())))
     if name == "value":
         return _nested(value, args)
-    if name in ("and", "or", "not"):
+    if name in ("and", "or", "not", "xor"):
         return _logic(name, [_evaluate(a, value, budget, convert) for a in args])
-    if name not in _COMPARE and name not in ("valid_values", "length", "matches", "has_key", "contains"):
+    if name not in _COMPARE and name not in _EVALUATED:
         return _UNKNOWN
     values = [_evaluate(a, value, budget, convert) for a in args]
     if any(v is _UNKNOWN for v in values):
@@ -223,7 +224,62 @@ def _logic(name: str, values: list) -> Any:
         return all(values)
     if name == "or":
         return any(values)
+    if name == "xor":
+        return values[0] != values[1] if len(values) == 2 else _UNKNOWN
     return not values[0] if len(values) == 1 else _UNKNOWN
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _entries(value: Any) -> list:
+    return list(value.values()) if isinstance(value, dict) else value
+
+
+def _within(whole: Any, part: Any) -> bool:
+    """10.2.2.3.3: a substring, or a list's entries in an uninterrupted run."""
+    if isinstance(whole, str):
+        return part in whole
+    return any(whole[i:i + len(part)] == part for i in range(len(whole) - len(part) + 1))
+
+
+def _round_half_down(number: float) -> int:
+    """10.2.5.6: the closest integer, a tie rounded down (3.5 is 3)."""
+    low = math.floor(number)
+    return low if number - low <= 0.5 else low + 1
+
+
+# The functions a validation clause is evaluated with, beside comparisons and logic: each takes
+# the argument values and says whether they are of kinds it reads (``accepts``).
+_STRINGS_OR_LISTS = lambda a, b: isinstance(a, str) and isinstance(b, str) or \
+    isinstance(a, list) and isinstance(b, list)  # noqa: E731
+_FUNCTIONS: dict[str, tuple[Callable[..., bool], Callable[..., Any]]] = {
+    "valid_values": (lambda a, b: isinstance(b, list), lambda a, b: a in b),
+    "length": (lambda a: isinstance(a, (str, list, dict)), len),
+    "has_suffix": (_STRINGS_OR_LISTS, lambda a, b: a[len(a) - len(b):] == b),
+    "has_prefix": (_STRINGS_OR_LISTS, lambda a, b: a[:len(b)] == b),
+    "contains": (_STRINGS_OR_LISTS, _within),
+    "has_entry": (lambda a, b: isinstance(a, (list, dict)), lambda a, b: b in _entries(a)),
+    "has_key": (lambda a, b: isinstance(a, dict), lambda a, b: b in a),
+    "has_all_entries": (lambda a, b: isinstance(a, (list, dict)) and isinstance(b, list),
+                        lambda a, b: all(x in _entries(a) for x in b)),
+    "has_any_entry": (lambda a, b: isinstance(a, (list, dict)) and isinstance(b, list),
+                      lambda a, b: any(x in _entries(a) for x in b)),
+    "has_all_keys": (lambda a, b: isinstance(a, dict) and isinstance(b, list), lambda a, b: all(x in a for x in b)),
+    "has_any_key": (lambda a, b: isinstance(a, dict) and isinstance(b, list), lambda a, b: any(x in a for x in b)),
+    "sum": (lambda *v: all(_number(x) for x in v), lambda *v: sum(v)),
+    "difference": (lambda a, b: _number(a) and _number(b), lambda a, b: a - b),
+    "product": (lambda *v: all(_number(x) for x in v), lambda *v: math.prod(v)),
+    "quotient": (lambda a, b: _number(a) and _number(b) and b != 0, lambda a, b: a / b),
+    "remainder": (lambda a, b: type(a) is int and type(b) is int and b != 0, lambda a, b: a % b),
+    "round": (lambda a: _number(a), _round_half_down),
+    "floor": (lambda a: _number(a), math.floor),
+    "ceil": (lambda a: _number(a), math.ceil),
+    "concat": (lambda *v: v and (all(isinstance(x, str) for x in v) or all(isinstance(x, list) for x in v)),
+               lambda *v: "".join(v) if isinstance(v[0], str) else [x for part in v for x in part]),
+}
+_EVALUATED = frozenset(_FUNCTIONS) | {"matches"}
 
 
 def _apply(name: str, values: list) -> Any:
@@ -233,18 +289,14 @@ def _apply(name: str, values: list) -> Any:
             if isinstance(a, str) != isinstance(b, str) or isinstance(a, bool) or isinstance(b, bool):
                 return _UNKNOWN  # a scalar with a unit, or mixed kinds: not decided here
             return _COMPARE[name](a, b)
-        if name == "valid_values" and len(values) == 2 and isinstance(values[1], list):
-            return values[0] in values[1]
-        if name == "length" and len(values) == 1 and isinstance(values[0], (str, list, dict)):
-            return len(values[0])
         if name == "matches" and len(values) == 2 and all(isinstance(v, str) for v in values):
             if len(values[0]) > 10_000 or len(values[1]) > 1_000:
                 return _UNKNOWN
-            return re.fullmatch(values[1], values[0]) is not None
-        if name == "has_key" and len(values) == 2 and isinstance(values[0], dict):
-            return values[1] in values[0]
-        if name == "contains" and len(values) == 2 and isinstance(values[0], (str, list)):
-            return values[1] in values[0]
+            # 10.2.2.2.7: a pattern matches anywhere unless it is anchored with ^ and $
+            return re.search(values[1], values[0]) is not None
+        accepts, apply = _FUNCTIONS.get(name, (None, None))
+        if accepts is not None and accepts(*values):
+            return apply(*values)
     except Exception:  # noqa: BLE001 - a bad regular expression, values of odd kinds: not decided
         return _UNKNOWN
     return _UNKNOWN

@@ -391,7 +391,11 @@ class _Lowering:
                 and not any(True for _ in calls(arguments[1])):  # a 1.x constraint compares with a value, not a call
             where = new + (len(found),)
             self.w.place(old, where)
-            found.append({CONSTRAINTS[name]: self.value(arguments[1], old + (key, 1), where + (CONSTRAINTS[name],))})
+            argument = self.value(arguments[1], old + (key, 1), where + (CONSTRAINTS[name],))
+            if name == "matches" and isinstance(argument, str):
+                # 2.0 matches anywhere (10.2.2.2.7); a 1.x pattern matches the whole text
+                argument = f"(?s:.*?)(?:{argument})(?s:.*)"
+            found.append({CONSTRAINTS[name]: argument})
         return found
 
     def requirement_definition(self, raw: Any, old: tuple, new: tuple) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 _TIMESTAMP = re.compile(
@@ -122,3 +123,30 @@ def to_canonical(value: Any, units: dict[str, float]) -> float | None:
     if len(parts) != 2 or parts[1] not in units or number is None:
         return None
     return number * units[parts[1]]
+
+
+def version_key(value: Any) -> tuple | None:
+    """A version as something that orders as 9.1.2.3 says: major, minor and fix as numbers,
+    then a version without a qualifier after one with it; None for anything else."""
+    if not isinstance(value, str) or not _VERSION.match(value):
+        return None
+    parts = value.split(".", 3)
+    numbers = [int(p) for p in parts[:3]] + [0] * (3 - min(len(parts), 3))
+    if len(parts) < 4:
+        return (*numbers, 1, "", 0)
+    qualifier, _, build = parts[3].partition("-")
+    return (*numbers, 0, qualifier, int(build) if build else 0)
+
+
+def timestamp_key(value: Any) -> datetime | None:
+    """A timestamp as its universal instant (9.1.2.1: comparisons convert to UTC)."""
+    if not isinstance(value, str) or not _TIMESTAMP.match(value):
+        return None
+    text = value.upper().replace("Z", "+00:00")
+    try:
+        if "T" not in text:
+            return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+        stamp = datetime.fromisoformat(re.sub(r"(T\d\d:\d\d:)60", r"\g<1>59", text))  # a leap second
+    except ValueError:
+        return None
+    return stamp.astimezone(timezone.utc)
