@@ -710,3 +710,36 @@ def test_a_refined_count_range_lies_within_the_parents(tmp_path, count_range, ex
             requirements:
               - host: {{ capability: Host, relationship: HostedOn, count_range: {count_range} }}
         """) == expected
+
+
+@pytest.mark.parametrize("derived, expected", [
+    ("valid_capability_types: [ Small ]", []),       # derived from one the parent lists
+    ("valid_capability_types: [ Host ]", []),
+    ("valid_capability_types: [ Other ]", ["PT340"]),  # 7.3: a derived type only narrows the list
+])
+def test_a_derived_relationship_type_narrows_its_valid_capability_types(tmp_path, derived, expected):
+    assert errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        capability_types:
+          Host: {{}}
+          Small: {{ derived_from: Host }}
+          Other: {{}}
+        relationship_types:
+          HostedOn:
+            valid_capability_types: [ Host ]
+          HostedOnSmall:
+            derived_from: HostedOn
+            {derived}
+        """) == expected
+
+
+@pytest.mark.parametrize("top, expected", [
+    ('metadata: { owner: me }\n        node_types: { N: { version: "1.2.3" } }', []),
+    ("metadata: [ owner ]", ["PT306"]),                    # 5.3.1: a map
+    ("node_types: { N: { version: latest } }", ["PT306"]),  # 6.4.1: a version
+])
+def test_metadata_and_type_versions(tmp_path, top, expected):
+    assert errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        {top}
+        """) == expected

@@ -133,6 +133,10 @@ class Checker2:
                         key=True)
         for key in LISTS:
             self.names_list(document, raw.get(key), path + (key,), key)
+            self.narrowed_list(document, kind, found, key)
+        if isinstance(raw.get("version"), str) and PRIMITIVES["version"](raw["version"]):
+            self.report("PT306", f"the version of a type is <major>.<minor>[.<fix>[.<qualifier>[-<build>]]], "
+                        f"not {raw['version']!r}", document, path + ("version",))
         for section in ("properties", "attributes"):
             self.definitions(document, raw.get(section), path + (section,), refinement=self.inherits(
                 kind, found, section))
@@ -191,6 +195,28 @@ class Checker2:
         if found is None:
             self.unknown_type(document, kind, name, where)
         return found
+
+    def narrowed_list(self, document: Any, kind: str, found: Found, key: str) -> None:
+        """A derived type may only restrict valid_*_types, members and targets: each name is in
+        its parent's list or derives from one there (7.3, 8.1, 16.1, 16.3)."""
+        mine = found.raw.get(key)
+        parents = self.scopes.chain(kind, found)[1:]
+        before = next((p for p in parents if isinstance(p.raw, dict) and isinstance(p.raw.get(key), list)), None)
+        if not isinstance(mine, list) or before is None:
+            return
+        kinds = _LISTED.get(key, ("node_types",))
+        allowed = [self.scopes.find(before.document, k, n) for n in before.raw[key] if isinstance(n, str)
+                   for k in kinds]
+        allowed = {(id(a.document), a.name) for a in allowed if a is not None}
+        for index, name in enumerate(mine):
+            listed = next((f for k in kinds for f in [self.scopes.find(document, k, name)] if f is not None), None)
+            if listed is None:
+                continue
+            kind_of = next(k for k in kinds if self.scopes.find(document, k, name) is listed)
+            if not any((id(c.document), c.name) in allowed for c in self.scopes.chain(kind_of, listed)):
+                self.report("PT340", f"{name!r} is not in the {key} of {before.name!r} nor derived from one of "
+                            "them: a derived type may only narrow the list", document,
+                            found.path + (key, index), severity=Severity.ERROR)
 
     def names_list(self, document: Any, value: Any, path: tuple, key: str) -> None:
         if isinstance(value, list) and not all(isinstance(v, str) and v for v in value):
@@ -792,6 +818,9 @@ class Checker2:
 
 
 _ORDERED = {"version": version_key, "timestamp": timestamp_key}
+# The kinds of type each list of type names names.
+_LISTED = {"valid_capability_types": ("capability_types",), "valid_relationship_types": ("relationship_types",),
+           "targets": ("node_types", "group_types")}
 
 
 def _range_within(new: Any, old: Any) -> bool | None:
