@@ -743,3 +743,25 @@ def test_metadata_and_type_versions(tmp_path, top, expected):
         tosca_definitions_version: tosca_2_0
         {top}
         """) == expected
+
+
+@pytest.mark.parametrize("steps, expected", [("", []), ("{}", []), ("[]", ["PT306"])])
+def test_a_workflow_may_leave_its_steps_empty(tmp_path, steps, expected):
+    """6.9.6's own example declares a workflow with `steps:` and nothing under it."""
+    assert errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          N: {{}}
+        service_template:
+          node_templates:
+            n: {{ type: N }}
+          workflows:
+            scaling-workflow:
+              steps: {steps}
+        """) == expected
+
+
+def test_get_artifact_takes_a_whole_tosca_path(tmp_path):
+    """10.2.1.4: [ <tosca_path>, <artifact_name> ], the path of any length (10.3)."""
+    assert errors(tmp_path, CALL.format(
+        kind="string", value="{ $get_artifact: [ SELF, RELATIONSHIP, host, 0, TARGET, image ] }")) == []

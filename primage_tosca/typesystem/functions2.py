@@ -23,7 +23,7 @@ def _arities() -> dict[str, tuple[int, int | None]]:
     table: dict[str, tuple[int, int | None]] = {
         # representation and path functions (10.2.1)
         "get_input": (1, UNBOUNDED), "get_property": (2, UNBOUNDED), "get_attribute": (2, UNBOUNDED),
-        "get_artifact": (2, 4), "value": _ANY, "node_index": (0, 0), "relationship_index": (0, 0),
+        "get_artifact": (2, UNBOUNDED), "value": _ANY, "node_index": (0, 0), "relationship_index": (0, 0),
         "available_allocation": (2, UNBOUNDED),
         # boolean and comparison functions (10.2.2)
         "and": (1, UNBOUNDED), "or": (1, UNBOUNDED), "not": (1, 1), "xor": (2, 2),

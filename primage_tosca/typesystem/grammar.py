@@ -21,6 +21,7 @@ from ..versions import V1_0, V2_0, Version
 # Shapes: what kind of YAML value a keyname holds.
 STR, MAP, LIST, ANY, BOOL, NUM = "string", "map", "list", "any", "boolean", "number"
 STR_OR_MAP, STR_OR_LIST, MAP_OR_LIST, STR_OR_NUM = "string|map", "string|list", "map|list", "string|number"
+MAP_OR_NULL = "map|null"  # a map that may be left empty: the standard's own example writes `steps:` (6.9.6)
 
 SHAPES = {
     STR: (str,),
@@ -32,6 +33,7 @@ SHAPES = {
     STR_OR_LIST: (str, list),
     MAP_OR_LIST: (dict, list),
     STR_OR_NUM: (str, int, float),
+    MAP_OR_NULL: (dict, type(None)),
 }
 
 
@@ -140,7 +142,7 @@ GRAMMAR_1: dict[str, dict[str, Key]] = {
                     "condition:any constraint:any period:any evaluations:number method:string action:any "
                     "metric:string metadata"),
     "workflow": keys("description:string metadata:map inputs:map preconditions:list~1.3 precondition:any@2.0 "
-                     "steps:map "
+                     "steps:map|null "
                      "implementation:string|map outputs:map"),
     "workflow_step": keys("target:string! target_relationship:string operation_host:string~1.3 filter:list "
                           "activities:list! on_success:string|list on_failure:string|list"),

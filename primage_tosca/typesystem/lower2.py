@@ -579,6 +579,9 @@ class _Lowering:
         key = next(iter(value))
         arguments = value[key]
         path = self.path_1(arguments) if name in ("get_property", "get_attribute") else None
+        if name == "get_artifact" and isinstance(arguments, list) and any(a in _PATH_STEPS for a in arguments
+                                                                          if isinstance(a, str)):
+            path = []  # 1.x reads [entity, artifact, location, remove]: a 2.0 path stays as written
         lowered_name = name if name in FUNCTIONS_1 and path != [] else key  # a path 1.x cannot say stays as written
         o, n = old + (key,), new + (lowered_name,)
         if path:
