@@ -765,3 +765,44 @@ def test_get_artifact_takes_a_whole_tosca_path(tmp_path):
     """10.2.1.4: [ <tosca_path>, <artifact_name> ], the path of any length (10.3)."""
     assert errors(tmp_path, CALL.format(
         kind="string", value="{ $get_artifact: [ SELF, RELATIONSHIP, host, 0, TARGET, image ] }")) == []
+
+
+PATHS = """\
+    tosca_definitions_version: tosca_2_0
+    capability_types:
+      Host:
+        properties:
+          cpus: { type: integer, default: 1 }
+    relationship_types:
+      HostedOn: {}
+    node_types:
+      Server:
+        attributes:
+          ip: { type: string }
+        capabilities:
+          host: Host
+      App:
+        properties:
+          x: { type: string, required: false }
+        requirements:
+          - host: { capability: Host, relationship: HostedOn, count_range: [ 0, UNBOUNDED ] }
+    service_template:
+      node_templates:
+        server: { type: Server, count: 2 }
+        app:
+          type: App
+          requirements:
+            - host: server
+          properties:
+            x: CALL
+    """
+
+
+@pytest.mark.parametrize("call", [
+    "{ $get_attribute: [ server, 0, ip ] }",                       # one of the template's nodes (10.3)
+    "{ $get_attribute: [ server, ALL, ip ] }",
+    "{ $get_attribute: [ server, 1, CAPABILITY, host, cpus ] }",
+    "{ $get_property: [ server, CAPABILITY, host, RELATIONSHIP, 0, SOURCE, x ] }",  # back from a capability
+])
+def test_tosca_paths_with_indexes_and_steps_back(tmp_path, call):
+    assert errors(tmp_path, PATHS.replace("CALL", call)) == []

@@ -597,8 +597,11 @@ class _Lowering:
         ``host`` in a type); [] when 1.x has no form for it; None when it needs none."""
         if not isinstance(arguments, list) or len(arguments) < 3:
             return None
+        if isinstance(arguments[1], int) or arguments[1] == "ALL":
+            return []  # [node, index, ...]: one of a template's several nodes (10.3)
         if arguments[1] == "CAPABILITY":
-            return [0, *range(2, len(arguments))]
+            further = any(a in _PATH_STEPS for a in arguments[2:] if isinstance(a, str))
+            return [] if further else [0, *range(2, len(arguments))]
         if arguments[1] not in ("RELATIONSHIP", "REQUIREMENT"):
             return None
         rest = 4 if len(arguments) > 3 and isinstance(arguments[3], int) else 3

@@ -17,7 +17,7 @@ from .scope2 import Found
 ROOT = ("service_template",)
 ENTITIES = {"SELF", "SOURCE", "TARGET"}
 ACTIVITIES = {"delegate", "set_state", "call_operation", "inline"}
-PATH_KEYWORDS = {"CAPABILITY", "RELATIONSHIP", "REQUIREMENT", "TARGET", "SOURCE"}
+PATH_KEYWORDS = {"CAPABILITY", "RELATIONSHIP", "REQUIREMENT", "TARGET", "SOURCE", "ALL"}  # ALL: every index (10.3)
 
 
 class ServiceTemplateChecker:
