@@ -806,3 +806,11 @@ PATHS = """\
 ])
 def test_tosca_paths_with_indexes_and_steps_back(tmp_path, call):
     assert errors(tmp_path, PATHS.replace("CALL", call)) == []
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("9223372036854775807", []), ("-9223372036854775808", []), ("0x7FFFFFFFFFFFFFFF", []),
+    ("9223372036854775808", ["PT503"]),   # 9.1.1.2: a 64-bit signed integer
+])
+def test_integers_have_64_bits(tmp_path, value, expected):
+    assert errors(tmp_path, CALL.format(kind="integer", value=value)) == expected

@@ -24,8 +24,10 @@ _OCTAL = re.compile(r"^[-+]?0o[0-7]+$")  # YAML 1.2 octal, which a YAML 1.1 read
 
 
 def _integer(value: Any) -> str | None:
-    ok = isinstance(value, int) and not isinstance(value, bool) or isinstance(value, str) and _OCTAL.match(value)
-    return None if ok else "an integer"
+    if isinstance(value, int) and not isinstance(value, bool):
+        # 9.1.1.2: a 64-bit signed integer
+        return None if -2 ** 63 <= value < 2 ** 63 else "a 64-bit integer (-2^63 to 2^63 - 1)"
+    return None if isinstance(value, str) and _OCTAL.match(value) else "an integer"
 
 
 def yaml_1_2_octal(value: Any) -> int | None:
