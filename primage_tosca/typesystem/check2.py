@@ -205,18 +205,24 @@ class Checker2:
         if not isinstance(mine, list) or before is None:
             return
         kinds = _LISTED.get(key, ("node_types",))
-        allowed = [self.scopes.find(before.document, k, n) for n in before.raw[key] if isinstance(n, str)
-                   for k in kinds]
-        allowed = {(id(a.document), a.name) for a in allowed if a is not None}
+        allowed = {(id(f.document), f.name) for n in before.raw[key]
+                   for _, f in [self.listed_type(before.document, kinds, n)] if f is not None}
         for index, name in enumerate(mine):
-            listed = next((f for k in kinds for f in [self.scopes.find(document, k, name)] if f is not None), None)
+            kind_of, listed = self.listed_type(document, kinds, name)
             if listed is None:
                 continue
-            kind_of = next(k for k in kinds if self.scopes.find(document, k, name) is listed)
             if not any((id(c.document), c.name) in allowed for c in self.scopes.chain(kind_of, listed)):
                 self.report("PT340", f"{name!r} is not in the {key} of {before.name!r} nor derived from one of "
                             "them: a derived type may only narrow the list", document,
                             found.path + (key, index), severity=Severity.ERROR)
+
+    def listed_type(self, document: Any, kinds: tuple, name: Any) -> tuple[str | None, Found | None]:
+        """The kind and definition of a type named in a list of type names, or (None, None)."""
+        for kind in kinds:
+            found = self.scopes.find(document, kind, name)
+            if found is not None:
+                return kind, found
+        return None, None
 
     def names_list(self, document: Any, value: Any, path: tuple, key: str) -> None:
         if isinstance(value, list) and not all(isinstance(v, str) and v for v in value):
