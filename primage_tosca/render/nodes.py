@@ -134,8 +134,11 @@ class NodeRenderer:
             requirement_defs=self.definitions.requirements(typedef) if typedef else {},
             type_def=typedef, document=document)
         label = f"node template {name!r}"
+        selected = isinstance(raw.get("directives"), list) and "select" in raw["directives"]
+        # a node to select is found among existing ones: its own values are not needed (1.3 3.8.3, 2.0 7.2.1)
         node.properties, node.written = self.assign(node.property_defs, raw.get("properties"), document,
-                                                    path + ("properties",), f"{label}: property", typedef)
+                                                    path + ("properties",), f"{label}: property", typedef,
+                                                    check_required=not selected)
         node.attributes = self._attributes(node, raw.get("attributes"), document, path, label)
         node.capabilities = self._capabilities(node, raw.get("capabilities"), document, path)
         node.requirements = self._requirements(node, raw.get("requirements"), document, path)

@@ -13,11 +13,13 @@ from typing import Any
 from ..catalog import Reporter
 from ..diagnostics import Severity
 from ..versions import V2_0
-from .functions2 import BUILT_INS, GONE_IN_2, arity_problem, calls, holds
+from .functions2 import (BUILT_INS, GONE_IN_2, arity_problem, calls, holds, malformed_call_keys,
+                         signatures_of, string_call)
 from .keynames import check_keys
 from .primitives import type_word
 from .scope2 import KINDS, TYPE_KINDS, Found, Scopes
-from .values2 import ABSTRACT, BUILT_IN_TYPES, PRIMITIVES, scalar_problem, to_canonical
+from .values2 import (ABSTRACT, BUILT_IN_TYPES, PRIMITIVES, scalar_number, scalar_problem, timestamp_key,
+                      to_canonical, version_key)
 
 UNKNOWN_TYPE_RULE = {"artifact_types": "PT314", "data_types": "PT313", "capability_types": "PT311",
                      "interface_types": "PT315", "relationship_types": "PT312", "node_types": "PT310",
@@ -126,24 +128,36 @@ class Checker2:
         parent = raw.get("derived_from")
         if isinstance(parent, str):
             self.parent(document, kind, found, parent)
-        elif kind == "data_types" and "properties" not in raw:
+        elif kind == "data_types" and "properties" not in raw and not _built_in(found.name):
             self.report("PT305", f"data type {found.name!r} needs 'derived_from' or 'properties'", document, path,
                         key=True)
         for key in LISTS:
             self.names_list(document, raw.get(key), path + (key,), key)
+            self.narrowed_list(document, kind, found, key)
+        if isinstance(raw.get("version"), str) and PRIMITIVES["version"](raw["version"]):
+            self.report("PT306", f"the version of a type is <major>.<minor>[.<fix>[.<qualifier>[-<build>]]], "
+                        f"not {raw['version']!r}", document, path + ("version",))
         for section in ("properties", "attributes"):
             self.definitions(document, raw.get(section), path + (section,), refinement=self.inherits(
                 kind, found, section))
+        if kind == "data_types" and _built_in(found.name):
+            self.report("PT306", f"{found.name!r} is a built-in type name, reserved (9.1): a data type of "
+                        "your own needs another name", document, path, key=True)
         if kind == "data_types":
-            self.schemas(document, raw, path)
+            self.schemas(document, raw, path, owner=found.name)
             self.scalar_type(document, found)
+        if "validation" in raw:
+            self.validation_shape(document, raw["validation"], path + ("validation",))
         if kind == "node_types":
             self.requirement_definitions(document, raw.get("requirements"), path + ("requirements",))
+            self.count_ranges_refined(document, found)
             self.capability_definitions(document, raw.get("capabilities"), path + ("capabilities",))
         if kind in ("node_types", "relationship_types", "group_types"):
             self.interface_definitions(document, raw.get("interfaces"), path + ("interfaces",))
         if kind == "interface_types":
-            self.operations(document, raw, path)
+            self.operations(document, raw, path, in_type=True)
+        if kind == "policy_types":
+            self.triggers(document, raw.get("triggers"), path + ("triggers",))
         if kind == "node_types":
             self.artifact_definitions(document, raw.get("artifacts"), path + ("artifacts",))
 
@@ -182,6 +196,34 @@ class Checker2:
             self.unknown_type(document, kind, name, where)
         return found
 
+    def narrowed_list(self, document: Any, kind: str, found: Found, key: str) -> None:
+        """A derived type may only restrict valid_*_types, members and targets: each name is in
+        its parent's list or derives from one there (7.3, 8.1, 16.1, 16.3)."""
+        mine = found.raw.get(key)
+        parents = self.scopes.chain(kind, found)[1:]
+        before = next((p for p in parents if isinstance(p.raw, dict) and isinstance(p.raw.get(key), list)), None)
+        if not isinstance(mine, list) or before is None:
+            return
+        kinds = _LISTED.get(key, ("node_types",))
+        allowed = {(id(f.document), f.name) for n in before.raw[key]
+                   for _, f in [self.listed_type(before.document, kinds, n)] if f is not None}
+        for index, name in enumerate(mine):
+            kind_of, listed = self.listed_type(document, kinds, name)
+            if listed is None:
+                continue
+            if not any((id(c.document), c.name) in allowed for c in self.scopes.chain(kind_of, listed)):
+                self.report("PT340", f"{name!r} is not in the {key} of {before.name!r} nor derived from one of "
+                            "them: a derived type may only narrow the list", document,
+                            found.path + (key, index), severity=Severity.ERROR)
+
+    def listed_type(self, document: Any, kinds: tuple, name: Any) -> tuple[str | None, Found | None]:
+        """The kind and definition of a type named in a list of type names, or (None, None)."""
+        for kind in kinds:
+            found = self.scopes.find(document, kind, name)
+            if found is not None:
+                return kind, found
+        return None, None
+
     def names_list(self, document: Any, value: Any, path: tuple, key: str) -> None:
         if isinstance(value, list) and not all(isinstance(v, str) and v for v in value):
             self.report("PT306", f"{key!r} is a list of names", document, path)
@@ -203,7 +245,9 @@ class Checker2:
                 continue
             check_keys(grammar, raw, V2_0, document, where, self.report,
                        inherited={"type"} if refining else frozenset())
-            self.schemas(document, raw, where, refining=refining)
+            if "validation" in raw:
+                self.validation_shape(document, raw["validation"], where + ("validation",))
+            self.schemas(document, raw, where, refining=refining, owner=raw.get("type"))
             if refining and isinstance(refinement, dict):
                 self.fixed_value(document, refinement.get(name), raw, where)
             kind = raw.get("type")
@@ -214,6 +258,32 @@ class Checker2:
                         self.value(document, kind, raw[key], where + (key,), raw)
                         self.clause(document, raw.get("validation"), raw[key], where + (key,), kind)
 
+    def validation_shape(self, document: Any, clause: Any, path: tuple) -> None:
+        """9.11: a validation clause is a Boolean expression, a function call (1.x wrote a list
+        of constraints)."""
+        if not _is_call(clause) and not isinstance(clause, bool):
+            self.report("PT306", "a validation clause is a Boolean function call such as "
+                        "{ $greater_than: [ $value, 0 ] }", document, path)
+
+    def count_ranges_refined(self, document: Any, found: Found) -> None:
+        """8.4.1: a refined requirement's count_range lies within its parent's."""
+        parent = self.scopes.chain("node_types", found)[1:2]
+        if not parent:
+            return
+        inherited = self.scopes.merged("node_types", parent[0], "requirements")
+        for index, item in enumerate(found.raw.get("requirements") or []
+                                     if isinstance(found.raw.get("requirements"), list) else []):
+            if not isinstance(item, dict) or len(item) != 1:
+                continue
+            name, raw = next(iter(item.items()))
+            before = inherited.get(name, (None, None))[1]
+            new = raw.get("count_range") if isinstance(raw, dict) else None
+            old = before.get("count_range") if isinstance(before, dict) else None
+            if _range_within(new, old) is False:
+                self.report("PT340", f"requirement {name!r} widens the count_range {old} it inherits to {new}",
+                            document, found.path + ("requirements", index, name, "count_range"),
+                            severity=Severity.ERROR)
+
     def fixed_value(self, document: Any, inherited: Any, raw: dict, path: tuple) -> None:
         """A property whose definition fixes its value (``value``) cannot be refined to another."""
         if isinstance(inherited, dict) and "value" in inherited and "value" in raw \
@@ -221,19 +291,27 @@ class Checker2:
             self.report("PT340", f"the inherited definition fixes the value to {_show(inherited['value'])}; a "
                         "refinement cannot change it", document, path + ("value",), severity=Severity.ERROR)
 
-    def schemas(self, document: Any, raw: dict, path: tuple, depth: int = 0, refining: bool = False) -> None:
+    def schemas(self, document: Any, raw: dict, path: tuple, depth: int = 0, refining: bool = False,
+                owner: Any = None) -> None:
+        """The entry and key schemas of a definition (or data type) of type ``owner``: an
+        entry_schema only for a list or map, a key_schema only for a map (9.2, 9.3, 9.4)."""
         if depth > _MAX_DEPTH:
             return
+        base = self.base(document, owner) if isinstance(owner, str) else None
         for key in ("entry_schema", "key_schema"):
             schema = raw.get(key)
             if schema is None:
                 continue
             where = path + (key,)
+            allowed = ("map",) if key == "key_schema" else ("list", "map")
+            if base is not None and base not in allowed:
+                self.report("PT306", f"{key} belongs to a {' or '.join(allowed)} type, not to {owner!r}", document,
+                            where, key=True)
             kind = schema.get("type") if isinstance(schema, dict) else schema
             if isinstance(schema, dict):
                 check_keys("schema_definition", schema, V2_0, document, where, self.report,
                            inherited={"type"} if refining else frozenset())
-                self.schemas(document, schema, where, depth + 1, refining)
+                self.schemas(document, schema, where, depth + 1, refining, owner=kind)
                 if kind is None:
                     continue
             elif not isinstance(schema, str):
@@ -255,20 +333,65 @@ class Checker2:
         return parent if _built_in(parent) else None
 
     def scalar_type(self, document: Any, found: Found) -> None:
-        raw = found.raw
-        if self.base(document, found.name) != "scalar" or "units" not in raw:
+        """A scalar type (9.1.2.2): its keynames only on a type derived from scalar; a concrete
+        one has units (one multiplier 1, integers for an integer type), a data_type derived from
+        float or integer, a canonical_unit among its units; a derived one keeps its parent's
+        data_type and canonical_unit."""
+        raw, where = found.raw, found.path
+        scalar_keys = [k for k in ("units", "data_type", "canonical_unit", "prefixes") if k in raw]
+        if self.base(document, found.name) != "scalar":
+            for key in scalar_keys:
+                self.report("PT306", f"{key} belongs to a scalar type (derived from scalar)", document,
+                            where + (key,), key=True)
             return
-        units = raw.get("units")
-        if not isinstance(units, dict) or not units:
+        if "units" in raw and (not isinstance(raw["units"], dict) or not raw["units"]):
             self.report("PT306", "'units' of a scalar type is a map of unit names to multipliers", document,
-                        found.path + ("units",))
+                        where + ("units",))
             return
-        ones = [u for u, m in units.items() if m == 1]
+        self.scalar_units_rules(document, found)
+        self.scalar_inherited(document, found)
+
+    def scalar_units_rules(self, document: Any, found: Found) -> None:
+        chain = self.scopes.chain("data_types", found)
+        merged: dict = {}  # a derived scalar type adds to its parent's units (9.1.2.2)
+        for entry in reversed(chain):
+            if isinstance(entry.raw, dict) and isinstance(entry.raw.get("units"), dict):
+                merged.update(entry.raw["units"])
+        if not merged:
+            self.report("PT305", f"scalar type {found.name!r} needs units", document, found.path, key=True)
+            return
+        ones = [u for u, m in merged.items() if m == 1]
+        canonical = next((e.raw["canonical_unit"] for e in chain if isinstance(e.raw, dict)
+                          and "canonical_unit" in e.raw), None)
         if not ones:
-            self.report("PT306", "one unit of a scalar type has the multiplier 1", document, found.path + ("units",))
-        elif len(ones) > 1 and "canonical_unit" not in raw:
+            self.report("PT306", "one unit of a scalar type has the multiplier 1", document,
+                        found.path + ("units",))
+        elif len(ones) > 1 and canonical is None:
             self.report("PT305", "several units have the multiplier 1: name one as canonical_unit", document,
                         found.path, key=True)
+        units, integer = self.scalar_units(found)
+        if canonical is not None and "canonical_unit" in found.raw and canonical not in units:
+            self.report("PT306", f"canonical_unit {canonical!r} is not one of the type's units", document,
+                        found.path + ("canonical_unit",))
+        number = self.scalar_number_type(found)
+        if number is not None and self.base(number.document, number.name) not in ("integer", "float"):
+            self.report("PT306", f"the data_type of a scalar is float, integer or derived from them, not "
+                        f"{number.name!r}", document, found.path + ("data_type",))
+        if integer and isinstance(found.raw.get("units"), dict):
+            for unit, multiplier in found.raw["units"].items():
+                if not isinstance(multiplier, int) or isinstance(multiplier, bool):
+                    self.report("PT306", f"unit {unit!r} of an integer scalar type has an integer multiplier",
+                                document, found.path + ("units", unit))
+
+    def scalar_inherited(self, document: Any, found: Found) -> None:
+        """9.1.2.2: a derived scalar type keeps data_type, and adds no canonical_unit."""
+        parents = self.scopes.chain("data_types", found)[1:]
+        for key in ("data_type", "canonical_unit"):
+            before = next((p.raw[key] for p in parents if isinstance(p.raw, dict) and key in p.raw), None)
+            concrete = any(isinstance(p.raw, dict) and "units" in p.raw for p in parents)
+            if key in found.raw and concrete and found.raw[key] != before:
+                self.report("PT306", f"a type derived from a concrete scalar type keeps its {key}", document,
+                            found.path + (key,), key=True)
 
     # -- values -------------------------------------------------------------------------------
     def value(self, document: Any, kind: Any, value: Any, path: tuple, definition: dict | None = None,
@@ -304,7 +427,8 @@ class Checker2:
         elif base == "map" and isinstance(value, dict):
             entry, key_schema = schemas.get("entry_schema"), schemas.get("key_schema")
             for key, item in value.items():
-                if not isinstance(key, str):
+                if not isinstance(key, str) and not _is_call(getattr(key, "value", None)):
+                    # a key may be a call whose result is the key (10.1: { $keygen: [UUID] }: 34)
                     self.report("PT503", f"map key {key!r} is not a string", document, path + (key,), key=True)
                 self.entry(document, entry, item, path + (key,), depth, scope)
                 self.clause(document, _as_dict(key_schema) and key_schema.get("validation"), key, path + (key,))
@@ -366,43 +490,64 @@ class Checker2:
 
     def scalar_units(self, found: Found) -> tuple[dict[str, float], bool]:
         """A scalar type's units with their multipliers (prefixed units included), and
-        whether its numbers are integers; the nearest definition along the chain wins."""
+        whether its numbers are integers. A derived type may add units and prefixes
+        (9.1.2.2): the maps of the chain are merged, the nearest definition winning."""
         units: dict[str, float] = {}
         prefixes: dict[str, float] = {}
-        integer = False
-        for entry in self.scopes.chain("data_types", found):
+        for entry in reversed(self.scopes.chain("data_types", found)):
             raw = entry.raw if isinstance(entry.raw, dict) else {}
-            if isinstance(raw.get("units"), dict) and not units:
-                units = {u: m for u, m in raw["units"].items() if isinstance(u, str) and _number(m)}
-            if isinstance(raw.get("prefixes"), dict) and not prefixes:
-                prefixes = {p: m for p, m in raw["prefixes"].items() if isinstance(p, str) and _number(m)}
-            integer = integer or raw.get("data_type") == "integer"
+            if isinstance(raw.get("units"), dict):
+                units.update({u: m for u, m in raw["units"].items() if isinstance(u, str) and _number(m)})
+            if isinstance(raw.get("prefixes"), dict):
+                prefixes.update({p: m for p, m in raw["prefixes"].items() if isinstance(p, str) and _number(m)})
         expanded = dict(units)
         for prefix, factor in prefixes.items():
             expanded.update({prefix + unit: factor * multiplier for unit, multiplier in units.items()})
-        return expanded, integer
+        number = self.scalar_number_type(found)
+        return expanded, number is not None and self.base(number.document, number.name) == "integer"
+
+    def scalar_number_type(self, found: Found) -> Found | None:
+        """The data type a scalar type's numbers have when it names one of its own
+        (``data_type: PositiveInteger``); integer and float are found as built-ins."""
+        for entry in self.scopes.chain("data_types", found):
+            name = entry.raw.get("data_type") if isinstance(entry.raw, dict) else None
+            if isinstance(name, str):
+                if _built_in(name):
+                    return Found(name, entry.document, (), {"derived_from": name})
+                return self.scopes.find(entry.document, "data_types", name)
+        return None
 
     def scalar_value(self, document: Any, found: Found, value: Any, path: tuple) -> None:
         units, integer = self.scalar_units(found)
         problem = scalar_problem(value, set(units), integer)
         if problem:
             self.report("PT500", f"{_show(value)} is not {problem} (type {found.name})", document, path)
-        else:
-            self.type_clauses(document, found, value, path)
+            return
+        number_type = self.scalar_number_type(found)
+        if number_type is not None and not _built_in(number_type.name):
+            # the number meets the clauses of the data type named by data_type (PositiveInteger)
+            self.type_clauses(document, number_type, scalar_number(value), path)
+        self.type_clauses(document, found, value, path)
 
     def canonical(self, scope: Any, kind: Any) -> Any:
         """For a scalar type: a function giving a '<number> <unit>' text its value
         in the canonical unit (None when the text is not one); else None."""
+        base = self.base(scope, kind) if isinstance(kind, str) else None
+        if base in _ORDERED:  # versions and timestamps compare as such, not as text (9.1.2.1, 9.1.2.3)
+            return _ORDERED[base]
         found = self.scopes.find(scope, "data_types", kind) if isinstance(kind, str) else None
-        if found is None or self.base(scope, kind) != "scalar":
+        if found is None or base != "scalar":
             return None
         units, _ = self.scalar_units(found)
-        return lambda text: to_canonical(text, units)
+        # a bare number in a scalar type's clause ($greater_or_equal: [$value, 0.0], 9.1.2.2.2) is
+        # a number of the canonical unit
+        return lambda text: text if _number(text) else to_canonical(text, units)
 
     # -- requirements, capabilities, interfaces in types ---------------------------------------
     def requirement_definitions(self, document: Any, value: Any, path: tuple) -> None:
         if not isinstance(value, list):
             return
+        seen = set()
         for index, item in enumerate(value):
             where = path + (index,)
             if not isinstance(item, dict) or len(item) != 1:
@@ -411,6 +556,10 @@ class Checker2:
                 continue
             name, raw = next(iter(item.items()))
             where = where + (name,)
+            if name in seen:  # 8.4: requirement names are unique within a node type
+                self.report("PT338", f"requirement {name!r} is defined twice in this node type", document, where,
+                            key=True)
+            seen.add(name) if isinstance(name, str) else None
             if isinstance(raw, str):  # the short form some examples of the standard use: a capability type
                 self.wanted_capability(document, raw, None, where)
                 continue
@@ -446,8 +595,13 @@ class Checker2:
             where = path + (name,)
             if not check_keys("artifact_definition", raw, V2_0, document, where, self.report):
                 self.report("PT306", f"artifact {name!r} is a map of keynames", document, where)
-            elif isinstance(raw.get("type"), str):
-                self.type_ref(document, "artifact_types", raw["type"], where + ("type",))
+            else:
+                if isinstance(raw.get("type"), str):
+                    self.type_ref(document, "artifact_types", raw["type"], where + ("type",))
+                repository = raw.get("repository")
+                if isinstance(repository, str) and self.scopes.find(document, "repositories", repository) is None:
+                    self.report("PT306", f"repository {repository!r} is not defined (12.2: the name of a repository "
+                                "definition)", document, where + ("repository",))
 
     def count_range(self, document: Any, value: Any, path: tuple) -> None:
         if value is None:
@@ -473,12 +627,24 @@ class Checker2:
                             where)
                 continue
             check_keys("capability_definition", raw, V2_0, document, where, self.report)
-            self.type_ref(document, "capability_types", raw.get("type"), where + ("type",)) if "type" in raw \
-                else None
+            capability = self.type_ref(document, "capability_types", raw.get("type"), where + ("type",)) \
+                if "type" in raw else None
             for section in ("properties", "attributes"):
                 self.definitions(document, raw.get(section), where + (section,), refinement=True)
+                if capability is not None and isinstance(raw.get(section), dict):
+                    self.refined_only(capability, section, raw[section], document, where + (section,))
             for key in ("valid_source_node_types", "valid_relationship_types"):
                 self.names_list(document, raw.get(key), where + (key,), key)
+
+    def refined_only(self, capability: Found, section: str, written: dict, document: Any, path: tuple) -> None:
+        """8.2: a capability definition refines its type's properties and attributes; new ones may not be added."""
+        defined = self.scopes.merged("capability_types", capability, section)
+        for name in written:
+            if name not in defined:
+                what = "property" if section == "properties" else "attribute"
+                self.report("PT306", f"capability type {capability.name!r} has no {what} {name!r}: a capability "
+                            f"definition refines its type's {section}, it cannot add one", document,
+                            path + (name,), key=True)
 
     def interface_definitions(self, document: Any, value: Any, path: tuple) -> None:
         if not isinstance(value, dict):
@@ -489,16 +655,39 @@ class Checker2:
                 self.report("PT306", f"interface {name!r} is a map of keynames", document, where)
                 continue
             check_keys("interface_definition", raw, V2_0, document, where, self.report)
-            if isinstance(raw.get("type"), str):
-                self.type_ref(document, "interface_types", raw["type"], where + ("type",))
+            interface = self.type_ref(document, "interface_types", raw["type"], where + ("type",)) \
+                if isinstance(raw.get("type"), str) else None
             self.operations(document, raw, where)
+            if interface is not None:
+                self.defined_operations(interface, raw, document, where)
 
-    def operations(self, document: Any, raw: dict, path: tuple) -> None:
-        """The operations and notifications of an interface type or definition."""
+    def defined_operations(self, interface: Found, raw: dict, document: Any, path: tuple) -> None:
+        """11.2: an interface definition refines operations and notifications its type defines."""
+        for section in ("operations", "notifications"):
+            defined = self.scopes.merged("interface_types", interface, section)
+            for name in raw.get(section) or () if isinstance(raw.get(section), dict) else ():
+                if name not in defined:
+                    self.report("PT336", f"interface type {interface.name!r} defines no {section[:-1]} {name!r}",
+                                document, path + (section, name), key=True)
+
+    def triggers(self, document: Any, value: Any, path: tuple) -> None:
+        """A policy's (or policy type's) triggers: each names its event and lists its action (16.5)."""
+        for name, raw in value.items() if isinstance(value, dict) else ():
+            if not check_keys("trigger", raw, V2_0, document, path + (name,), self.report):
+                self.report("PT306", f"trigger {name!r} is a map of keynames", document, path + (name,))
+
+    def operations(self, document: Any, raw: dict, path: tuple, in_type: bool = False) -> None:
+        """The operations and notifications of an interface type or definition; an interface
+        type has no implementations (11.1: "the implementation keyname is invalid in this context")."""
         for section, grammar in (("operations", "operation_definition"), ("notifications", "notification_definition")):
             entries = raw.get(section)
             for name, operation in entries.items() if isinstance(entries, dict) else ():
                 where = path + (section, name)
+                if in_type and (isinstance(operation, str) or isinstance(operation, dict) and "implementation" in operation):
+                    self.report("PT306", f"{section[:-1]} {name!r} of an interface type has an implementation: "
+                                "implementations belong in node and relationship types and templates", document,
+                                where + (("implementation",) if isinstance(operation, dict) else ()),
+                                key=isinstance(operation, dict))
                 if isinstance(operation, dict):
                     check_keys(grammar, operation, V2_0, document, where, self.report)
                 elif operation is not None and not isinstance(operation, str):
@@ -552,18 +741,36 @@ class Checker2:
                 self.report("PT306", f"repository {name!r} is a url or a map with url", document, where)
 
     def function_calls(self, document: Any) -> None:
+        self.malformed_calls(document, document.data, ())
         for call in calls(document.data):
-            where = call.path + ("$" + call.name,)
+            where = call.path if call.as_string else call.path + ("$" + call.name,)
             if self.user_function(document, call.name) is None and call.name not in BUILT_INS:
                 gone = GONE_IN_2.get(call.name)
-                self.report("PT423", f"unknown function ${call.name}", document, where, key=True,
+                # 10.4: a template may call a custom function the orchestrator provides without
+                # defining its signature, so only a 1.x function 2.0 dropped is an error
+                self.report("PT423", f"unknown function ${call.name}", document, where, key=not call.as_string,
                             hint=f"TOSCA 2.0 has no ${call.name}: {gone}" if gone else
-                            "define it under 'functions', or import the file that does")
+                            "define it under 'functions', or import the file that does",
+                            severity=None if gone else Severity.WARNING)
                 continue
             problem = arity_problem(call, lambda n: self.user_function(document, n)) or \
                 self.overload_problem(document, call)
             if problem:
                 self.report("PT420", problem, document, where)
+
+    def malformed_calls(self, document: Any, value: Any, path: tuple) -> None:
+        """A map with a ``$name`` key beside other keys (10.1: "malformed function")."""
+        stack = [(value, path)]
+        while stack:
+            node, where = stack.pop()
+            if isinstance(node, dict):
+                for key in malformed_call_keys(node):
+                    self.report("PT420", f"malformed function: {key!r} is a call only as the single key of "
+                                "its map (write '$' + key to mean a plain key)", document, where + (key,),
+                                key=True)
+                stack.extend((v, where + (k,)) for k, v in node.items())
+            elif isinstance(node, list):
+                stack.extend((v, where + (i,)) for i, v in enumerate(node))
 
     def overload_problem(self, document: Any, call: Any) -> str | None:
         """Why no signature of a user function takes the call's arguments by their types (6.6),
@@ -577,10 +784,14 @@ class Checker2:
             types = signature.get("arguments") if isinstance(signature, dict) else None
             if not isinstance(types, list):
                 continue
-            count_fits = signature.get("variadic") is True and types and len(call.arguments) >= len(types) - 1 \
-                or len(call.arguments) == len(types)
-            if not count_fits:
+            optional = signature.get("optional_arguments")
+            optional = optional if isinstance(optional, list) else []
+            accepted = signatures_of({"signatures": [signature]})
+            if not accepted or not accepted[0].accepts(len(call.arguments)):
                 continue
+            types = types + optional
+            if not types:
+                return None  # a signature without arguments, called without any
             wanted = [types[min(i, len(types) - 1)] for i in range(len(call.arguments))]
             if all(self.fits(found.document, _schema_type(t), a) for t, a in zip(wanted, call.arguments)):
                 return None
@@ -612,12 +823,33 @@ class Checker2:
         return found.raw if found is not None else None
 
 
+_ORDERED = {"version": version_key, "timestamp": timestamp_key}
+# The kinds of type each list of type names names.
+_LISTED = {"valid_capability_types": ("capability_types",), "valid_relationship_types": ("relationship_types",),
+           "targets": ("node_types", "group_types")}
+
+
+def _range_within(new: Any, old: Any) -> bool | None:
+    """Whether a count_range lies within another; None when either is not a plain range."""
+    def bounds(value: Any) -> tuple | None:
+        if not (isinstance(value, list) and len(value) == 2 and _count(value[0])
+                and (_count(value[1]) or value[1] == "UNBOUNDED")):
+            return None
+        return value[0], float("inf") if value[1] == "UNBOUNDED" else value[1]
+    new_bounds, old_bounds = bounds(new), bounds(old)
+    if new_bounds is None or old_bounds is None:
+        return None
+    return old_bounds[0] <= new_bounds[0] and new_bounds[1] <= old_bounds[1]
+
+
 def _is_2(template: Any, document: Any) -> bool:
     dialect = template.dialects.get(id(document))
     return dialect is not None and dialect.version >= V2_0
 
 
 def _is_call(value: Any) -> bool:
+    if string_call(value) is not None:
+        return True
     if type(value) is not dict or len(value) != 1:
         return False
     key = next(iter(value))

@@ -9,10 +9,11 @@ itself cannot make the check loop.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Callable, Iterator
 
-from ..records import record
+from ..records import field, record
 
 UNBOUNDED = None
 _ANY = (0, UNBOUNDED)
@@ -22,7 +23,7 @@ def _arities() -> dict[str, tuple[int, int | None]]:
     table: dict[str, tuple[int, int | None]] = {
         # representation and path functions (10.2.1)
         "get_input": (1, UNBOUNDED), "get_property": (2, UNBOUNDED), "get_attribute": (2, UNBOUNDED),
-        "get_artifact": (2, 4), "value": _ANY, "node_index": (0, 0), "relationship_index": (0, 0),
+        "get_artifact": (2, UNBOUNDED), "value": _ANY, "node_index": (0, 0), "relationship_index": (0, 0),
         "available_allocation": (2, UNBOUNDED),
         # boolean and comparison functions (10.2.2)
         "and": (1, UNBOUNDED), "or": (1, UNBOUNDED), "not": (1, 1), "xor": (2, 2),
@@ -48,7 +49,8 @@ GONE_IN_2 = {"in_range": "write $and: [{$greater_or_equal: [$value, low]}, {$les
 class Call:
     name: str  # without the $ (and with a namespace prefix when written: ns:name)
     arguments: list
-    path: tuple  # where the call's map is written
+    path: tuple  # where the call's map (or its string, for a call without arguments) is written
+    as_string: bool = field(default=False)  # written as a string: "$node_index" (10.1)
 
 
 def call_name(value: Any) -> str | None:
@@ -57,8 +59,28 @@ def call_name(value: Any) -> str | None:
         return None
     key = next(iter(value))
     if isinstance(key, str) and key.startswith("$") and not key.startswith("$$") and len(key) > 1:
-        return key[1:]
+        return key[1:].split("$", 1)[0]  # $keygen$1: a suffix that keeps map keys apart (10.1)
     return None
+
+
+# A string that calls a function names it: "$(HOME)" or "$ 5" is text, not a call of a nameless function.
+_CALLED_NAME = re.compile(r"^\$[A-Za-z_][A-Za-z0-9_.:-]*$")
+
+
+def string_call(value: Any) -> str | None:
+    """The function a string calls without arguments (``"$node_index"``, 10.1), or None;
+    ``$$`` starts a plain string."""
+    if isinstance(value, str) and _CALLED_NAME.match(value):
+        return value[1:]
+    return None
+
+
+def malformed_call_keys(value: Any) -> list:
+    """The ``$name`` keys of a map that has other keys too: 10.1 calls such a map a
+    malformed function (a ``$$`` key is an escaped plain key)."""
+    if type(value) is not dict or len(value) < 2:
+        return []
+    return [k for k in value if isinstance(k, str) and k.startswith("$") and not k.startswith("$$") and len(k) > 1]
 
 
 def arguments_of(value: Any) -> list:
@@ -85,6 +107,8 @@ def calls(value: Any, path: tuple = ()) -> Iterator[Call]:
                     stack.append((args, where + (key,)))
                 continue
             stack.extend((v, where + (k,)) for k, v in node.items())
+        elif string_call(node) is not None:
+            yield Call(string_call(node), [], where, as_string=True)
         elif isinstance(node, list):
             stack.extend((v, where + (i,)) for i, v in enumerate(node))
 
@@ -93,9 +117,12 @@ def calls(value: Any, path: tuple = ()) -> Iterator[Call]:
 class Signature:
     arguments: int
     variadic: bool
+    optional: int = field(default=0)  # how many optional_arguments follow the arguments (10.4)
 
     def accepts(self, count: int) -> bool:
-        return count >= self.arguments - 1 if self.variadic else count == self.arguments
+        if self.variadic:
+            return count >= (self.arguments if self.optional else self.arguments - 1)
+        return self.arguments <= count <= self.arguments + self.optional
 
 
 def signatures_of(definition: Any) -> list[Signature]:
@@ -103,9 +130,10 @@ def signatures_of(definition: Any) -> list[Signature]:
     found = []
     for signature in (definition.get("signatures") if isinstance(definition, dict) else None) or []:
         if isinstance(signature, dict):
-            arguments = signature.get("arguments")
+            arguments, optional = signature.get("arguments"), signature.get("optional_arguments")
             count = len(arguments) if isinstance(arguments, list) else 0
-            found.append(Signature(count, signature.get("variadic") is True))
+            found.append(Signature(count, signature.get("variadic") is True,
+                                   len(optional) if isinstance(optional, list) else 0))
     return found
 
 
@@ -157,11 +185,11 @@ def _evaluate(expression: Any, value: Any, budget: list[int], convert: Callable[
             return _UNKNOWN if _has_call(expression) else expression
         return expression
     args = arguments_of(next(iter(expression.values())))
-    if name == "value" and not args:
-        return value
-    if name in ("and", "or", "not"):
+    if name == "value":
+        return _nested(value, args)
+    if name in ("and", "or", "not", "xor"):
         return _logic(name, [_evaluate(a, value, budget, convert) for a in args])
-    if name not in _COMPARE and name not in ("valid_values", "length", "matches", "has_key", "contains"):
+    if name not in _COMPARE and name not in _EVALUATED:
         return _UNKNOWN
     values = [_evaluate(a, value, budget, convert) for a in args]
     if any(v is _UNKNOWN for v in values):
@@ -170,6 +198,19 @@ def _evaluate(expression: Any, value: Any, budget: list[int], convert: Callable[
         converted = [convert(v) for v in values]
         values = converted if None not in converted else values
     return _apply(name, values)
+
+
+def _nested(value: Any, keys: list) -> Any:
+    """``{$value: [high]}``: the entry of the value the names and indexes lead to (10.2.1.5)."""
+    for key in keys:
+        if isinstance(value, dict) and isinstance(key, str) and key in value:
+            value = value[key]
+        elif isinstance(value, list) and isinstance(key, int) and not isinstance(key, bool) \
+                and 0 <= key < len(value):
+            value = value[key]
+        else:
+            return _UNKNOWN
+    return value
 
 
 def _has_call(node: Any) -> bool:
@@ -183,7 +224,62 @@ def _logic(name: str, values: list) -> Any:
         return all(values)
     if name == "or":
         return any(values)
+    if name == "xor":
+        return values[0] != values[1] if len(values) == 2 else _UNKNOWN
     return not values[0] if len(values) == 1 else _UNKNOWN
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _entries(value: Any) -> list:
+    return list(value.values()) if isinstance(value, dict) else value
+
+
+def _within(whole: Any, part: Any) -> bool:
+    """10.2.2.3.3: a substring, or a list's entries in an uninterrupted run."""
+    if isinstance(whole, str):
+        return part in whole
+    return any(whole[i:i + len(part)] == part for i in range(len(whole) - len(part) + 1))
+
+
+def _round_half_down(number: float) -> int:
+    """10.2.5.6: the closest integer, a tie rounded down (3.5 is 3)."""
+    low = math.floor(number)
+    return low if number - low <= 0.5 else low + 1
+
+
+# The functions a validation clause is evaluated with, beside comparisons and logic: each takes
+# the argument values and says whether they are of kinds it reads (``accepts``).
+_STRINGS_OR_LISTS = lambda a, b: isinstance(a, str) and isinstance(b, str) or \
+    isinstance(a, list) and isinstance(b, list)  # noqa: E731
+_FUNCTIONS: dict[str, tuple[Callable[..., bool], Callable[..., Any]]] = {
+    "valid_values": (lambda a, b: isinstance(b, list), lambda a, b: a in b),
+    "length": (lambda a: isinstance(a, (str, list, dict)), len),
+    "has_suffix": (_STRINGS_OR_LISTS, lambda a, b: a[len(a) - len(b):] == b),
+    "has_prefix": (_STRINGS_OR_LISTS, lambda a, b: a[:len(b)] == b),
+    "contains": (_STRINGS_OR_LISTS, _within),
+    "has_entry": (lambda a, b: isinstance(a, (list, dict)), lambda a, b: b in _entries(a)),
+    "has_key": (lambda a, b: isinstance(a, dict), lambda a, b: b in a),
+    "has_all_entries": (lambda a, b: isinstance(a, (list, dict)) and isinstance(b, list),
+                        lambda a, b: all(x in _entries(a) for x in b)),
+    "has_any_entry": (lambda a, b: isinstance(a, (list, dict)) and isinstance(b, list),
+                      lambda a, b: any(x in _entries(a) for x in b)),
+    "has_all_keys": (lambda a, b: isinstance(a, dict) and isinstance(b, list), lambda a, b: all(x in a for x in b)),
+    "has_any_key": (lambda a, b: isinstance(a, dict) and isinstance(b, list), lambda a, b: any(x in a for x in b)),
+    "sum": (lambda *v: all(_number(x) for x in v), lambda *v: sum(v)),
+    "difference": (lambda a, b: _number(a) and _number(b), lambda a, b: a - b),
+    "product": (lambda *v: all(_number(x) for x in v), lambda *v: math.prod(v)),
+    "quotient": (lambda a, b: _number(a) and _number(b) and b != 0, lambda a, b: a / b),
+    "remainder": (lambda a, b: type(a) is int and type(b) is int and b != 0, lambda a, b: a % b),
+    "round": (lambda a: _number(a), _round_half_down),
+    "floor": (lambda a: _number(a), math.floor),
+    "ceil": (lambda a: _number(a), math.ceil),
+    "concat": (lambda *v: v and (all(isinstance(x, str) for x in v) or all(isinstance(x, list) for x in v)),
+               lambda *v: "".join(v) if isinstance(v[0], str) else [x for part in v for x in part]),
+}
+_EVALUATED = frozenset(_FUNCTIONS) | {"matches"}
 
 
 def _apply(name: str, values: list) -> Any:
@@ -193,18 +289,14 @@ def _apply(name: str, values: list) -> Any:
             if isinstance(a, str) != isinstance(b, str) or isinstance(a, bool) or isinstance(b, bool):
                 return _UNKNOWN  # a scalar with a unit, or mixed kinds: not decided here
             return _COMPARE[name](a, b)
-        if name == "valid_values" and len(values) == 2 and isinstance(values[1], list):
-            return values[0] in values[1]
-        if name == "length" and len(values) == 1 and isinstance(values[0], (str, list, dict)):
-            return len(values[0])
         if name == "matches" and len(values) == 2 and all(isinstance(v, str) for v in values):
             if len(values[0]) > 10_000 or len(values[1]) > 1_000:
                 return _UNKNOWN
-            return re.fullmatch(values[1], values[0]) is not None
-        if name == "has_key" and len(values) == 2 and isinstance(values[0], dict):
-            return values[1] in values[0]
-        if name == "contains" and len(values) == 2 and isinstance(values[0], (str, list)):
-            return values[1] in values[0]
+            # 10.2.2.2.7: a pattern matches anywhere unless it is anchored with ^ and $
+            return re.search(values[1], values[0]) is not None
+        accepts, apply = _FUNCTIONS.get(name, (None, None))
+        if accepts is not None and accepts(*values):
+            return apply(*values)
     except Exception:  # noqa: BLE001 - a bad regular expression, values of odd kinds: not decided
         return _UNKNOWN
     return _UNKNOWN

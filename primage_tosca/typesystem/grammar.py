@@ -21,6 +21,7 @@ from ..versions import V1_0, V2_0, Version
 # Shapes: what kind of YAML value a keyname holds.
 STR, MAP, LIST, ANY, BOOL, NUM = "string", "map", "list", "any", "boolean", "number"
 STR_OR_MAP, STR_OR_LIST, MAP_OR_LIST, STR_OR_NUM = "string|map", "string|list", "map|list", "string|number"
+MAP_OR_NULL = "map|null"  # a map that may be left empty: the standard's own example writes `steps:` (6.9.6)
 
 SHAPES = {
     STR: (str,),
@@ -32,6 +33,7 @@ SHAPES = {
     STR_OR_LIST: (str, list),
     MAP_OR_LIST: (dict, list),
     STR_OR_NUM: (str, int, float),
+    MAP_OR_NULL: (dict, type(None)),
 }
 
 
@@ -139,9 +141,10 @@ GRAMMAR_1: dict[str, dict[str, Key]] = {
     "trigger": keys("description:string event:string|map event_type:string schedule:map target_filter:map "
                     "condition:any constraint:any period:any evaluations:number method:string action:any "
                     "metric:string metadata"),
-    "workflow": keys("description:string metadata:map inputs:map preconditions:list steps:map "
+    "workflow": keys("description:string metadata:map inputs:map preconditions:list~1.3 precondition:any@2.0 "
+                     "steps:map|null "
                      "implementation:string|map outputs:map"),
-    "workflow_step": keys("target:string! target_relationship:string operation_host:string filter:list "
+    "workflow_step": keys("target:string! target_relationship:string operation_host:string~1.3 filter:list "
                           "activities:list! on_success:string|list on_failure:string|list"),
 }
 
@@ -213,6 +216,8 @@ OVERRIDES_2: dict[str, str] = {
     "relationship_template": "type:string copy:string",
     "group": "interfaces:map~1.3",
     "policy": "triggers:map",
+    "trigger": "event:string! action:list! event_type:string~1.3 schedule:map~1.3 target_filter:map~1.3 "
+               "constraint:any~1.3 period:any~1.3 evaluations:number~1.3 method:string~1.3 metric:string~1.3",
     "requirement_assignment": "occurrences:list~1.3 node:string|list node_filter:any count:any@2.0 "
                               "allocation:map@2.0 directives:list@2.0 optional:boolean@2.0",
     "relationship_assignment": "attributes:map@2.0",
@@ -237,7 +242,8 @@ RENAMED_2 = {
 }
 NEW_2 = {
     "function_definition": keys("description:string metadata:map signatures:list!"),
-    "function_signature": keys("arguments:list variadic:boolean result:string|map implementation:any"),
+    "function_signature": keys("arguments:list optional_arguments:list variadic:boolean result:string|map "
+                               "implementation:any"),
 }
 
 

@@ -38,7 +38,7 @@ def check_keys(construct: str, mapping: Any, version: Version, document: Any, pa
                 and not is_call_1(value):
             report("PT306", f"{key!r} must be a {entry.shape.replace('|', ' or a ')}, not "
                    f"{type_word(value)}", document, path + (key,),
-                   severity=Severity.WARNING if key in LENIENT_SHAPES else None)
+                   severity=Severity.WARNING if key in LENIENT_SHAPES and version < V2_0 else None)
     for key in required:
         if key not in mapping and key not in inherited:
             report("PT305", f"{construct.replace('_', ' ')} needs {key!r}", document, path, key=True)

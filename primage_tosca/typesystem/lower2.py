@@ -31,7 +31,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, Severity
 from ..imports.loader import ImportEdge, SourceSet
 from ..imports.template import ServiceTemplate
 from ..profiles import EQUIVALENTS_2_0
@@ -39,7 +39,7 @@ from ..records import field, record, replace
 from ..source.document import Document
 from ..source.reader import ParsedYaml
 from ..versions import DIALECTS, V2_0
-from .functions2 import arguments_of, call_name, calls
+from .functions2 import arguments_of, call_name, calls, string_call
 from .grammar import FUNCTIONS_1, is_call_1
 from .scope2 import TYPE_KINDS, Found, Scopes
 from .values2 import yaml_1_2_octal
@@ -49,11 +49,13 @@ LOWERED_DIALECT = DIALECTS["tosca_simple_yaml_1_3"]
 CONSTRAINTS = {"equal": "equal", "greater_than": "greater_than", "greater_or_equal": "greater_or_equal",
                "less_than": "less_than", "less_or_equal": "less_or_equal", "valid_values": "valid_values",
                "matches": "pattern"}
+# The keywords of a TOSCA path that step to another node, relationship or capability (10.3).
+_PATH_STEPS = frozenset({"RELATIONSHIP", "REQUIREMENT", "SOURCE", "TARGET", "CAPABILITY"})
 # 2.0 keynames that 1.x spells otherwise.
 TYPE_RENAMES = {"valid_source_node_types": "valid_source_types", "valid_capability_types": "valid_target_types",
                 "count_range": "occurrences", "validation": "constraints"}
 # 2.0 keynames with no 1.x counterpart the shared phases would read: dropped (already checked).
-DROPPED = frozenset({"node_filter", "mapping", "data_type", "units", "prefixes", "canonical_unit",
+DROPPED = frozenset({"node_filter", "mapping", "precondition", "data_type", "units", "prefixes", "canonical_unit",
                      "valid_relationship_types", "valid_target_node_types", "valid_source_node_types"})
 
 
@@ -275,7 +277,10 @@ class _Lowering:
                 if not isinstance(name, str) or self.equivalent(kind, Found(name, self.document, (kind, name), raw)):
                     continue  # a profile type the 1.x normative types stand for
                 canonical = self.name(kind, name)
-                out[canonical] = self.fields(raw, (kind, name), (kind, canonical), self.type_handlers(kind),
+                handlers = self.type_handlers(kind)
+                if kind == "data_types" and self.is_unitless_scalar(self.document, name):
+                    handlers["validation"] = _drop
+                out[canonical] = self.fields(raw, (kind, name), (kind, canonical), handlers,
                                              TYPE_RENAMES) if isinstance(raw, dict) else {}
             return out
         return lower
@@ -319,14 +324,23 @@ class _Lowering:
             return {"default": self.value(raw, old, new + ("default",))}
         if call_name(raw) is not None:
             return self.value(raw, old, new)
+        unitless = isinstance(raw, dict) and self.is_unitless_scalar(self.document, raw.get("type"))
         handlers = {"type": self.names("data_types"), "key_schema": self.typed_schema,
                     "entry_schema": self.typed_schema, "status": self.status,
-                    "validation": _drop if what == "attribute" else self.constraints}
+                    "validation": _drop if what == "attribute" or unitless else self.constraints}
         lowered = self.fields(raw, old, new, handlers, {**TYPE_RENAMES, "value": "default"} if what == "property"
                               else TYPE_RENAMES)
         if isinstance(lowered, dict) and "default" in lowered and self.is_integer(self.document, raw.get("type")):
             lowered["default"] = _integer_1(lowered["default"])
         return lowered
+
+    def is_unitless_scalar(self, document: Any, type_name: Any) -> bool:
+        """Whether a data type is a scalar type of the file's own, which 1.x reads as text
+        (no scalar-unit type stands for it): 1.x cannot compare its values, the 2.0 checks did."""
+        found = self.scopes.find(document, "data_types", type_name)
+        if found is None or self.scopes.parent_name("data_types", found) != "scalar":
+            return False
+        return not any(self.equivalent("data_types", f) for f in self.scopes.chain("data_types", found))
 
     def is_integer(self, document: Any, type_name: Any) -> bool:
         """Whether a data type name, read in ``document``, is integer or derives from it."""
@@ -377,7 +391,11 @@ class _Lowering:
                 and not any(True for _ in calls(arguments[1])):  # a 1.x constraint compares with a value, not a call
             where = new + (len(found),)
             self.w.place(old, where)
-            found.append({CONSTRAINTS[name]: self.value(arguments[1], old + (key, 1), where + (CONSTRAINTS[name],))})
+            argument = self.value(arguments[1], old + (key, 1), where + (CONSTRAINTS[name],))
+            if name == "matches" and isinstance(argument, str):
+                # 2.0 matches anywhere (10.2.2.2.7); a 1.x pattern matches the whole text
+                argument = f"(?s:.*?)(?:{argument})(?s:.*)"
+            found.append({CONSTRAINTS[name]: argument})
         return found
 
     def requirement_definition(self, raw: Any, old: tuple, new: tuple) -> Any:
@@ -446,9 +464,12 @@ class _Lowering:
             "node_templates": lambda v, o, n: self.each(self.node_template)(_typed_copies(v), o, n),
             "relationship_templates": lambda v, o, n: self.each(self.entity("relationship_types"))(
                 _typed_copies(v, whole=True), o, n),
-            "groups": self.each(self.entity("group_types")),
+            "groups": lambda v, o, n: self.each(self.entity("group_types"))(_node_members(v), o, n),
             "policies": self.each_named(self.entity("policy_types")),
-            "substitution_mappings": self.substitution, "metadata": _drop})
+            "substitution_mappings": self.substitution, "metadata": _drop,
+            # 2.0 workflows are checked by the 2.0 rules: 1.x reads them otherwise (its node states,
+            # a delegate to a workflow of the template), so they are not lowered
+            "workflows": _drop})
 
     def entity(self, kind: str):
         """A handler: a template of a type (relationship template, group, policy)."""
@@ -499,10 +520,13 @@ class _Lowering:
     def substitution(self, raw: Any, old: tuple, new: tuple) -> Any:
         if not isinstance(raw, dict):
             return raw
-        # 2.0 maps a property to an input by its name; 1.x to [input]
-        properties = self.each(lambda v, o, n: [v] if isinstance(v, str) else self.value(v, o, n))
+        # 2.0 maps a property to an input by its name; 1.x to [input]. A property of a capability
+        # or relationship ([CAPABILITY, c, p] as the key, 15.2) has no 1.x form: checked by 2.0 only
+        def by_name(section: Any, o: tuple, n: tuple) -> Any:
+            named = {k: v for k, v in section.items() if isinstance(k, str)} if isinstance(section, dict) else section
+            return self.each(lambda v, o2, n2: [v] if isinstance(v, str) else self.value(v, o2, n2))(named, o, n)
         return self.fields(raw, old, new, {
-            "node_type": self.names("node_types"), "properties": properties,
+            "node_type": self.names("node_types"), "properties": by_name, "attributes": by_name,
             "requirements": self.mapped_requirements, "substitution_filter": _drop})
 
     def mapped_requirements(self, value: Any, old: tuple, new: tuple) -> Any:
@@ -519,8 +543,11 @@ class _Lowering:
             if not isinstance(name, str):
                 continue
             where = old + (index, name)
-            if isinstance(pair, list) and pair and isinstance(pair[0], list):
-                pair, where = pair[0], where + (0,)
+            if isinstance(pair, list) and any(isinstance(p, list) for p in pair):
+                position = next(i for i, p in enumerate(pair) if isinstance(p, list))
+                pair, where = pair[position], where + (position,)
+            if not isinstance(pair, list):
+                continue  # a selectable node template (15.5): 1.x maps requirements to requirements only
             if name not in out:
                 out[name] = self.value(pair, where, new + (name,))
         return out
@@ -540,12 +567,21 @@ class _Lowering:
             return out
         if isinstance(value, list):
             return [self.value(item, old + (index,), new + (index,)) for index, item in enumerate(value)]
+        if string_call(value) is not None and not _inside_call(old):
+            # "$node_index" as a whole value: a call without arguments (10.1), left as written; an
+            # argument of another call stays text, which the 1.x functions take as a key or index
+            return self.call({value: []}, string_call(value), old, new)
+        if isinstance(value, str) and value.startswith("$$"):
+            return value[1:]
         return value
 
     def call(self, value: dict, name: str, old: tuple, new: tuple) -> dict:
         key = next(iter(value))
         arguments = value[key]
         path = self.path_1(arguments) if name in ("get_property", "get_attribute") else None
+        if name == "get_artifact" and isinstance(arguments, list) and any(a in _PATH_STEPS for a in arguments
+                                                                          if isinstance(a, str)):
+            path = []  # 1.x reads [entity, artifact, location, remove]: a 2.0 path stays as written
         lowered_name = name if name in FUNCTIONS_1 and path != [] else key  # a path 1.x cannot say stays as written
         o, n = old + (key,), new + (lowered_name,)
         if path:
@@ -561,14 +597,19 @@ class _Lowering:
         ``host`` in a type); [] when 1.x has no form for it; None when it needs none."""
         if not isinstance(arguments, list) or len(arguments) < 3:
             return None
+        if isinstance(arguments[1], int) or arguments[1] == "ALL":
+            return []  # [node, index, ...]: one of a template's several nodes (10.3)
         if arguments[1] == "CAPABILITY":
-            return [0, *range(2, len(arguments))]
+            further = any(a in _PATH_STEPS for a in arguments[2:] if isinstance(a, str))
+            return [] if further else [0, *range(2, len(arguments))]
         if arguments[1] not in ("RELATIONSHIP", "REQUIREMENT"):
             return None
         rest = 4 if len(arguments) > 3 and isinstance(arguments[3], int) else 3
         if rest >= len(arguments) or arguments[rest] != "TARGET" or arguments[0] != "SELF":
             return []
         rest += 2 if rest + 1 < len(arguments) and arguments[rest + 1] == "CAPABILITY" else 1
+        if rest < len(arguments) and arguments[rest] in _PATH_STEPS:
+            return []  # a further step from the target node (10.3): 1.x has no form for it
         target = self.requirement_target(arguments[2], arguments[3] if rest > 4 and isinstance(arguments[3], int)
                                          else 0)
         return [target, *range(rest, len(arguments))] if target is not None and rest < len(arguments) else []
@@ -589,8 +630,30 @@ class _Lowering:
         return target if isinstance(target, str) and target in self.node_templates else None
 
 
+def _node_members(groups: Any) -> Any:
+    """Groups whose members are node templates only: 1.x has no group of groups (2.0 does, 16.2)."""
+    if not isinstance(groups, dict):
+        return groups
+    out = {}
+    for name, raw in groups.items():
+        members = raw.get("members") if isinstance(raw, dict) else None
+        if isinstance(members, list) and any(isinstance(m, str) and m in groups for m in members):
+            raw = {**raw, "members": [m for m in members if not (isinstance(m, str) and m in groups)]}
+        out[name] = raw
+    return out
+
+
+def _inside_call(path: tuple) -> bool:
+    """Whether a 2.0 path runs through a call's arguments (a ``$name`` key on the way)."""
+    return any(call_name({part: None}) is not None for part in path if isinstance(part, str))
+
+
 def _spelt_2(diagnostic: Diagnostic) -> Diagnostic:
-    """An unused input's finding with the 2.0 spelling of the function that reads an input."""
+    """An unused input's finding with the 2.0 spelling of the function that reads an input;
+    a refinement that does not narrow what it inherits is an error in 2.0, whose derivation
+    rules say MUST where 1.x processors (and IM) let it pass (6.4.2, 9.2, 9.4, 8.2.1)."""
+    if diagnostic.rule == "PT340":
+        return replace(diagnostic, severity=Severity.ERROR)
     if diagnostic.rule != "PT402":
         return diagnostic
     hint = diagnostic.hint.replace("{ get_input:", "{ $get_input:") if diagnostic.hint else diagnostic.hint

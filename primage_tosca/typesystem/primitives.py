@@ -66,7 +66,9 @@ class Scalar:
 
 @record(frozen=True, order=True)
 class VersionValue:
-    parts: tuple  # (major, minor, fix, qualifier, build) with missing parts as 0/""
+    # (major, minor, fix, 1 without a qualifier / 0 with one, qualifier, build), missing parts 0/"":
+    # a version with a qualifier is older than the one without (1.3 3.3.2.2, 2.0 9.1.2.3)
+    parts: tuple
 
     def __str__(self) -> str:
         return ".".join(str(p) for p in self.parts[:3])
@@ -120,7 +122,8 @@ def version(value: Any) -> VersionValue:
     if match is None:
         raise BadValue(f"{value!r} is not a version (major.minor[.fix[.qualifier[-build]]])")
     major, minor, fix, qualifier, build = match.groups()
-    return VersionValue((int(major), int(minor or 0), int(fix or 0), qualifier or "", int(build or 0)))
+    return VersionValue((int(major), int(minor or 0), int(fix or 0), 0 if qualifier else 1, qualifier or "",
+                         int(build or 0)))
 
 
 def timestamp(value: Any) -> datetime.datetime:

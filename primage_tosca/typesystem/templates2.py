@@ -17,7 +17,7 @@ from .scope2 import Found
 ROOT = ("service_template",)
 ENTITIES = {"SELF", "SOURCE", "TARGET"}
 ACTIVITIES = {"delegate", "set_state", "call_operation", "inline"}
-PATH_KEYWORDS = {"CAPABILITY", "RELATIONSHIP", "REQUIREMENT", "TARGET", "SOURCE"}
+PATH_KEYWORDS = {"CAPABILITY", "RELATIONSHIP", "REQUIREMENT", "TARGET", "SOURCE", "ALL"}  # ALL: every index (10.3)
 
 
 class ServiceTemplateChecker:
@@ -78,10 +78,11 @@ class ServiceTemplateChecker:
             if kind not in ACTIVITIES:
                 self.report("PT335", "an activity is one of " + ", ".join(sorted(ACTIVITIES)), self.document,
                             path + ("activities", index))
-            elif kind in ("delegate", "inline") and isinstance(activity[kind], str) \
-                    and activity[kind] not in workflows:
-                self.report("PT335", f"{kind} names {activity[kind]!r}, which is not a workflow", self.document,
-                            path + ("activities", index, kind))
+            elif kind == "inline" and isinstance(_inlined(activity[kind]), str) \
+                    and _inlined(activity[kind]) not in workflows:
+                # a delegate names a workflow the orchestrator provides for the target (13.2.3.1): not checked
+                self.report("PT335", f"inline names {_inlined(activity[kind])!r}, which is not a workflow of this "
+                            "service template", self.document, path + ("activities", index, kind))
 
     def references(self) -> None:
         """$get_input names a declared input; $get_property and $get_attribute a template or SELF..."""
@@ -143,6 +144,10 @@ class ServiceTemplateChecker:
                 if directive not in ("create", "select", "substitute"):
                     self.report("PT306", f"unknown node template directive {directive!r}", self.document,
                                 path + ("directives", index), hint="directives: create, select, substitute")
+        count = raw.get("count")
+        if count is not None and not _call(count) and _assigned_count({"count": count}) is None:
+            self.report("PT306", "a node template's count is a non-negative integer", self.document,
+                        path + ("count",))
         found = self.find("node_types", raw.get("type"), path + ("type",)) if "type" in raw else None
         if found is None:
             return
@@ -205,6 +210,11 @@ class ServiceTemplateChecker:
                     self.report("PT506", f"{found.name!r} defines no {what} {key!r}", self.document, where, key=True)
                     continue
                 owner, definition = defined[key]
+                fixed = _fixed(definition) if section == "properties" else None
+                if fixed is not None and fixed[0] != value:
+                    # 9.5: a property whose definition fixes its value (value, or a one-line refinement)
+                    self.report("PT340", f"property {key!r} of {found.name!r} has the fixed value {fixed[0]!r}: "
+                                "it cannot be assigned another", self.document, where, severity=Severity.ERROR)
                 if isinstance(definition, dict):
                     self.types.value(self.document, definition.get("type"), value, where, definition, scope=owner)
                     self.types.clause(self.document, definition.get("validation"), value, where,
@@ -247,6 +257,8 @@ class ServiceTemplateChecker:
                 continue
             if "node" in raw:
                 self.target(raw["node"], where + ("node",), wanted)
+            self.narrowed(raw, wanted, where)
+            self.directives(raw.get("directives"), where + ("directives",))
             if isinstance(raw.get("allocation"), dict):
                 self.allocation(raw, wanted, where)
             self.filters.check(path[2], name, raw, wanted, where)
@@ -261,8 +273,62 @@ class ServiceTemplateChecker:
                 self.report("PT306", "a requirement's count is a non-negative integer", self.document,
                             where + ("count",))
 
+    def narrowed(self, raw: dict, wanted: tuple, where: tuple) -> None:
+        """8.5.2: the capability an assignment names (a type, or a capability of the named node
+        template) and its relationship (a type, or a relationship template's type) are the
+        definition's or derive from them."""
+        owner, definition = wanted
+        if not isinstance(definition, dict):
+            return
+        capability = raw.get("capability")
+        wanted_capability = self.types.scopes.find(owner, "capability_types", definition.get("capability"))
+        if isinstance(capability, str) and wanted_capability is not None:
+            given = self.types.scopes.find(self.document, "capability_types", capability) \
+                or self.capability_of(raw.get("node"), capability)
+            if given is not None and not self.derives("capability_types", given, wanted_capability):
+                self.report("PT323", f"capability {capability!r} is a {given.name}, not a "
+                            f"{wanted_capability.name} as the requirement's definition asks", self.document,
+                            where + ("capability",), severity=Severity.ERROR)
+        relationship = raw.get("relationship")
+        written = relationship.get("type") if isinstance(relationship, dict) else relationship
+        template = self.relationships.get(written) if isinstance(written, str) else None
+        if isinstance(template, dict) and self.types.scopes.find(self.document, "relationship_types", written) is None:
+            written = template.get("type")
+        wanted_relationship = definition.get("relationship")
+        wanted_relationship = wanted_relationship.get("type") if isinstance(wanted_relationship, dict) \
+            else wanted_relationship
+        given = self.types.scopes.find(self.document, "relationship_types", written)
+        parent = self.types.scopes.find(owner, "relationship_types", wanted_relationship)
+        if given is not None and parent is not None and not self.derives("relationship_types", given, parent):
+            self.report("PT323", f"relationship {given.name!r} does not derive from {parent.name!r}, the "
+                        "relationship of the requirement's definition", self.document, where + ("relationship",),
+                        severity=Severity.ERROR)
+
+    def capability_of(self, node: Any, name: str) -> Found | None:
+        """The type of the capability ``name`` of the node template ``node``."""
+        raw = self.nodes.get(node) if isinstance(node, str) else None
+        found = self.types.scopes.find(self.document, "node_types", raw.get("type")) if isinstance(raw, dict) else None
+        if found is None:
+            return None
+        owner, definition = self.types.scopes.merged("node_types", found, "capabilities").get(name, (None, None))
+        kind = definition.get("type") if isinstance(definition, dict) else definition
+        return self.types.scopes.find(owner, "capability_types", kind) if owner is not None else None
+
+    def derives(self, kind: str, found: Found, parent: Found) -> bool:
+        return any((id(c.document), c.name) == (id(parent.document), parent.name)
+                   for c in self.types.scopes.chain(kind, found))
+
+    def directives(self, value: Any, where: tuple) -> None:
+        """Requirement and capability directives: internal or external (8.3, 8.5.2)."""
+        for index, directive in enumerate(value if isinstance(value, list) else ()):
+            if directive not in ("internal", "external"):
+                self.report("PT306", f"unknown directive {directive!r}", self.document, where + (index,),
+                            hint="directives here: internal, external")
+
     def count_ranges(self, found: Found, defined: dict, value: list, path: tuple) -> None:
-        """A requirement assigned more times than the upper bound of its count_range (8.4)."""
+        """A requirement whose assignments' counts add up to more than the upper bound of
+        its count_range (8.5.4: each assignment counts 1 unless it says otherwise); a count
+        known only at deployment (an input) leaves the sum undecided."""
         seen: dict[Any, list[int]] = {}
         for index, item in enumerate(value):
             if isinstance(item, dict) and len(item) == 1:
@@ -271,10 +337,18 @@ class ServiceTemplateChecker:
             definition = defined.get(name, (None, None))[1]
             bounds = definition.get("count_range") if isinstance(definition, dict) else None
             upper = bounds[1] if isinstance(bounds, list) and len(bounds) == 2 else None
-            if isinstance(upper, int) and not isinstance(upper, bool) and len(indexes) > upper:
-                self.report("PT327", f"requirement {name!r} of {found.name!r} is assigned {len(indexes)} times; its "
-                            f"count_range allows at most {upper}", self.document,
-                            path + (indexes[upper], name), key=True)
+            if not isinstance(upper, int) or isinstance(upper, bool):
+                continue
+            total = 0
+            for index in indexes:
+                count = _assigned_count(value[index][name])
+                if count is None:
+                    break
+                total += count
+                if total > upper:
+                    self.report("PT327", f"requirement {name!r} of {found.name!r} is assigned {total} times; its "
+                                f"count_range allows at most {upper}", self.document, path + (index, name), key=True)
+                    break
 
     def target(self, value: Any, where: tuple, wanted: tuple = (None, None)) -> None:
         """A requirement's node: a node template, [template, index], or a node type;
@@ -390,6 +464,7 @@ class ServiceTemplateChecker:
                 continue
             if not check_keys("capability_assignment", raw, V2_0, self.document, where, self.report):
                 continue
+            self.directives(raw.get("directives"), where + ("directives",))
             owner, definition = defined[name]
             kind = definition.get("type") if isinstance(definition, dict) else definition
             capability = self.types.scopes.find(owner, "capability_types", kind)
@@ -421,7 +496,8 @@ class ServiceTemplateChecker:
                 self.report("PT306", f"group {name!r} is a map of keynames", self.document, path)
                 continue
             group_type = self.find("group_types", raw.get("type"), path + ("type",))
-            self.members(raw.get("members"), path + ("members",))
+            # 16.2: members are node templates or (other) groups of the service template
+            self.members(raw.get("members"), path + ("members",), {g: v for g, v in section.items() if g != name})
             if group_type is not None:
                 self.member_types(group_type, raw.get("members"), path + ("members",))
 
@@ -442,6 +518,7 @@ class ServiceTemplateChecker:
                 self.report("PT306", f"policy {name!r} is a map of keynames", self.document, path)
                 continue
             self.find("policy_types", raw.get("type"), path + ("type",))
+            self.types.triggers(self.document, raw.get("triggers"), path + ("triggers",))
             groups = self.raw.get("groups") if isinstance(self.raw.get("groups"), dict) else {}
             self.members(raw.get("targets"), path + ("targets",), groups)
 
@@ -495,7 +572,8 @@ class ServiceTemplateChecker:
         for index, item in enumerate(requirements if isinstance(requirements, list) else ()):
             if isinstance(item, dict) and len(item) == 1:
                 key, value = next(iter(item.items()))
-                pairs = value if isinstance(value, list) and value and isinstance(value[0], list) else [value]
+                # one target, or a list of them (15.5); a list with a list in it is a list of targets
+                pairs = value if isinstance(value, list) and any(isinstance(v, list) for v in value) else [value]
                 for position, pair in enumerate(pairs):
                     self.mapped(pair, "requirements", path + ("requirements", index, key)
                                 + ((position,) if len(pairs) > 1 else ()))
@@ -516,14 +594,35 @@ class ServiceTemplateChecker:
                 continue
             for name, where in names:
                 if isinstance(name, ComplexKey) and isinstance(name.value, list) and name.value:
-                    name = name.value[0]  # [ name, UNBOUNDED ] as a key (15.5.5)
+                    if section == "properties" and name.value[0] in ("CAPABILITY", "RELATIONSHIP"):
+                        self.mapped_through(found, name.value, path + where)  # 15.2
+                        continue
+                    name = name.value[0]  # [ name, UNBOUNDED ] or [ name, 2 ] as a key (15.5.1, 15.5.5)
                 if name not in defined:
                     what = {"properties": "property", "capabilities": "capability"}.get(section, "requirement")
                     self.report("PT334", f"node type {found.name!r} has no {what} {name!r}", self.document,
                                 path + where, key=True)
 
+    def mapped_through(self, found: Found, key: list, where: tuple) -> None:
+        """A property mapped through a capability or a requirement's relationship (15.2):
+        ``[CAPABILITY, capability, property]`` or ``[RELATIONSHIP, requirement, (index,) property]``."""
+        section = "capabilities" if key[0] == "CAPABILITY" else "requirements"
+        if len(key) < 3 or not isinstance(key[1], str):
+            self.report("PT334", f"a property mapped through a {section[:-1]} is [{key[0]}, name, ..., property]",
+                        self.document, where, key=True)
+        elif key[1] not in self.types.scopes.merged("node_types", found, section):
+            what = "capability" if section == "capabilities" else "requirement"
+            self.report("PT334", f"node type {found.name!r} has no {what} {key[1]!r}", self.document, where,
+                        key=True)
+
     def mapped(self, value: Any, section: str, where: tuple) -> None:
-        """A [node template, capability or requirement] mapping target."""
+        """A [node template, capability or requirement] mapping target; a requirement may also
+        be mapped to a selectable node template by its name (15.5)."""
+        if section == "requirements" and isinstance(value, str):
+            if value not in self.nodes:
+                self.report("PT334", f"{value!r} is not a node template of the service template", self.document,
+                            where)
+            return
         if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
             self.report("PT334", f"a mapping of {section} is [node template, name]", self.document, where)
             return
@@ -539,3 +638,22 @@ class ServiceTemplateChecker:
 
 def _call(value: Any) -> bool:
     return type(value) is dict and len(value) == 1 and str(next(iter(value))).startswith("$")
+
+
+def _fixed(definition: Any) -> tuple | None:
+    """(value,) when a merged property definition fixes the value; None otherwise."""
+    if isinstance(definition, dict):
+        return (definition["value"],) if "value" in definition else None
+    return (definition,)
+
+
+def _assigned_count(assignment: Any) -> int | None:
+    """How many relationships a requirement assignment asks for: its count, 1 when it has
+    none (8.5.1); None when the count is a call or not a count."""
+    count = assignment.get("count", 1) if isinstance(assignment, dict) else 1
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
+
+
+def _inlined(activity: Any) -> Any:
+    """The workflow an inline activity names: ``inline: w`` or ``inline: {workflow: w}`` (13.2.3.4)."""
+    return activity.get("workflow") if isinstance(activity, dict) else activity

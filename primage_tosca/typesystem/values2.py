@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 _TIMESTAMP = re.compile(
@@ -23,8 +24,10 @@ _OCTAL = re.compile(r"^[-+]?0o[0-7]+$")  # YAML 1.2 octal, which a YAML 1.1 read
 
 
 def _integer(value: Any) -> str | None:
-    ok = isinstance(value, int) and not isinstance(value, bool) or isinstance(value, str) and _OCTAL.match(value)
-    return None if ok else "an integer"
+    if isinstance(value, int) and not isinstance(value, bool):
+        # 9.1.1.2: a 64-bit signed integer
+        return None if -2 ** 63 <= value < 2 ** 63 else "a 64-bit integer (-2^63 to 2^63 - 1)"
+    return None if isinstance(value, str) and _OCTAL.match(value) else "an integer"
 
 
 def yaml_1_2_octal(value: Any) -> int | None:
@@ -61,9 +64,9 @@ def _timestamp(value: Any) -> str | None:
 
 
 def _version(value: Any) -> str | None:
+    # 9.1.2.3: a version is text; "6.1" must be quoted, or YAML reads a float (no conversion, 9.1.1)
     ok = isinstance(value, str) and _VERSION.match(value)
-    return None if ok or isinstance(value, (int, float)) and not isinstance(value, bool) else \
-        "a version <major>.<minor>[.<fix>[.<qualifier>[-<build>]]]"
+    return None if ok else "a version <major>.<minor>[.<fix>[.<qualifier>[-<build>]]] in a string"
 
 
 def _list(value: Any) -> str | None:
@@ -83,6 +86,20 @@ ABSTRACT = {"scalar"}
 BUILT_IN_TYPES = frozenset(PRIMITIVES) | ABSTRACT
 
 
+def scalar_number(text: str) -> int | float | None:
+    """The number of a '<number> <unit>' text, in any YAML notation (9.1.2.2): decimal,
+    hexadecimal, octal, scientific; None when it is not a number."""
+    number = text.split()[0] if isinstance(text, str) and text.split() else ""
+    try:
+        return int(number, 0)
+    except ValueError:
+        pass
+    try:
+        return float(number)
+    except ValueError:
+        return None
+
+
 def scalar_problem(value: Any, units: set[str], integer: bool) -> str | None:
     """Why a value is not '<number> <unit>' of a scalar type with these units."""
     if not isinstance(value, str):
@@ -90,12 +107,10 @@ def scalar_problem(value: Any, units: set[str], integer: bool) -> str | None:
     parts = value.split()
     if len(parts) != 2:
         return "a scalar '<number> <unit>'"
-    number, unit = parts
-    try:
-        float(number) if not integer else int(number)
-    except ValueError:
+    number = scalar_number(value)
+    if number is None or integer and not isinstance(number, int):
         return f"a scalar whose number is {'an integer' if integer else 'a number'}"
-    if units and unit not in units:
+    if units and parts[1] not in units:
         return f"a scalar in one of the units {', '.join(sorted(units))}"
     return None
 
@@ -106,9 +121,34 @@ def to_canonical(value: Any, units: dict[str, float]) -> float | None:
     if not isinstance(value, str):
         return None
     parts = value.split()
-    if len(parts) != 2 or parts[1] not in units:
+    number = scalar_number(value)
+    if len(parts) != 2 or parts[1] not in units or number is None:
         return None
+    return number * units[parts[1]]
+
+
+def version_key(value: Any) -> tuple | None:
+    """A version as something that orders as 9.1.2.3 says: major, minor and fix as numbers,
+    then a version without a qualifier after one with it; None for anything else."""
+    if not isinstance(value, str) or not _VERSION.match(value):
+        return None
+    parts = value.split(".", 3)
+    numbers = [int(p) for p in parts[:3]] + [0] * (3 - min(len(parts), 3))
+    if len(parts) < 4:
+        return (*numbers, 1, "", 0)
+    qualifier, _, build = parts[3].partition("-")
+    return (*numbers, 0, qualifier, int(build) if build else 0)
+
+
+def timestamp_key(value: Any) -> datetime | None:
+    """A timestamp as its universal instant (9.1.2.1: comparisons convert to UTC)."""
+    if not isinstance(value, str) or not _TIMESTAMP.match(value):
+        return None
+    text = value.upper().replace("Z", "+00:00")
     try:
-        return float(parts[0]) * units[parts[1]]
+        if "T" not in text:
+            return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+        stamp = datetime.fromisoformat(re.sub(r"(T\d\d:\d\d:)60", r"\g<1>59", text))  # a leap second
     except ValueError:
         return None
+    return stamp.astimezone(timezone.utc)
