@@ -174,7 +174,8 @@ RULES: dict[str, Rule] = {
         Rule("PT422", "function-reference", E, "A function names a property, attribute, capability, requirement, "
              "artifact or index its entity does not have.", "4.4 Property functions; 4.5 Attribute functions"),
         Rule("PT423", "function-unknown", E, "A TOSCA 2.0 $-function call names a function that is neither built "
-             "in nor defined under 'functions'.", "TOSCA 2.0, 10.1 Function syntax; 10.4 Custom functions"),
+             "in nor defined under 'functions': an error for a 1.x function 2.0 dropped or a near miss of a built-in "
+             "name, else a warning (the orchestrator may provide it).", "TOSCA 2.0, 10.1 Function syntax; 10.4 Custom functions"),
         Rule("PT500", "scalar-unit", E, "A scalar-unit value (size, time, frequency, bitrate) is malformed.",
              "3.3.6 scalar-unit"),
         Rule("PT501", "port", E, "A port number is not an integer from 1 to 65535.", "5.3.5 tosca.datatypes.network.PortDef"),

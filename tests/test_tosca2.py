@@ -82,6 +82,8 @@ def test_names_are_non_empty_strings(tmp_path):
     ("{ $node_index: [ 1 ] }", "PT420"),
     ("{ $not: [ true, false ] }", "PT420"),
     ("{ $no_such_function: 1 }", None),  # a custom function the orchestrator may provide: a warning
+    ("{ $get_inputs: x }", "PT423"),  # a near miss of a built-in's name: a typo, an error
+    ("{ $twise: [ 1 ] }", None),  # near a user function only: it may be the orchestrator's own
     ("{ $in_range: [ 1, [ 0, 2 ] ] }", "PT423"),
     ("{ $twice: [ 1, 2 ] }", "PT420"),
     ("{ $$escaped: 1 }", None),

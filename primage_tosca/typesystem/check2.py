@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from ..catalog import Reporter
-from ..diagnostics import Severity
+from ..diagnostics import Severity, close_matches
 from ..versions import V2_0
 from .functions2 import (BUILT_INS, GONE_IN_2, arity_problem, calls, holds, malformed_call_keys,
                          signatures_of, string_call)
@@ -745,18 +745,27 @@ class Checker2:
         for call in calls(document.data):
             where = call.path if call.as_string else call.path + ("$" + call.name,)
             if self.user_function(document, call.name) is None and call.name not in BUILT_INS:
-                gone = GONE_IN_2.get(call.name)
-                # 10.4: a template may call a custom function the orchestrator provides without
-                # defining its signature, so only a 1.x function 2.0 dropped is an error
-                self.report("PT423", f"unknown function ${call.name}", document, where, key=not call.as_string,
-                            hint=f"TOSCA 2.0 has no ${call.name}: {gone}" if gone else
-                            "define it under 'functions', or import the file that does",
-                            severity=None if gone else Severity.WARNING)
+                self.unknown_function(document, call, where)
                 continue
             problem = arity_problem(call, lambda n: self.user_function(document, n)) or \
                 self.overload_problem(document, call)
             if problem:
                 self.report("PT420", problem, document, where)
+
+    def unknown_function(self, document: Any, call: Any, where: tuple) -> None:
+        """10.4 lets a template call a custom function the orchestrator provides without
+        defining it: a warning. A 1.x function 2.0 dropped, or a near miss of a built-in
+        function's name (``$get_inputs``), is an error."""
+        gone = GONE_IN_2.get(call.name)
+        close = [] if gone else close_matches(call.name, BUILT_INS, cutoff=0.8)
+        if gone:
+            hint = f"TOSCA 2.0 has no ${call.name}: {gone}"
+        elif close:
+            hint = f"did you mean ${close[0]}? (a custom function of that name would need a definition)"
+        else:
+            hint = "define it under 'functions', or import the file that does; write $$ for a plain '$'"
+        self.report("PT423", f"unknown function ${call.name}", document, where, key=not call.as_string, hint=hint,
+                    severity=None if gone or close else Severity.WARNING)
 
     def malformed_calls(self, document: Any, value: Any, path: tuple) -> None:
         """A map with a ``$name`` key beside other keys (10.1: "malformed function")."""
