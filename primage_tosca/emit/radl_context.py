@@ -11,6 +11,7 @@ from .. import catalog
 from ..diagnostics import Diagnostics
 from ..functions import RUNTIME_FUNCTIONS, function_name, is_symbolic
 from ..records import field, record
+from ..render.holders import SECTIONS, Holders
 from ..topology import Topology
 from .playbooks import PlaybookSource
 from .radl_text import Block, RadlDocument
@@ -140,17 +141,20 @@ class Emission:
 def referenced_properties(topology: Topology) -> dict[str, set[str]]:
     """Node -> names of its properties and capabilities some get_property
     reads, anywhere in the template: such a value is used, even when RADL has
-    no feature for it."""
+    no feature for it. Only the values that may hold a get_property are walked
+    (see :mod:`primage_tosca.render.holders`)."""
     pairs: set[tuple[str, str]] = set()
-    for name, raw in topology.raw.items():
-        values = [raw.properties, raw.artifacts, [c.properties for c in raw.capabilities.values()],
-                  [op.inputs for ops in raw.interfaces.values() for op in ops.values()]]
-        for entity, prop in _property_reads(values):
+    holders = Holders(topology.rendered, "get_property")
+    for name, raw, values, requirements in holders.walks(topology.raw, topology.requirements, SECTIONS):
+        if values is None:
+            values = [raw.properties, raw.artifacts, [c.properties for c in raw.capabilities.values()],
+                      [op.inputs for ops in raw.interfaces.values() for op in ops.values()]]
+        for entity, prop in _property_reads(values) if values else ():
             if entity == "HOST":
                 pairs.update((host, prop) for host in topology.hosting_chain(name))
             else:
                 pairs.add((name if entity == "SELF" else entity, prop))
-        for requirement in topology.requirements.get(name, []):
+        for requirement in requirements:
             values = [requirement.properties,
                       [op.inputs for ops in requirement.interfaces.values() for op in ops.values()]]
             ends = {"SOURCE": name, "TARGET": requirement.target}

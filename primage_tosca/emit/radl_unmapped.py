@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..functions import function_name
+from ..render.holders import Holders
 from .radl_context import Emission
 from .radl_system import COLLECTION, ROLE
 
 ENDPOINT = "tosca.capabilities.Endpoint"
+INPUTS = ("interfaces",)  # what get_artifact is looked for in: operation inputs
 # Sections of topology_template that RADL has no place for.
 UNMAPPED_SECTIONS = {
     "substitution_mappings": "substitution mappings (a template standing for a node type)",
@@ -67,22 +69,35 @@ def _artifacts(em: Emission, name: str, used: set[tuple[str, str]]) -> None:
 def artifact_uses(em: Emission) -> set[tuple[str, str]]:
     """(node, artifact) pairs an implementation or get_artifact names ("*"
     for a node that cannot be told: IM looks an implementation up among the
-    artifacts of the node and the nodes it requires)."""
+    artifacts of the node and the nodes it requires). Only the operation
+    inputs that may hold a get_artifact are walked (see
+    :mod:`primage_tosca.render.holders`)."""
     found: set[tuple[str, str]] = set()
-    for name, raw in em.topology.raw.items():
-        operations = [op for ops in raw.interfaces.values() for op in ops.values()]
-        for requirement in em.topology.requirements.get(name, []):
-            operations.extend(op for ops in requirement.interfaces.values() for op in ops.values())
-        for operation in operations:
+    topology = em.topology
+    for name, raw in topology.raw.items():
+        _implementations(raw.interfaces, found)
+        for requirement in topology.requirements.get(name, ()):
+            _implementations(requirement.interfaces, found)
+    holders = Holders(topology.rendered, "get_artifact")
+    for name, raw, inputs, requirements in holders.walks(topology.raw, topology.requirements, INPUTS):
+        if inputs is None:
+            inputs = [op.inputs for ops in raw.interfaces.values() for op in ops.values()]
+        inputs.extend(op.inputs for r in requirements for ops in r.interfaces.values() for op in ops.values())
+        for entity, artifact in _get_artifacts(inputs):
+            owner = {"SELF": name, None: name, "SOURCE": "*", "TARGET": "*", "HOST": "*"}.get(entity, entity)
+            found.add((owner, artifact))
+    return found
+
+
+def _implementations(interfaces: dict, found: set[tuple[str, str]]) -> None:
+    """What the operations' implementations name, into ``found``."""
+    for operations in interfaces.values():
+        for operation in operations.values():
             implementation = operation.implementation
             if isinstance(implementation, dict):
                 implementation = implementation.get("primary")
             if isinstance(implementation, str):
                 found.add(("*", implementation))
-            for entity, artifact in _get_artifacts(operation.inputs):
-                owner = {"SELF": name, None: name, "SOURCE": "*", "TARGET": "*", "HOST": "*"}.get(entity, entity)
-                found.add((owner, artifact))
-    return found
 
 
 def _get_artifacts(value: Any) -> Iterator[tuple[str | None, str]]:

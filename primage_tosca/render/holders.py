@@ -1,0 +1,174 @@
+"""Which of a rendered node's values can hold a call of one function, so that
+a later phase looking for that function (the RADL emitter's get_property and
+get_artifact) walks those values only, not every value of every node.
+
+A rendered value comes from the template or from a type. What the template
+writes, the render phase already walked: each call it found has its path
+(:attr:`Rendered.calls`), and the path leads to the value that holds it.
+What a type gives its templates (defaults, operation inputs, artifacts) is
+walked once per type, and remembered on the type. A node template whose type
+gives such a call, or whose call cannot be placed in one value (a whole
+``properties`` map written as a call, a ``copy``), is walked whole, as before.
+
+"Holds a call" is read broadly here: any one-key map with the function's
+name, whether or not the walker then counts it; the walker decides that on
+the values it is given, so what it finds is what a walk of everything finds.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ..typesystem import Types
+from ..typesystem.model import Type
+from .functions import Call
+from .nodes import NodeTemplate
+
+# What a node template's walkers may read: its section, and the values of its rendered node that come from it.
+SECTIONS = ("properties", "capabilities", "artifacts", "interfaces")
+REQUIREMENTS = "requirements"
+
+
+class Holders:
+    """For one rendered template and one function name."""
+
+    def __init__(self, rendered: Any, name: str):
+        self.name = name
+        self.types: Types = rendered.types
+        self.by_node: dict[Any, list[tuple]] = {}  # node name -> paths inside it of the calls of ``name``
+        for call in rendered.calls:
+            if call.name == name:
+                path = call.path
+                if len(path) > 3 and path[1] == "node_templates":
+                    self.by_node.setdefault(path[2], []).append(path[3:])
+                elif len(path) == 3 and path[1] == "node_templates":  # the node template itself is a call
+                    self.by_node.setdefault(path[2], []).append((REQUIREMENTS,))
+        self._gives: dict[int, tuple[bool, bool]] = {}  # id of a type -> gives (values, requirements) such calls
+
+    def gives(self, owner: Type | None) -> tuple[bool, bool]:
+        """Whether a type gives its templates values (and relationship
+        interfaces in its requirement definitions) that may hold a call of the
+        function (see :func:`type_keys`)."""
+        found = self._gives.get(id(owner))  # the types outlive this object: an id is not reused meanwhile
+        if found is None:
+            found = self._gives[id(owner)] = (self.name in type_keys(self.types, owner),
+                                              self.name in type_keys(self.types, owner, REQUIREMENTS))
+        return found
+
+    def walks(self, nodes: dict[str, NodeTemplate], requirements: dict[str, list], sections: tuple[str, ...]
+              ) -> Iterator[tuple[str, NodeTemplate, list | None, list]]:
+        """For each node with something to walk: its name, the node, the
+        values of its ``sections`` (see :func:`section_values`) that may hold
+        a call of the function (None: all of them, as it cannot be told), and
+        those of its resolved ``requirements`` (name -> list) whose values may.
+        A requirement has ``index`` (where the node's ``requirements`` list
+        writes it), ``relationship_type`` and ``template_name``."""
+        gives, by_node = self._gives, self.by_node
+        for name, node in nodes.items():
+            own = gives.get(id(node.type_def)) or self.gives(node.type_def)
+            paths = by_node.get(name)
+            copied = "copy" in node.template
+            values = None if own[0] or copied else self._node_values(node, paths, sections) if paths else []
+            walked = requirements.get(name) or []
+            if walked and not (own[1] or copied):
+                written = {p[1] if len(p) > 1 else None for p in paths if p[0] == REQUIREMENTS} if paths else ()
+                if None not in written:
+                    walked = [r for r in walked if r.template_name is not None or r.index in written
+                              or (gives.get(id(r.relationship_type)) or self.gives(r.relationship_type))[0]]
+            if values != [] or walked:
+                yield name, node, values, walked
+
+    @staticmethod
+    def _node_values(node: NodeTemplate, paths: list[tuple], sections: tuple[str, ...]) -> list | None:
+        paths = [p for p in paths if p[0] in sections]
+        if not paths:
+            return []
+        values = {id(v): v for v in section_values(node, {p[0] for p in paths}) if isinstance(v, (dict, list))}
+        found: dict[int, Any] = {}
+        for path in paths:
+            value = _value_on(node.template, path, values)
+            if value is None:
+                return None
+            found[id(value)] = value
+        return list(found.values())
+
+
+def section_values(node: NodeTemplate, sections: Any) -> list:
+    """The values a node's rendered ``sections`` hold, one level down: its
+    properties, its capabilities' properties, the keys of its artifacts, its
+    operations' inputs."""
+    found: list = []
+    if "properties" in sections:
+        found.extend(node.properties.values())
+    if "capabilities" in sections:
+        for capability in node.capabilities.values():
+            found.extend(capability.properties.values())
+    if "artifacts" in sections:
+        for artifact in node.artifacts.values():
+            if isinstance(artifact, dict):
+                found.extend(artifact.values())
+    if "interfaces" in sections:
+        for operations in node.interfaces.values():
+            for operation in operations.values():
+                found.extend(operation.inputs.values())
+    return found
+
+
+def _value_on(template: Any, path: tuple, values: dict[int, Any]) -> Any:
+    """The first of ``values`` (by id) on ``path`` from ``template``; None when none is."""
+    current = template
+    try:
+        for step in path:
+            current = current[step]
+            found = values.get(id(current))
+            if found is not None:
+                return found
+    except (KeyError, IndexError, TypeError):
+        return None
+    return None
+
+
+def type_keys(types: Types, owner: Type | None, part: str = "values") -> frozenset:
+    """The keys of the one-key maps in what a type gives its templates, once
+    per type: ``values`` (property and capability property defaults,
+    artifacts, operation inputs) or ``requirements`` (the relationship
+    interfaces its requirement definitions write)."""
+    if owner is None:
+        return frozenset()
+    memo = owner.memo.get("one_key_maps")
+    if memo is None:
+        memo = owner.memo["one_key_maps"] = _type_values(types, owner)
+    return memo[part]
+
+
+def _type_values(types: Types, owner: Type) -> dict[str, frozenset]:
+    definitions = types.definitions
+    values: list = [_defaults(definitions.properties(owner)), list(definitions.artifacts(owner).values()),
+                    [o.inputs for d in definitions.interfaces(owner).values() for o in d.operations.values()]]
+    requirements: list = []
+    if owner.kind == "node_types":
+        values.append([_defaults(c.properties) for c in definitions.capabilities(owner).values()])
+        requirements = [d.relationship_interfaces for d in definitions.requirements(owner).values()]
+    return {"values": one_key_maps(values), "requirements": one_key_maps(requirements)}
+
+
+def _defaults(definitions: dict) -> dict:
+    return {name: d.default for name, d in definitions.items() if d.has_default}
+
+
+def one_key_maps(value: Any) -> frozenset:
+    """The keys of every one-key map in ``value``, at any depth."""
+    found = set()
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            if len(current) == 1:
+                found.add(next(iter(current)))
+            stack.extend(v for v in current.values() if isinstance(v, (dict, list)))
+        elif isinstance(current, list):
+            stack.extend(v for v in current if isinstance(v, (dict, list)))
+    return frozenset(found)
+
+
+__all__ = ["Call", "Holders", "section_values", "type_keys"]
