@@ -18,7 +18,7 @@ from ..records import field, record
 from ..typesystem import Types
 from ..typesystem.check import check_document
 from ..typesystem.keynames import check_keys
-from .functions import Call, CallChecker, calls_in
+from .functions import Call, CallChecker, calls_in, listed_calls
 from .nodes import NODE_TEMPLATES, Capability, NodeRenderer, NodeTemplate, Operation, RequirementAssignment
 from .sections import (MISSING, Group, InputParameter, PolicyTemplate, RelationshipTemplate, SectionRenderer,
                        policy_items)
@@ -73,7 +73,8 @@ def render(template: ServiceTemplate, types: Types, collector: Any, reuse: Any =
         if isinstance(nested, dict) and isinstance(nested.get("substitution_mappings"), dict):
             sections.substitution(nested["substitution_mappings"], None, _section(nested, "inputs"), document)
     sections.workflows(_section(topology, "workflows"), rendered.nodes, rendered.groups)
-    check_calls(rendered, topology, report, reuse.calls if reuse is not None else calls_in)
+    listed = listed_calls(template.document, topology, types.is_call) if reuse is None else None
+    check_calls(rendered, topology, report, calls_in if reuse is None else reuse.calls, listed)
     return rendered
 
 
@@ -177,13 +178,14 @@ def merged_copy(base: dict, own: dict) -> dict:
     return merged
 
 
-def check_calls(rendered: Rendered, topology: dict, report: Reporter, walk=calls_in) -> None:
-    """Every call in the topology template, as written (``walk`` finds them);
-    then the inputs they read."""
+def check_calls(rendered: Rendered, topology: dict, report: Reporter, walk=calls_in,
+                calls: list[Call] | None = None) -> None:
+    """Every call in the topology template, as written (``calls``, or what
+    ``walk`` finds when it is None); then the inputs they read."""
     template = rendered.template
     checker = CallChecker(rendered.inputs, report, template.document_of,
                           lambda name: rendered.types.find("node_types", name) is not None, rendered.types.version)
-    for call in walk(topology, TOPOLOGY, rendered.types.is_call):
+    for call in walk(topology, TOPOLOGY, rendered.types.is_call) if calls is None else calls:
         rendered.calls.append(call)
         checker.check(call)
     rendered.input_reads = checker.reads

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator
 
 from ..records import record
-from ..typesystem.grammar import FUNCTIONS_1
+from ..typesystem.grammar import FUNCTIONS_1, is_call_1
 from ..versions import V1_3, Version
 
 Report = Callable[..., None]
@@ -50,6 +50,31 @@ def calls_in(value: Any, path: tuple, is_call: Callable[[Any], bool]) -> Iterato
                 child = current[index]
                 if isinstance(child, (dict, list)):
                     stack.append((child, where + (index,)))
+
+
+def listed_calls(document: Any, topology: Any, is_call: Callable[[Any], bool]) -> list[Call] | None:
+    """What ``calls_in(topology, (TOPOLOGY,), is_call)`` gives, found in the
+    reader's table of keys (see :attr:`primage_tosca.source.reader.ParsedYaml.tree`),
+    which lists every key in the order a walk meets it, rather than by a walk;
+    None when the table cannot tell: the data is not a tree of the text, or
+    the topology not the one read, or the calls not TOSCA 1.x's."""
+    parsed = getattr(document, "parsed", None)
+    data = parsed.data if getattr(parsed, "tree", False) else None
+    if not isinstance(data, dict) or data.get(TOPOLOGY) is not topology or is_call is not is_call_1:
+        return None
+    found = []
+    try:
+        for path in parsed.keys:
+            name = path[-1]
+            if name in FUNCTIONS_1 and path[0] == TOPOLOGY and len(path) > 1:
+                holder = data
+                for step in path[:-1]:
+                    holder = holder[step]
+                if type(holder) is dict and len(holder) == 1:
+                    found.append(Call(name, holder[name], path[:-1]))
+    except (KeyError, IndexError, TypeError):  # a table that does not match its data: walk it
+        return None
+    return found
 
 
 def context_of(path: tuple) -> str:

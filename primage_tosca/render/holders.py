@@ -36,14 +36,18 @@ class Holders:
         self.name = name
         self.types: Types = rendered.types
         self.by_node: dict[Any, list[tuple]] = {}  # node name -> paths inside it of the calls of ``name``
+        # node name -> indexes in its requirements list of those written with such calls (a node template, or
+        # its requirements, written as a call has no requirements)
+        self.requirements: dict[Any, set] = {}
         for call in rendered.calls:
-            if call.name == name:
-                path = call.path
-                if len(path) > 3 and path[1] == "node_templates":
+            path = call.path
+            if call.name == name and len(path) > 3 and path[1] == "node_templates":
+                if path[3] in SECTIONS:
                     self.by_node.setdefault(path[2], []).append(path[3:])
-                elif len(path) == 3 and path[1] == "node_templates":  # the node template itself is a call
-                    self.by_node.setdefault(path[2], []).append((REQUIREMENTS,))
+                elif path[3] == REQUIREMENTS and len(path) > 4:
+                    self.requirements.setdefault(path[2], set()).add(path[4])
         self._gives: dict[int, tuple[bool, bool]] = {}  # id of a type -> gives (values, requirements) such calls
+        self.written = _node_templates(rendered.template.data)
 
     def gives(self, owner: Type | None) -> tuple[bool, bool]:
         """Whether a type gives its templates values (and relationship
@@ -63,34 +67,48 @@ class Holders:
         those of its resolved ``requirements`` (name -> list) whose values may.
         A requirement has ``index`` (where the node's ``requirements`` list
         writes it), ``relationship_type`` and ``template_name``."""
-        gives, by_node = self._gives, self.by_node
+        gives, by_node, written_in, as_written = self._gives, self.by_node, self.requirements, self.written
         for name, node in nodes.items():
             own = gives.get(id(node.type_def)) or self.gives(node.type_def)
+            # the calls' paths lead into the text as written; a copy's template is a merge with its
+            # source's text (and a node kept from an earlier run, the text as it was): walked whole
+            copied = as_written.get(name) is not node.template
             paths = by_node.get(name)
-            copied = "copy" in node.template
-            values = None if own[0] or copied else self._node_values(node, paths, sections) if paths else []
+            values = None if own[0] or copied else _node_values(node, paths, sections) if paths else []
             walked = requirements.get(name) or []
             if walked and not (own[1] or copied):
-                written = {p[1] if len(p) > 1 else None for p in paths if p[0] == REQUIREMENTS} if paths else ()
-                if None not in written:
-                    walked = [r for r in walked if r.template_name is not None or r.index in written
-                              or (gives.get(id(r.relationship_type)) or self.gives(r.relationship_type))[0]]
+                written = written_in.get(name, ())
+                walked = [r for r in walked if r.template_name is not None or r.index in written
+                          or (gives.get(id(r.relationship_type)) or self.gives(r.relationship_type))[0]]
             if values != [] or walked:
                 yield name, node, values, walked
 
-    @staticmethod
-    def _node_values(node: NodeTemplate, paths: list[tuple], sections: tuple[str, ...]) -> list | None:
-        paths = [p for p in paths if p[0] in sections]
-        if not paths:
-            return []
-        values = {id(v): v for v in section_values(node, {p[0] for p in paths}) if isinstance(v, (dict, list))}
-        found: dict[int, Any] = {}
-        for path in paths:
-            value = _value_on(node.template, path, values)
-            if value is None:
-                return None
-            found[id(value)] = value
-        return list(found.values())
+
+def _node_templates(data: Any) -> dict:
+    topology = data.get("topology_template") if isinstance(data, dict) else None
+    section = topology.get("node_templates") if isinstance(topology, dict) else None
+    return section if isinstance(section, dict) else {}
+
+
+def _node_values(node: NodeTemplate, paths: list[tuple], sections: tuple[str, ...]) -> list | None:
+    """The values of ``node`` in ``sections`` that hold the calls at ``paths``
+    (inside it); None when a call is in none of them."""
+    values: dict[int, Any] = {}
+    read: tuple = ()
+    found = []
+    for path in paths:
+        section = path[0]
+        if section not in sections:
+            continue
+        if section not in read:
+            read += (section,)
+            for value in section_values(node, (section,)):
+                values[id(value)] = value
+        value = _value_on(node.template, path, values)
+        if value is None:
+            return None
+        found.append(value)
+    return found
 
 
 def section_values(node: NodeTemplate, sections: Any) -> list:

@@ -63,6 +63,11 @@ class ParsedYaml:
     values: dict[Path, Position] = field(default_factory=dict)
     keys: dict[Path, Position] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # True when the data is a tree of the text's collections, each at the one path the tables give it,
+    # and ``keys`` holds every key of it in the order the text writes them: no alias of a collection, no
+    # merge key, no collection as a key, no duplicate key. A reader that looks for keys of one name (the
+    # calls of many YAML dialects) may then scan ``keys`` instead of walking every value of ``data``.
+    tree: bool = field(default=False, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -152,6 +157,7 @@ class _Builder:
         self.have_root = False
         self._constructor = yaml.constructor.SafeConstructor()
         self.plain = _PLAIN  # plain scalar text -> its value, shared by every file read
+        self.tree = True  # see ParsedYaml.tree
 
     # -- problems -------------------------------------------------------
     def problem(self, rule, message, pos, path=(), hint=None):
@@ -235,6 +241,7 @@ class _Builder:
         except TypeError:  # unhashable key (e.g. a timestamp list); cannot happen for scalars
             duplicate = False
         if duplicate:
+            self.tree = False  # the first value is gone from the data
             first = self.result.keys.get(path, pos)
             self.problem(
                 "PT102",
@@ -300,6 +307,7 @@ class _Builder:
                 path = top.path + (len(top.obj),)
             elif top.key is _NO_KEY:  # a collection used as a mapping key
                 as_key = True
+                self.tree = False
                 path = top.path + (_KEY_PART,)
             else:
                 path = top.key_path if top.key is not _MERGE_TAG else top.path + (top.key,)
@@ -325,6 +333,7 @@ class _Builder:
         frame = self.stack.pop()
         if frame.is_map:
             if frame.merges:
+                self.tree = False  # the merged values are at paths of this map too, their keys listed late
                 self.apply_merges(frame)
             # a key without value cannot come from a valid stream
             if frame.key is not _NO_KEY:
@@ -371,6 +380,8 @@ class _Builder:
         if self.stack and self.stack[-1].is_map and self.stack[-1].key is _NO_KEY:
             self.take_key(ComplexKey(value) if isinstance(value, (dict, list)) else value, pos)
             return
+        if isinstance(value, (dict, list)):
+            self.tree = False  # a second path to it, its keys not listed there
         self.count(size, pos)
         self.attach(value, size, pos)
 
@@ -554,6 +565,7 @@ def parse_bytes(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedYaml:
     if builder.have_root:
         result.data = builder.root
         result.values.setdefault((), (1, 1))
+        result.tree = builder.tree
     if result.data is None:
         result.problems.append(Problem("PT103", "the document is empty (null)"))
     return result
