@@ -17,7 +17,7 @@ from primage_tosca import load
 from primage_tosca.emit.playbooks import PlaybookSource
 from primage_tosca.emit.radl_context import Emission, _property_reads, referenced_properties
 from primage_tosca.emit.radl_unmapped import _get_artifacts, artifact_uses
-from primage_tosca.render.functions import calls_in, listed_calls
+from primage_tosca.render.functions import Call, calls_in, listed_calls, new_call
 from primage_tosca.render.holders import Holders
 from primage_tosca.source.reader import parse_bytes
 from primage_tosca.typesystem.grammar import is_call_1
@@ -459,3 +459,9 @@ def test_the_corpus_gives_what_the_walks_give():
         same_as_walks(topology)
         checked += 1
     assert checked > 140, checked
+
+
+def test_a_call_made_fast_is_the_record():
+    made, record = new_call("get_input", ["x", 1], ("a", 0)), Call("get_input", ["x", 1], ("a", 0))
+    assert made == record and hash(made) == hash(record) and repr(made) == repr(record)
+    assert made.args_path == ("a", 0, "get_input")

@@ -72,12 +72,10 @@ def artifact_uses(em: Emission) -> set[tuple[str, str]]:
     artifacts of the node and the nodes it requires). Only the operation
     inputs that may hold a get_artifact are walked (see
     :mod:`primage_tosca.render.holders`)."""
-    found: set[tuple[str, str]] = set()
     topology = em.topology
-    for name, raw in topology.raw.items():
-        _implementations(raw.interfaces, found)
-        for requirement in topology.requirements.get(name, ()):
-            _implementations(requirement.interfaces, found)
+    tables = [raw.interfaces for raw in topology.raw.values()]
+    tables.extend(r.interfaces for requirements in topology.requirements.values() for r in requirements)
+    found = _implementations(tables)
     holders = Holders(topology.rendered, "get_artifact")
     for name, raw, inputs, requirements in holders.walks(topology.raw, topology.requirements, INPUTS):
         if inputs is None:
@@ -89,15 +87,18 @@ def artifact_uses(em: Emission) -> set[tuple[str, str]]:
     return found
 
 
-def _implementations(interfaces: dict, found: set[tuple[str, str]]) -> None:
-    """What the operations' implementations name, into ``found``."""
-    for operations in interfaces.values():
-        for operation in operations.values():
-            implementation = operation.implementation
-            if isinstance(implementation, dict):
-                implementation = implementation.get("primary")
-            if isinstance(implementation, str):
-                found.add(("*", implementation))
+def _implementations(tables: list[dict]) -> set[tuple[str, str]]:
+    """("*", file) for what the operations of each table of interfaces name as their implementation."""
+    found = set()
+    for interfaces in tables:
+        for operations in interfaces.values():
+            for operation in operations.values():
+                implementation = operation.implementation
+                if isinstance(implementation, dict):
+                    implementation = implementation.get("primary")
+                if isinstance(implementation, str):
+                    found.add(("*", implementation))
+    return found
 
 
 def _get_artifacts(value: Any) -> Iterator[tuple[str | None, str]]:
