@@ -62,7 +62,7 @@ class Holders:
     def walks(self, nodes: dict[str, NodeTemplate], requirements: dict[str, list], sections: tuple[str, ...]
               ) -> Iterator[tuple[str, NodeTemplate, list | None, list]]:
         """For each node with something to walk: its name, the node, the
-        values of its ``sections`` (see :func:`section_values`) that may hold
+        values of its ``sections`` (see :data:`SECTION_VALUES`) that may hold
         a call of the function (None: all of them, as it cannot be told), and
         those of its resolved ``requirements`` (name -> list) whose values may.
         A requirement has ``index`` (where the node's ``requirements`` list
@@ -94,15 +94,19 @@ def _node_values(node: NodeTemplate, paths: list[tuple], sections: tuple[str, ..
     """The values of ``node`` in ``sections`` that hold the calls at ``paths``
     (inside it); None when a call is in none of them."""
     values: dict[int, Any] = {}
-    read: tuple = ()
+    read: list = []
     found = []
     for path in paths:
         section = path[0]
         if section not in sections:
             continue
+        value = _in_place(node, path)
+        if value is not None:
+            found.append(value)
+            continue
         if section not in read:
-            read += (section,)
-            for value in section_values(node, (section,)):
+            read.append(section)
+            for value in SECTION_VALUES[section](node):
                 values[id(value)] = value
         value = _value_on(node.template, path, values)
         if value is None:
@@ -111,25 +115,41 @@ def _node_values(node: NodeTemplate, paths: list[tuple], sections: tuple[str, ..
     return found
 
 
-def section_values(node: NodeTemplate, sections: Any) -> list:
-    """The values a node's rendered ``sections`` hold, one level down: its
-    properties, its capabilities' properties, the keys of its artifacts, its
-    operations' inputs."""
-    found: list = []
-    if "properties" in sections:
-        found.extend(node.properties.values())
-    if "capabilities" in sections:
-        for capability in node.capabilities.values():
-            found.extend(capability.properties.values())
-    if "artifacts" in sections:
-        for artifact in node.artifacts.values():
-            if isinstance(artifact, dict):
-                found.extend(artifact.values())
-    if "interfaces" in sections:
-        for operations in node.interfaces.values():
-            for operation in operations.values():
-                found.extend(operation.inputs.values())
-    return found
+def _in_place(node: NodeTemplate, path: tuple) -> Any:
+    """The value holding the call at ``path`` when the rendered node has the
+    template's own value at the place the path names (a property, an
+    operation's input: the usual places); else None."""
+    section = path[0]
+    try:
+        if section == "properties" and len(path) > 1:
+            value = node.properties.get(path[1])
+            return value if value is node.template[section][path[1]] else None
+        if section == "interfaces" and len(path) > 4 and path[3] == "inputs":
+            operation = node.interfaces[path[1]][path[2]]
+            value = operation.inputs.get(path[4])
+            return value if value is node.template[section][path[1]][path[2]]["inputs"][path[4]] else None
+    except (KeyError, IndexError, TypeError):
+        return None
+    return None
+
+
+def _capability_values(node: NodeTemplate) -> list:
+    return [value for capability in node.capabilities.values() for value in capability.properties.values()]
+
+
+def _artifact_values(node: NodeTemplate) -> list:
+    return [value for artifact in node.artifacts.values() if isinstance(artifact, dict) for value in artifact.values()]
+
+
+def _input_values(node: NodeTemplate) -> list:
+    return [value for operations in node.interfaces.values() for operation in operations.values()
+            for value in operation.inputs.values()]
+
+
+# The values a node's rendered sections hold, one level down: its properties, its capabilities' properties,
+# the keys of its artifacts, its operations' inputs.
+SECTION_VALUES = {"properties": lambda node: node.properties.values(), "capabilities": _capability_values,
+                  "artifacts": _artifact_values, "interfaces": _input_values}
 
 
 def _value_on(template: Any, path: tuple, values: dict[int, Any]) -> Any:
@@ -189,4 +209,4 @@ def one_key_maps(value: Any) -> frozenset:
     return frozenset(found)
 
 
-__all__ = ["Call", "Holders", "section_values", "type_keys"]
+__all__ = ["Call", "Holders", "SECTION_VALUES", "type_keys"]
