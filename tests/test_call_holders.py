@@ -15,7 +15,7 @@ import pytest
 from conftest import CORPUS, IMPORT_MAP, INDIGO_EXAMPLES, ROOT, needs_corpus
 from primage_tosca import load
 from primage_tosca.emit.playbooks import PlaybookSource
-from primage_tosca.emit.radl_context import Emission, _property_reads, referenced_properties
+from primage_tosca.emit.radl_context import Emission, add_reads, node_values, reads_by_node, referenced_properties
 from primage_tosca.emit.radl_unmapped import _get_artifacts, artifact_uses
 from primage_tosca.render.functions import Call, calls_in, listed_calls, new_call
 from primage_tosca.render.holders import Holders
@@ -223,28 +223,19 @@ topology_template:
 """
 
 
+PLAIN = TYPES + """
+topology_template:
+  node_templates:
+    server: { type: tosca.nodes.Compute }
+"""
+
+
 def walked_property_reads(topology) -> dict[str, set[str]]:
     """What referenced_properties gave when it walked every value of every node."""
     pairs: set[tuple[str, str]] = set()
     for name, raw in topology.raw.items():
-        values = [raw.properties, raw.artifacts, [c.properties for c in raw.capabilities.values()],
-                  [op.inputs for ops in raw.interfaces.values() for op in ops.values()]]
-        for entity, prop in _property_reads(values):
-            if entity == "HOST":
-                pairs.update((host, prop) for host in topology.hosting_chain(name))
-            else:
-                pairs.add((name if entity == "SELF" else entity, prop))
-        for requirement in topology.requirements.get(name, []):
-            values = [requirement.properties,
-                      [op.inputs for ops in requirement.interfaces.values() for op in ops.values()]]
-            ends = {"SOURCE": name, "TARGET": requirement.target}
-            pairs.update((ends.get(entity, entity), prop) for entity, prop in _property_reads(values))
-    for values in (list(topology.template.outputs.values()), [p.properties for p in topology.policies]):
-        pairs.update(_property_reads(values))
-    found: dict[str, set[str]] = {}
-    for node, prop in pairs:
-        found.setdefault(node, set()).add(prop)
-    return found
+        add_reads(pairs, topology, name, node_values(raw), topology.requirements.get(name, []))
+    return reads_by_node(pairs, topology)
 
 
 def walked_artifact_uses(topology) -> set[tuple[str, str]]:
@@ -314,10 +305,7 @@ def test_artifacts_found_in_every_place_an_input_comes_from(tmp_path):
 
 def test_holders_name_only_the_values_that_hold_calls(tmp_path):
     """Most nodes are skipped: the node with a call in one input is given that input alone."""
-    text = TYPES + """
-topology_template:
-  node_templates:
-    server: { type: tosca.nodes.Compute }
+    text = PLAIN + """
     app:
       type: my.Plain
       properties: { p: plain, q: { concat: [ a, b ] } }
@@ -343,10 +331,7 @@ def test_a_type_that_gives_calls_has_its_nodes_walked_whole(tmp_path):
 
 
 def test_anchors_and_aliases_give_the_same_results(tmp_path):
-    text = TYPES + """
-topology_template:
-  node_templates:
-    server: { type: tosca.nodes.Compute }
+    text = PLAIN + """
     first:
       type: my.Plain
       requirements: [ { host: server } ]

@@ -146,19 +146,32 @@ def referenced_properties(topology: Topology) -> dict[str, set[str]]:
     pairs: set[tuple[str, str]] = set()
     holders = Holders(topology.rendered, "get_property")
     for name, raw, values, requirements in holders.walks(topology.raw, topology.requirements, SECTIONS):
-        if values is None:
-            values = [raw.properties, raw.artifacts, [c.properties for c in raw.capabilities.values()],
-                      [op.inputs for ops in raw.interfaces.values() for op in ops.values()]]
-        for entity, prop in _property_reads(values) if values else ():
-            if entity == "HOST":
-                pairs.update((host, prop) for host in topology.hosting_chain(name))
-            else:
-                pairs.add((name if entity == "SELF" else entity, prop))
-        for requirement in requirements:
-            values = [requirement.properties,
-                      [op.inputs for ops in requirement.interfaces.values() for op in ops.values()]]
-            ends = {"SOURCE": name, "TARGET": requirement.target}
-            pairs.update((ends.get(entity, entity), prop) for entity, prop in _property_reads(values))
+        add_reads(pairs, topology, name, node_values(raw) if values is None else values, requirements)
+    return reads_by_node(pairs, topology)
+
+
+def node_values(raw: Any) -> list:
+    """Every value of a rendered node a get_property may be written in."""
+    return [raw.properties, raw.artifacts, [c.properties for c in raw.capabilities.values()],
+            [op.inputs for ops in raw.interfaces.values() for op in ops.values()]]
+
+
+def add_reads(pairs: set[tuple[str, str]], topology: Topology, name: str, values: list, requirements: list) -> None:
+    """(node, property) of the get_property calls in ``values`` of node
+    ``name`` and in the values of its resolved ``requirements``, into ``pairs``."""
+    for entity, prop in _property_reads(values) if values else ():
+        if entity == "HOST":
+            pairs.update((host, prop) for host in topology.hosting_chain(name))
+        else:
+            pairs.add((name if entity == "SELF" else entity, prop))
+    for requirement in requirements:
+        values = [requirement.properties, [op.inputs for ops in requirement.interfaces.values() for op in ops.values()]]
+        ends = {"SOURCE": name, "TARGET": requirement.target}
+        pairs.update((ends.get(entity, entity), prop) for entity, prop in _property_reads(values))
+
+
+def reads_by_node(pairs: set[tuple[str, str]], topology: Topology) -> dict[str, set[str]]:
+    """The node templates' reads with those of the outputs and policies, by node."""
     for values in (list(topology.template.outputs.values()), [p.properties for p in topology.policies]):
         pairs.update(_property_reads(values))
     by_node: dict[str, set[str]] = {}
