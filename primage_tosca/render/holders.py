@@ -21,7 +21,6 @@ from typing import Any, Iterator
 
 from ..typesystem import Types
 from ..typesystem.model import Type
-from .functions import Call
 from .nodes import NodeTemplate
 
 # What a node template's walkers may read: its section, and the values of its rendered node that come from it.
@@ -209,4 +208,4 @@ def one_key_maps(value: Any) -> frozenset:
     return frozenset(found)
 
 
-__all__ = ["Call", "Holders", "SECTION_VALUES", "type_keys"]
+__all__ = ["Holders", "SECTION_VALUES", "SECTIONS", "type_keys"]
