@@ -557,3 +557,12 @@ def test_dumped_data_reads_back_with_a_position_for_every_value(tree, flow):
                 walk(child, path + (index,))
 
     walk(parsed.data, ())
+
+
+@pytest.mark.parametrize("text, empty", [
+    ("", True), ("  \n\t\n", True), ("# only\n   # comments\n", True), ("# a\r# b\r", True),
+    ("\u2028# a\u2029  # b", True), ("# a\rkey: v\r", False), ("\n\n  key: v", False), ("# a\n  - 1\n", False),
+])
+def test_a_file_of_blank_lines_and_comments_is_empty(text, empty):
+    parsed = parse_bytes(text.encode("utf-8"))
+    assert ("PT103" in rules(parsed)) is empty

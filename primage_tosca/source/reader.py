@@ -140,7 +140,7 @@ class _Frame:
         self.size = 1
         self.key = _NO_KEY
         self.key_path = None  # path + (key,), made once: the keys' and values' tables share it
-        self.merges = [] if is_map else None
+        self.merges = None  # the values of a map's merge keys ('<<'), once it has one
         self.is_map = is_map
         self.is_key = is_key  # the collection is a mapping key, not a value
 
@@ -228,6 +228,8 @@ class _Builder:
         key = top.key
         top.key = _NO_KEY
         if key is _MERGE_TAG:
+            if top.merges is None:
+                top.merges = []
             top.merges.append((value, pos))
             return
         top.obj[key] = value
@@ -464,6 +466,15 @@ def _place_scalar(top: _Frame, value: Any, pos: Position, values: dict, keys: di
     return 1
 
 
+def _blank(text: str) -> bool:
+    """True when every line is empty or a comment. Line breaks are white space,
+    so a first character that is not '#' settles it without splitting the text."""
+    start = text.lstrip()[:1]
+    if start != "#":
+        return not start
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
 def _line_breaks(text: str) -> int:
     """At least as many line breaks as the YAML parser counts (it also breaks
     lines at a lone CR, NEL and the Unicode line and paragraph separators)."""
@@ -546,7 +557,7 @@ def parse_bytes(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedYaml:
     text = _decode(raw, result)
     if text is None:
         return result
-    if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+    if _blank(text):
         result.problems.append(Problem("PT103", "the file is empty", hint="a TOSCA template needs at least "
                                        "tosca_definitions_version"))
         return result
