@@ -157,14 +157,29 @@ def _nested(value: Any, map_indent: int, map_lead: str, list_indent: int, list_l
 # -- scalars ----------------------------------------------------------------------------------------
 
 _BREAKS = "\n\r\x85\u2028\u2029"
-# libyaml's printable characters with allow_unicode: no tab, no C1 controls, nothing beyond the BMP
-_NOT_PRINTABLE = re.compile(r"[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
+# libyaml's printable characters with allow_unicode: no tab, no C1 controls, nothing beyond the BMP.
+# Each class has an ASCII twin: a class with wide ranges takes milliseconds to compile (re maps
+# every code point), so the full one is compiled only when a text goes beyond ASCII.
+_NOT_PRINTABLE = (re.compile(r"[^\n\x20-\x7e]"), r"[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")  # not UTF-8: PyYAML raises, and so it should
 _HAS_BREAK = re.compile(f"[{_BREAKS}]")
 _SPACE_AT_BREAK = re.compile(f" [{_BREAKS}]|[{_BREAKS}] ")
 # what starts YAML syntax at the head of a plain scalar in block context
 _SYNTAX_START = re.compile(r"---|\.\.\.|[#,\[\]{}&*!|>'\"%@`]|[?:-](?: |\Z)")
-_ESCAPED = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
+_ESCAPED = (re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]"),
+            r"[^\x20\x21\x23-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
+_WIDE: dict[str, re.Pattern] = {}  # the full classes, compiled on first use
+
+
+def _class_for(text: str, pattern: tuple) -> re.Pattern:
+    """The ASCII twin of a character class for ASCII text, else the full class."""
+    if text.isascii():
+        return pattern[0]
+    compiled = _WIDE.get(pattern[1])
+    if compiled is None:
+        compiled = _WIDE[pattern[1]] = re.compile(pattern[1])
+    return compiled
+
 _ESCAPES = {"\0": "\\0", "\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f",
             "\r": "\\r", "\x1b": "\\e", '"': '\\"', "\\": "\\\\", "\x85": "\\N",
             "\u2028": "\\L", "\u2029": "\\P"}
@@ -174,7 +189,7 @@ PLAIN, SINGLE, DOUBLE = "plain", "single", "double"
 
 def scalar_style(text: str) -> str:
     """How libyaml writes ``text`` as a block-context string: PLAIN, SINGLE or DOUBLE (quoted)."""
-    special = _NOT_PRINTABLE.search(text) is not None
+    special = _class_for(text, _NOT_PRINTABLE).search(text) is not None
     if not special and _plain_allowed(text) and _implicit_tag(text) == _STR:
         return PLAIN
     if special or _SPACE_AT_BREAK.search(text):
@@ -205,7 +220,7 @@ def _quoted(text: str, style: str) -> str:
         return text
     if style == SINGLE:
         return "'" + text.replace("'", "''") + "'"
-    return '"' + _ESCAPED.sub(_escape, text) + '"'
+    return '"' + _class_for(text, _ESCAPED).sub(_escape, text) + '"'
 
 
 def _escape(match: re.Match) -> str:
@@ -383,8 +398,9 @@ class _Line:
         self.put('"')
         spaces = False
         last = len(text) - 1
+        escapes = _class_for(text, _ESCAPED)
         for i, char in enumerate(text):
-            escaped = _ESCAPED.match(char)
+            escaped = escapes.match(char)
             if escaped:
                 self.put(_escape(escaped))
                 spaces = False
