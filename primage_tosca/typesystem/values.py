@@ -29,6 +29,8 @@ PORT_SPEC_EXTENSIONS = frozenset({"remote_cidr"})  # IM reads it from a port spe
 MAX_DEPTH = 64
 JSON, XML = "tosca.datatypes.json", "tosca.datatypes.xml"
 MAX_DOCUMENT = 1_000_000  # characters of a json or xml value parsed to check it
+SCALARS = frozenset({str, int, float, bool, type(None)})
+CLEAN_MAX = 256  # scalar values remembered as clean, per schema
 
 
 class ValueChecker:
@@ -39,6 +41,7 @@ class ValueChecker:
         self.definitions = definitions
         self.report = report
         self.is_call = is_call
+        self._clean = ("clean", is_call)  # where a schema's memo keeps the scalars this checker found clean
 
     def check(self, value: Any, schema: Schema | None, document: Any, path: tuple, label: str,
               note: str = "", severity: Any = None) -> bool:
@@ -46,6 +49,8 @@ class ValueChecker:
         is added to each message (the input a value came from, say);
         ``severity`` overrides the rules' own (a warning for a value a function gave)."""
         if severity is None:
+            if schema is not None and type(value) in SCALARS:
+                return self._check_scalar(value, schema, document, path, label, note)
             return self._check(value, schema, document, path, label, note, None, 0)
         report = self.report
         self.report = lambda *args, **kwargs: report(*args, **{**kwargs, "severity": severity})
@@ -53,6 +58,26 @@ class ValueChecker:
             return self._check(value, schema, document, path, label, note, None, 0)
         finally:
             self.report = report
+
+    def _check_scalar(self, value: Any, schema: Schema, document: Any, path: tuple, label: str, note: str) -> bool:
+        """A scalar's check depends on the value and the schema alone, so one found clean
+        is not checked again (a template of thousands of nodes repeats its values)."""
+        key = (type(value), value) if type(value) is not float else (float, repr(value))  # -0.0 is not 0.0
+        clean = schema.memo.get(self._clean)
+        if clean is not None and key in clean:
+            return True
+        report, found = self.report, []
+        self.report = lambda *args, **kwargs: (found.append(args[0]), report(*args, **kwargs))
+        try:
+            ok = self._check(value, schema, document, path, label, note, None, 0)
+        finally:
+            self.report = report
+        if ok and not found:
+            if clean is None:
+                clean = schema.memo[self._clean] = set()
+            if len(clean) < CLEAN_MAX:
+                clean.add(key)
+        return ok
 
     def _check(self, value: Any, schema: Schema | None, document: Any, path: tuple, label: str, note: str,
                family: str | None, depth: int) -> bool:
