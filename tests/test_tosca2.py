@@ -106,6 +106,22 @@ def test_function_calls_are_checked_where_written(tmp_path, call, rule):
     assert rules(found) == ([(rule, 11)] if rule else [])
 
 
+@pytest.mark.parametrize("signatures", ["5", "text", "{ arguments: [ integer ] }", "[ 5, [] ]"])
+def test_a_function_whose_signatures_are_malformed_is_one_finding(tmp_path, signatures):
+    found = findings(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        functions:
+          twice:
+            signatures: {signatures}
+        service_template:
+          node_templates: {{}}
+          outputs:
+            out:
+              value: {{ $twice: [ 2 ] }}
+        """)
+    assert rules(found) and all(rule == "PT306" for rule, _ in rules(found)), found
+
+
 def test_a_self_recursive_user_function_does_not_hang(tmp_path):
     found = findings(tmp_path, """\
         tosca_definitions_version: tosca_2_0

@@ -128,7 +128,8 @@ class Signature:
 def signatures_of(definition: Any) -> list[Signature]:
     """The arities a user-defined function's signatures accept (malformed ones are skipped)."""
     found = []
-    for signature in (definition.get("signatures") if isinstance(definition, dict) else None) or []:
+    signatures = definition.get("signatures") if isinstance(definition, dict) else None
+    for signature in signatures if isinstance(signatures, list) else []:  # another shape is reported (PT306)
         if isinstance(signature, dict):
             arguments, optional = signature.get("arguments"), signature.get("optional_arguments")
             count = len(arguments) if isinstance(arguments, list) else 0
