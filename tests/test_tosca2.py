@@ -157,6 +157,13 @@ def test_a_self_recursive_user_function_does_not_hang(tmp_path):
     "tosca_definitions_version: tosca_2_0\nnode_types:\n  N:\n    properties:\n      p: {type: {a: 1}, default: 1}\n"
     "      q: {type: [x], entry_schema: {type: {}}}\n",
     "tosca_definitions_version: tosca_2_0\nfunctions:\n  f:\n    signatures:\n      - arguments: 1.5\n",
+    # shapes met only further on: a called function's signatures, a canonical unit, a parent that is not a map
+    "tosca_definitions_version: tosca_2_0\nfunctions:\n  f: {signatures: 5}\nservice_template:\n"
+    "  outputs:\n    o: {value: {$f: [1]}}\n",
+    "tosca_definitions_version: tosca_2_0\ndata_types:\n  S: {derived_from: scalar, units: {B: 1, b: 1}, "
+    "canonical_unit: [B]}\n  T: {derived_from: S, canonical_unit: {}}\n",
+    "tosca_definitions_version: tosca_2_0\ndata_types:\n  M:\n  L: {derived_from: M}\nnode_types:\n  N:\n"
+    "    properties:\n      p: {type: L}\nservice_template:\n  node_templates:\n    n: {type: N, properties: {p: {a: 1}}}\n",
     "tosca_definitions_version: tosca_2_0\ngroup_types:\n  G: {}\nnode_types:\n  N: {}\nservice_template:\n"
     "  node_templates:\n    n: {type: N}\n  groups:\n    g: {type: G, members: [n, [1], {a: b}]}\n",
     # odd allocations, node filter paths and overloaded arguments

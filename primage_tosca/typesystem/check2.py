@@ -362,7 +362,7 @@ class Checker2:
             return
         ones = [u for u, m in merged.items() if m == 1]
         canonical = next((e.raw["canonical_unit"] for e in chain if isinstance(e.raw, dict)
-                          and "canonical_unit" in e.raw), None)
+                          and isinstance(e.raw.get("canonical_unit"), str)), None)  # another shape: PT306
         if not ones:
             self.report("PT306", "one unit of a scalar type has the multiplier 1", document,
                         found.path + ("units",))
@@ -463,7 +463,8 @@ class Checker2:
         schemas: dict = {}
         found = None if _built_in(kind) else self.scopes.find(document, "data_types", kind)
         for entry in reversed(self.scopes.chain("data_types", found)) if found is not None else []:
-            schemas.update({k: entry.raw[k] for k in ("entry_schema", "key_schema") if k in entry.raw})
+            if isinstance(entry.raw, dict):  # a type that is not a map is reported where it is defined
+                schemas.update({k: entry.raw[k] for k in ("entry_schema", "key_schema") if k in entry.raw})
         if isinstance(definition, dict):
             schemas.update({k: definition[k] for k in ("entry_schema", "key_schema") if k in definition})
         return schemas
