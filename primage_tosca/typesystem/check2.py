@@ -13,7 +13,7 @@ from typing import Any
 from ..catalog import Reporter
 from ..diagnostics import Severity, close_matches
 from ..versions import V2_0
-from .functions2 import (BUILT_INS, GONE_IN_2, arity_problem, calls, holds, malformed_call_keys,
+from .functions2 import (BUILT_INS, GONE_IN_2, arity_problem, calls, concat_problem, holds, malformed_call_keys,
                          signatures_of, string_call)
 from .keynames import check_keys
 from .primitives import type_word
@@ -748,8 +748,10 @@ class Checker2:
             if self.user_function(document, call.name) is None and call.name not in BUILT_INS:
                 self.unknown_function(document, call, where)
                 continue
+            user = self.user_function(document, call.name)
             problem = arity_problem(call, lambda n: self.user_function(document, n)) or \
-                self.overload_problem(document, call)
+                self.overload_problem(document, call) or (concat_problem(call) if call.name == "concat"
+                                                          and user is None else None)
             if problem:
                 self.report("PT420", problem, document, where)
 

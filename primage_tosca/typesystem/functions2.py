@@ -157,6 +157,16 @@ def arity_problem(call: Call, lookup: Callable[[str], Any]) -> str | None:
     return None
 
 
+def concat_problem(call: Call) -> str | None:
+    """Why a ``$concat`` mixes strings and lists (10.2.3.2 joins one or the other), or None;
+    an argument that is a call fits either."""
+    kinds = {"list" if isinstance(a, list) else "map" if isinstance(a, dict) else "string"
+             for a in call.arguments if call_name(a) is None and string_call(a) is None}
+    if "map" in kinds:
+        return "$concat joins strings or lists, not maps"
+    return "$concat joins strings or lists, not both" if len(kinds) > 1 else None
+
+
 # -- validation clauses ------------------------------------------------------------------------
 _UNKNOWN = object()  # a clause we cannot decide without a deployment (an attribute, an input)
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {

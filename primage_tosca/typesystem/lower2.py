@@ -582,7 +582,8 @@ class _Lowering:
         if name == "get_artifact" and isinstance(arguments, list) and any(a in _PATH_STEPS for a in arguments
                                                                           if isinstance(a, str)):
             path = []  # 1.x reads [entity, artifact, location, remove]: a 2.0 path stays as written
-        lowered_name = name if name in FUNCTIONS_1 and path != [] else key  # a path 1.x cannot say stays as written
+        # a path 1.x cannot say stays as written, and so does a $concat of lists (1.x joins strings only)
+        lowered_name = name if name in FUNCTIONS_1 and path != [] and not _joins_lists(name, arguments) else key
         o, n = old + (key,), new + (lowered_name,)
         if path:
             self.w.place(o, n)
@@ -641,6 +642,11 @@ def _node_members(groups: Any) -> Any:
             raw = {**raw, "members": [m for m in members if not (isinstance(m, str) and m in groups)]}
         out[name] = raw
     return out
+
+
+def _joins_lists(name: str, arguments: Any) -> bool:
+    """A ``$concat`` of lists (10.2.3.2), which 1.x's ``concat`` of strings cannot say."""
+    return name == "concat" and isinstance(arguments, list) and any(isinstance(a, list) for a in arguments)
 
 
 def _inside_call(path: tuple) -> bool:
