@@ -47,3 +47,57 @@ CONCAT = """\
 def test_concat_joins_lists(tmp_path, value, expected):
     found = errors(tmp_path, CONCAT.replace("{value}", value))
     assert [e.split()[0] for e in found] == expected * 2, found
+
+
+SELECTABLE = """\
+    tosca_definitions_version: tosca_2_0
+    capability_types:
+      Host: {}
+    relationship_types:
+      HostedOn: {}
+    node_types:
+      Client:
+        requirements:
+        - host: { capability: Host, relationship: HostedOn, count_range: [ 1, 2 ] }
+      Software:
+        requirements:
+          - host: { capability: Host, relationship: HostedOn }
+      Compute:
+        capabilities:
+          host: Host
+    service_template:
+      substitution_mappings:
+        node_type: Client
+        requirements:
+          - host: {targets}
+      node_templates:
+        s1:
+          type: Software
+          requirements:
+            - host: c1
+        s2:
+          type: Software
+          requirements:
+            - host: c2
+        c1:
+          type: Compute
+          directives: [ select ]
+        c2:
+          type: Compute
+          directives: [ select ]
+        plain:
+          type: Compute
+"""
+
+
+@pytest.mark.parametrize("targets, expected", [
+    ("[ c1, c2 ]", []),  # 15.5: a list of selectable node templates
+    ("[ c1 ]", []),
+    ("[ c1, [ s1, host ] ]", []),  # the two forms mixed
+    ("[ s1, host ]", []),  # a pair
+    ("[ c1, plain ]", ["PT334"]),  # plain is not selectable: a pair, and c1 has no requirement 'plain'
+    ("[ c1, nowhere ]", ["PT334"]),
+])
+def test_a_requirement_mapped_to_a_list_of_selectable_nodes(tmp_path, targets, expected):
+    found = errors(tmp_path, SELECTABLE.replace("{targets}", targets))
+    assert [e.split()[0] for e in found] == expected, found

@@ -42,6 +42,7 @@ from ..versions import DIALECTS, V2_0
 from .functions2 import arguments_of, call_name, calls, string_call
 from .grammar import FUNCTIONS_1, is_call_1
 from .scope2 import TYPE_KINDS, Found, Scopes
+from .templates2 import requirement_targets
 from .values2 import yaml_1_2_octal
 
 LOWERED_DIALECT = DIALECTS["tosca_simple_yaml_1_3"]
@@ -543,8 +544,11 @@ class _Lowering:
             if not isinstance(name, str):
                 continue
             where = old + (index, name)
-            if isinstance(pair, list) and any(isinstance(p, list) for p in pair):
-                position = next(i for i, p in enumerate(pair) if isinstance(p, list))
+            targets = requirement_targets(pair, self.node_templates)
+            if targets is pair:  # a list of targets: its first pair, if any
+                position = next((i for i, p in enumerate(pair) if isinstance(p, list)), None)
+                if position is None:
+                    continue
                 pair, where = pair[position], where + (position,)
             if not isinstance(pair, list):
                 continue  # a selectable node template (15.5): 1.x maps requirements to requirements only

@@ -572,8 +572,7 @@ class ServiceTemplateChecker:
         for index, item in enumerate(requirements if isinstance(requirements, list) else ()):
             if isinstance(item, dict) and len(item) == 1:
                 key, value = next(iter(item.items()))
-                # one target, or a list of them (15.5); a list with a list in it is a list of targets
-                pairs = value if isinstance(value, list) and any(isinstance(v, list) for v in value) else [value]
+                pairs = requirement_targets(value, self.nodes)
                 for position, pair in enumerate(pairs):
                     self.mapped(pair, "requirements", path + ("requirements", index, key)
                                 + ((position,) if len(pairs) > 1 else ()))
@@ -634,6 +633,26 @@ class ServiceTemplateChecker:
         found = self.types.scopes.find(self.document, "node_types", raw.get("type"))
         if found is not None and name not in self.types.scopes.merged("node_types", found, section):
             self.report("PT334", f"node template {node!r} has no {section[:-1]} {name!r}", self.document, where)
+
+
+def requirement_targets(value: Any, nodes: dict) -> list:
+    """The targets of one requirement mapping (15.5): a [node template, requirement] pair, a
+    selectable node template's name, or a list of these. A list of names only is a list of
+    selectable node templates unless it reads as a pair: two names of which the second is
+    not a node template with the ``select`` directive."""
+    if not isinstance(value, list):
+        return [value]
+    if any(isinstance(v, list) for v in value):
+        return value
+    names = all(isinstance(v, str) and v in nodes for v in value)
+    if names and (len(value) != 2 or _selectable(nodes.get(value[1]))):
+        return value
+    return [value]
+
+
+def _selectable(raw: Any) -> bool:
+    directives = raw.get("directives") if isinstance(raw, dict) else None
+    return isinstance(directives, list) and "select" in directives
 
 
 def _call(value: Any) -> bool:
