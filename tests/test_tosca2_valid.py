@@ -101,3 +101,38 @@ SELECTABLE = """\
 def test_a_requirement_mapped_to_a_list_of_selectable_nodes(tmp_path, targets, expected):
     found = errors(tmp_path, SELECTABLE.replace("{targets}", targets))
     assert [e.split()[0] for e in found] == expected, found
+
+
+OCCURRENCES = """\
+    tosca_definitions_version: tosca_2_0
+    capability_types:
+      Feature: {}
+    node_types:
+      Server:
+        capabilities:
+          feature:
+            type: Feature
+            {definition}
+    service_template:
+      node_templates:
+        server:
+          type: Server
+          capabilities:
+            feature:
+              {assignment}
+"""
+
+
+@pytest.mark.parametrize("definition, assignment", [
+    ("occurrences: [ 0, UNBOUNDED ]", "directives: [ internal ]"),
+    ("description: d", "occurrences: [ 1, 2 ]"),
+])
+def test_occurrences_of_a_capability_is_deprecated_not_an_error(tmp_path, definition, assignment):
+    """8.2 and 8.3: occurrences "is deprecated in TOSCA 2.0": a warning, where the keyname
+    2.0 dropped from requirements (renamed count_range and count) stays an error."""
+    text = OCCURRENCES.replace("{definition}", definition).replace("{assignment}", assignment)
+    path = tmp_path / "t.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    found = validate(str(path)).diagnostics
+    assert [(d.rule, d.severity.value) for d in found] == [("PT304", "warning")], found
+    assert "deprecated" in found[0].message

@@ -240,6 +240,12 @@ RENAMED_2 = {
     ("import", "namespace_prefix"): "namespace",
     ("import", "namespace_uri"): "namespace",
 }
+# 1.3 keynames 2.0 deprecates rather than drops: (construct, keyname) -> what to write instead.
+# 8.2 and 8.3: "the occurrences keyname ... is deprecated in TOSCA 2.0"; allocation replaces it.
+DEPRECATED_2 = {
+    ("capability_definition", "occurrences"): "a requirement assignment's 'allocation' limits a capability",
+    ("capability_assignment", "occurrences"): "a requirement assignment's 'allocation' limits a capability",
+}
 NEW_2 = {
     "function_definition": keys("description:string metadata:map signatures:list!"),
     "function_signature": keys("arguments:list optional_arguments:list variadic:boolean result:string|map "

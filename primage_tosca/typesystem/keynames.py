@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..diagnostics import Severity, close_matches
-from .grammar import LIST, MAP, MAP_OR_LIST, RENAMED_2, LEGACY_TOP_LEVEL, LENIENT_SHAPES, STRICT_CONSTRUCTS, grammar_for, is_call_1, shape_ok
+from .grammar import DEPRECATED_2, LIST, MAP, MAP_OR_LIST, RENAMED_2, LEGACY_TOP_LEVEL, LENIENT_SHAPES, STRICT_CONSTRUCTS, grammar_for, is_call_1, shape_ok
 from .primitives import type_word
 from ..versions import V1, V2_0, Version
 
@@ -32,6 +32,9 @@ def check_keys(construct: str, mapping: Any, version: Version, document: Any, pa
             if key in skip:
                 continue
             _unknown(construct, key, table, version, document, path + (key,), report)
+        elif key not in current and version >= V2_0 and (construct, key) in DEPRECATED_2:
+            report("PT304", f"{key!r} in {_a(construct, version)} is deprecated in TOSCA 2.0", document,
+                   path + (key,), key=True, severity=Severity.WARNING, hint=DEPRECATED_2[(construct, key)])
         elif key not in current:
             _other_version(construct, key, entry, version, document, path + (key,), report)
         elif (value is not None or _null_wrong(entry.shape, version)) and not shape_ok(entry.shape, value) \
