@@ -136,3 +136,16 @@ def test_occurrences_of_a_capability_is_deprecated_not_an_error(tmp_path, defini
     found = validate(str(path)).diagnostics
     assert [(d.rule, d.severity.value) for d in found] == [("PT304", "warning")], found
     assert "deprecated" in found[0].message
+
+
+def test_the_simple_profile_by_the_name_the_standard_gives_it(tmp_path):
+    """6.8.3 (s24) imports the simple profile as org.oasis-open.tosca.simple:2.0."""
+    assert errors(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        imports:
+        - profile: org.oasis-open.tosca.simple:2.0
+        service_template:
+          node_templates:
+            server:
+              type: Compute
+        """) == []
