@@ -101,12 +101,20 @@ def check_csar(path: str, options: LoadOptions, settings: RuleSettings) -> list[
 
     try:
         with open_csar(path) as csar:
-            found = check_file(str(csar.entry), options, settings).findings or []
+            found = check_file(str(csar.entry), in_archive(options, str(csar.root)), settings).findings or []
             root = str(csar.root) + os.sep
             return [d.with_location(Location(os.path.join(path, d.location.file[len(root):]), d.line, d.column))
                     if d.location.file.startswith(root) else d for d in found]
     except CsarError as exc:
         return [catalog.make(exc.rule, exc.message, Location(path))]
+
+
+def in_archive(options: LoadOptions, root: str) -> LoadOptions:
+    """Options for a CSAR's files: the archive is their repository (6.8.2.2), so an import may
+    reach anywhere in it, and one written with a leading slash starts at its root."""
+    real = os.path.realpath(root)
+    policy = replace(options.policy, roots=[*options.policy.roots, real], repository_root=real)
+    return replace(options, policy=policy)
 
 
 def check_file(path: str, options: LoadOptions, settings: RuleSettings = RuleSettings(),

@@ -149,3 +149,50 @@ def test_the_simple_profile_by_the_name_the_standard_gives_it(tmp_path):
             server:
               type: Compute
         """) == []
+
+
+def _csar_files(root: Path) -> None:
+    (root / "TOSCA-Metadata").mkdir(parents=True)
+    (root / "TOSCA-Metadata" / "TOSCA.meta").write_text(
+        "CSAR-Version: 2.0\nCreated-By: me\nEntry-Definitions: defs/main.yaml\n", encoding="utf-8")
+    (root / "defs").mkdir()
+    (root / "base.yaml").write_text("tosca_definitions_version: tosca_2_0\nnode_types:\n  Base: {}\n",
+                                    encoding="utf-8")
+    (root / "defs" / "main.yaml").write_text(textwrap.dedent("""\
+        tosca_definitions_version: tosca_2_0
+        imports:
+        - url: /base.yaml
+        - url: ../base.yaml
+          namespace: up
+        service_template:
+          node_templates:
+            one: { type: Base }
+            two: { type: up:Base }
+        """), encoding="utf-8")
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_a_csar_is_the_repository_of_its_imports(tmp_path, packed):
+    """6.8.2.2: in a CSAR, /base.yaml starts at the archive's root, and ../ may climb
+    anywhere inside the archive."""
+    _csar_files(tmp_path / "app")
+    target = tmp_path / "app"
+    if packed:
+        import zipfile
+
+        target = tmp_path / "app.zip"
+        with zipfile.ZipFile(target, "w") as archive:
+            for file in (tmp_path / "app").rglob("*"):
+                if file.is_file():
+                    archive.write(file, file.relative_to(tmp_path / "app"))
+    report = validate(str(target))
+    assert [d.message for d in report.errors] == []
+
+
+def test_an_import_still_cannot_leave_the_csar(tmp_path):
+    _csar_files(tmp_path / "app")
+    (tmp_path / "outside.yaml").write_text("tosca_definitions_version: tosca_2_0\n", encoding="utf-8")
+    main = tmp_path / "app" / "defs" / "main.yaml"
+    main.write_text(main.read_text(encoding="utf-8").replace("../base.yaml", "../../outside.yaml"),
+                    encoding="utf-8")
+    assert [d.rule for d in validate(str(tmp_path / "app")).errors] == ["PT202"]

@@ -219,6 +219,9 @@ class ImportPolicy:
     allow_file_urls: bool = False
     allow_http: bool = False
     fetcher: Fetcher = field(default_factory=Fetcher)
+    # the root of the repository that holds the template (a CSAR's root): an import written
+    # with a leading slash starts there (TOSCA 2.0, 6.8.2.2)
+    repository_root: str | None = None
 
     def __post_init__(self) -> None:
         # Imports are compared by real path (symlinks resolved), so roots must be too.
@@ -343,4 +346,14 @@ def resolve_reference(reference: str, importer_path: str | None, importer_url: s
     if importer_url and not os.path.isabs(reference):
         return resolve_url(urljoin(importer_url, reference), policy)
     base = os.path.dirname(importer_path) if importer_path else os.getcwd()
-    return resolve_local_path(reference, base, policy)
+    in_repository = _in_repository(reference, policy) if importer_url is None else None
+    return resolve_local_path(in_repository or reference, base, policy)
+
+
+def _in_repository(reference: str, policy: ImportPolicy) -> str | None:
+    """A path from the repository's root (``/base.yaml``) as the file it names there, when the
+    repository has one; None otherwise (the path is then read as written)."""
+    if policy.repository_root is None or not reference.startswith("/"):
+        return None
+    candidate = os.path.join(policy.repository_root, reference.lstrip("/"))
+    return candidate if os.path.isfile(candidate) else None
