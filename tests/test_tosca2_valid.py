@@ -196,3 +196,76 @@ def test_an_import_still_cannot_leave_the_csar(tmp_path):
     main.write_text(main.read_text(encoding="utf-8").replace("../base.yaml", "../../outside.yaml"),
                     encoding="utf-8")
     assert [d.rule for d in validate(str(tmp_path / "app")).errors] == ["PT202"]
+
+
+KEYNAMES = """\
+    tosca_definitions_version: tosca_2_0
+    interface_types:
+      Monitor:
+        notifications:
+          alarm:
+            inputs:                      # 11.6: a notification has inputs
+              threshold: { type: integer, default: 3 }
+    relationship_types:
+      Uses:
+        properties:
+          weight: { type: integer, default: 1 }
+    capability_types:
+      Feature: {}
+    group_types:
+      Placement:
+        attributes:
+          health: { type: string, default: ok }
+    node_types:
+      Node:
+        properties:
+          tags:
+            type: list
+            entry_schema:
+              type: string
+              metadata: { origin: ops }  # 9.3's grammar: a schema has metadata
+        capabilities:
+          feature: Feature
+        interfaces:
+          monitor:
+            type: Monitor
+            metadata: { owner: ops }     # 11.2: an interface definition has metadata
+            notifications:
+              alarm:
+                implementation: watch.sh
+                inputs:
+                  threshold: { type: integer, default: 5 }
+        requirements:
+          - uses:
+              capability: Feature
+              relationship:
+                type: Uses
+                metadata: { a: b }       # 8.4: a relationship definition has metadata
+                properties:
+                  weight: { type: integer, default: 2 }
+              count_range: [ 0, 1 ]
+    service_template:
+      node_templates:
+        node:
+          type: Node
+          properties:
+            tags: [ a ]
+          interfaces:
+            monitor:
+              notifications:
+                alarm:
+                  inputs: { threshold: 7 }
+      groups:
+        placement:
+          type: Placement
+          members: [ node ]
+          attributes: { health: degraded }  # 16.2: a group has attributes
+"""
+
+
+def test_keynames_the_standard_gives_and_nothing_said_of_them(tmp_path):
+    """Each of these keynames was refused (or, lowered for the compilers, reported as
+    belonging to another version); the template has no finding at all."""
+    path = tmp_path / "t.yaml"
+    path.write_text(textwrap.dedent(KEYNAMES), encoding="utf-8")
+    assert [f"{d.rule} {d.message}" for d in validate(str(path)).diagnostics] == []

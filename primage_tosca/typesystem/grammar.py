@@ -202,19 +202,20 @@ OVERRIDES_2: dict[str, str] = {
     "property_definition": _PROPERTY_2,
     "attribute_definition": "key_schema:string|map entry_schema:string|map validation:any@2.0",
     "parameter_definition": _PROPERTY_2 + " mapping:list@2.0",
-    "schema_definition": _SCHEMA_2,
+    "schema_definition": _SCHEMA_2 + " metadata:map@2.0",  # 9.3's grammar
     "capability_definition": "valid_source_types:list~1.3 occurrences:list~1.3 metadata:map@2.0 "
                              "valid_source_node_types:list@2.0 valid_relationship_types:list@2.0",
     "requirement_definition": "capability:string occurrences:list~1.3 node:string metadata:map@2.0 "
                               "node_filter:any@2.0 count_range:list@2.0",
-    "requirement_relationship": "properties:map@2.0 attributes:map@2.0",
-    "interface_definition": "",
+    "requirement_relationship": "properties:map@2.0 attributes:map@2.0 metadata:map@2.0",
+    "interface_definition": "metadata:map@2.0",
+    "notification_definition": "inputs:map@2.0",
     "operation_definition": "",
     "artifact_definition": "file:string! metadata:map@2.0",
     "topology_template": "node_templates:map! policies:list metadata:map@2.0 workflows:map",
     "node_template": "type:string count:any@2.0 artifacts:map copy:string",
     "relationship_template": "type:string copy:string",
-    "group": "interfaces:map~1.3",
+    "group": "interfaces:map~1.3 attributes:map@2.0",
     "policy": "triggers:map",
     "trigger": "event:string! action:list! event_type:string~1.3 schedule:map~1.3 target_filter:map~1.3 "
                "constraint:any~1.3 period:any~1.3 evaluations:number~1.3 method:string~1.3 metric:string~1.3",

@@ -300,7 +300,7 @@ class _Lowering:
             "interfaces": self.each(lambda v, o, n: self.interface(v, o, n, True)),
             "artifacts": self.each(self.artifact),
             "operations": self.each(lambda v, o, n: self.operation(v, o, n, True)),
-            "notifications": self.each(lambda v, o, n: self.operation(v, o, n, True)),
+            "notifications": self.each(self.notification),
             "valid_source_node_types": self.names("node_types") if kind == "capability_types" else _drop,
             "valid_capability_types": self.names("capability_types"),
             "members": self.names("node_types"),
@@ -329,6 +329,8 @@ class _Lowering:
         handlers = {"type": self.names("data_types"), "key_schema": self.typed_schema,
                     "entry_schema": self.typed_schema, "status": self.status,
                     "validation": _drop if what == "attribute" or unitless else self.constraints}
+        if what == "schema":
+            handlers["metadata"] = _drop  # 9.3's grammar has it; 1.x schemas do not
         lowered = self.fields(raw, old, new, handlers, {**TYPE_RENAMES, "value": "default"} if what == "property"
                               else TYPE_RENAMES)
         if isinstance(lowered, dict) and "default" in lowered and self.is_integer(self.document, raw.get("type")):
@@ -433,7 +435,8 @@ class _Lowering:
         return self.fields(raw, old, new, {
             "type": self.names("relationship_types"), "description": self.value,
             "interfaces": self.each(lambda v, o, n: self.interface(v, o, n, not assigned)),
-            "properties": self.value if assigned else self.definitions("property")}, others=False)
+            # a definition's property refinements (8.4): 1.x has none there, the 2.0 checks read them
+            "properties": self.value if assigned else _drop}, others=False)
 
     def capability_definition(self, raw: Any, old: tuple, new: tuple) -> Any:
         if not isinstance(raw, dict):
@@ -445,9 +448,15 @@ class _Lowering:
     def interface(self, raw: Any, old: tuple, new: tuple, defined: bool) -> Any:
         """An interface definition (``defined``) or assignment."""
         operations = self.each(lambda v, o, n: self.operation(v, o, n, defined))
+        # 1.x interface definitions have no metadata: the 2.0 checks read it
         return self.fields(raw, old, new, {
-            "type": self.names("interface_types"), "operations": operations, "notifications": operations,
-            "inputs": self.definitions("parameter") if defined else self.value})
+            "type": self.names("interface_types"), "operations": operations,
+            "notifications": self.each(self.notification),
+            "inputs": self.definitions("parameter") if defined else self.value, "metadata": _drop})
+
+    def notification(self, raw: Any, old: tuple, new: tuple) -> Any:
+        """A notification: 1.x ones have no inputs (11.6 gives them some; the 2.0 checks read them)."""
+        return self.fields(raw, old, new, {"inputs": _drop})
 
     def operation(self, raw: Any, old: tuple, new: tuple, defined: bool) -> Any:
         # inputs of a definition: definitions, or values written where definitions may be
@@ -465,18 +474,19 @@ class _Lowering:
             "node_templates": lambda v, o, n: self.each(self.node_template)(_typed_copies(v), o, n),
             "relationship_templates": lambda v, o, n: self.each(self.entity("relationship_types"))(
                 _typed_copies(v, whole=True), o, n),
-            "groups": lambda v, o, n: self.each(self.entity("group_types"))(_node_members(v), o, n),
+            "groups": lambda v, o, n: self.each(self.entity("group_types", {"attributes": _drop}))(
+                _node_members(v), o, n),  # 1.x groups have no attributes (2.0's are checked already)
             "policies": self.each_named(self.entity("policy_types")),
             "substitution_mappings": self.substitution, "metadata": _drop,
             # 2.0 workflows are checked by the 2.0 rules: 1.x reads them otherwise (its node states,
             # a delegate to a workflow of the template), so they are not lowered
             "workflows": _drop})
 
-    def entity(self, kind: str):
+    def entity(self, kind: str, more: dict | None = None):
         """A handler: a template of a type (relationship template, group, policy)."""
         interfaces = self.each(lambda v, o, n: self.interface(v, o, n, False))
         return lambda raw, old, new: raw if not isinstance(raw, dict) else \
-            self.fields(raw, old, new, {"type": self.names(kind), "interfaces": interfaces})
+            self.fields(raw, old, new, {"type": self.names(kind), "interfaces": interfaces, **(more or {})})
 
     def node_template(self, raw: Any, old: tuple, new: tuple) -> Any:
         if not isinstance(raw, dict):
