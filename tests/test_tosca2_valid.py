@@ -269,3 +269,49 @@ def test_keynames_the_standard_gives_and_nothing_said_of_them(tmp_path):
     path = tmp_path / "t.yaml"
     path.write_text(textwrap.dedent(KEYNAMES), encoding="utf-8")
     assert [f"{d.rule} {d.message}" for d in validate(str(path)).diagnostics] == []
+
+
+REFLECTED = """\
+    tosca_definitions_version: tosca_2_0
+    capability_types:
+      Endpoint:
+        properties:
+          port: { type: integer, default: 80 }
+    node_types:
+      Server:
+        properties:
+          size: { type: integer, default: 1 }
+        attributes:
+          ip: { type: string }
+        capabilities:
+          endpoint: Endpoint
+    service_template:
+      node_templates:
+        server:
+          type: Server
+          attributes:
+            ip: 10.0.0.1
+            size: {size}
+          capabilities:
+            endpoint:
+              attributes:
+                port: {port}
+"""
+
+
+@pytest.mark.parametrize("size, port, expected", [
+    ("2", "8080", []),  # 9.6: every property has an attribute of its name, which 9.7 lets a template assign
+    ("two", "8080", ["PT503"]),  # of the property's type
+    ("2", "eighty", ["PT503"]),
+])
+def test_a_template_assigns_the_attribute_a_property_reflects(tmp_path, size, port, expected):
+    found = errors(tmp_path, REFLECTED.replace("{size}", size).replace("{port}", port))
+    assert sorted({e.split()[0] for e in found}) == expected, found
+
+
+def test_in_tosca_1_3_too(tmp_path):
+    """TOSCA 1.3 (3.6.12) creates the same attributes."""
+    text = REFLECTED.replace("tosca_2_0", "tosca_simple_yaml_1_3").replace("service_template:",
+                                                                             "topology_template:")
+    text = text.replace("{size}", "2").replace("{port}", "8080")
+    assert errors(tmp_path, text) == []

@@ -216,8 +216,8 @@ class NodeRenderer:
         if isinstance(written, dict):  # TOSCA 1.3's long notation: {description, value}
             written = {name: value["value"] if isinstance(value, dict) and "value" in value
                        and set(value) <= {"description", "value"} else value for name, value in written.items()}
-        values, _ = self.assign(node.attribute_defs, written, document, path + ("attributes",),
-                                f"{label}: attribute", node.type_def, check_required=False)
+        values, _ = self.assign(reflected(node.property_defs, node.attribute_defs, written), written, document,
+                                path + ("attributes",), f"{label}: attribute", node.type_def, check_required=False)
         return values
 
     def _capabilities(self, node: NodeTemplate, written: Any, document: Any, path: tuple) -> dict[str, Capability]:
@@ -250,7 +250,9 @@ class NodeRenderer:
                                                definition.type if definition is not None else None,
                                                check_required=definition is not None and name in written)
             if definition is not None and isinstance(assignment, dict) and assignment.get("attributes") is not None:
-                self.assign(definition.attributes, assignment["attributes"], document, where + ("attributes",),
+                self.assign(reflected(definition.properties, definition.attributes, assignment["attributes"]),
+                            assignment["attributes"],
+                            document, where + ("attributes",),
                             f"capability {name!r} of {node.name!r}: attribute", definition.type, check_required=False)
             cap_type = _capability_type(definition) if definition is not None else None
             found[name] = Capability(name, cap_type, properties, assigned, where, definition)
@@ -545,3 +547,12 @@ def _close(name: Any, known: dict) -> str:
     if close:
         return f"did you mean {close[0]!r}?"
     return ("known: " + ", ".join(sorted(map(str, known)))) if known else "the type defines none"
+
+
+def reflected(properties: dict, attributes: dict, written: Any) -> dict:
+    """The attribute definitions for what a template assigns: its type's, and for a name written
+    that only a property has, that property's, as TOSCA creates an attribute for every property
+    (1.3 3.6.12, 2.0 9.6) that a template may assign (2.0 9.7)."""
+    extra = {name: properties[name] for name in written if name in properties and name not in attributes} \
+        if isinstance(written, dict) else {}
+    return {**attributes, **extra} if extra else attributes

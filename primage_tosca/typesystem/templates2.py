@@ -203,6 +203,9 @@ class ServiceTemplateChecker:
             if not isinstance(values, dict):
                 continue
             defined = self.types.scopes.merged(kind, found, section)
+            if section == "attributes":
+                # 9.6: every property has an attribute of its name, which a template may assign (9.7)
+                defined = {**self.types.scopes.merged(kind, found, "properties"), **defined}
             for key, value in values.items():
                 where = path + (section, key)
                 if key not in defined:
