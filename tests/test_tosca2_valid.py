@@ -315,3 +315,39 @@ def test_in_tosca_1_3_too(tmp_path):
                                                                              "topology_template:")
     text = text.replace("{size}", "2").replace("{port}", "8080")
     assert errors(tmp_path, text) == []
+
+
+NUMBERS = """\
+    tosca_definitions_version: tosca_2_0
+    data_types:
+      Length:
+        derived_from: scalar
+        units: { m: 1 }
+    node_types:
+      Node:
+        properties:
+          ratio: { type: float, validation: { $greater_than: [ $value, 1e-3 ] } }
+          mask: { type: integer, validation: { $less_than: [ $value, 0o20 ] } }
+          far: { type: Length }
+    service_template:
+      node_templates:
+        node:
+          type: Node
+          properties:
+            ratio: {ratio}
+            mask: {mask}
+            far: {far}
+"""
+
+
+@pytest.mark.parametrize("ratio, mask, far, expected", [
+    # YAML 1.2 (which TOSCA 2.0 files are) reads 1e3 as a float, 0o17 as an integer, .inf as a float
+    ("1e3", "0o17", ".inf m", []),
+    ("2.5E+2", "0o17", "1e3 m", []),
+    ("1e-4", "0o17", "1 m", ["PT504"]),  # the clauses compare them as numbers
+    ("1e3", "0o21", "1 m", ["PT504"]),
+    ("one", "0o17", "1 m", ["PT503"]),
+])
+def test_numbers_in_yaml_1_2_notation(tmp_path, ratio, mask, far, expected):
+    found = errors(tmp_path, NUMBERS.replace("{ratio}", ratio).replace("{mask}", mask).replace("{far}", far))
+    assert [e.split()[0] for e in found] == expected, found
