@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import datetime
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -131,11 +132,38 @@ def corpus_files() -> list[Path]:
     return sorted(p for p in CORPUS.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
+class CoreSchemaLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with the YAML 1.2 core schema's tags (the reference for
+    TOSCA 2.0 files): true/false only, decimal, 0o and 0x integers, no timestamps."""
+
+    yaml_implicit_resolvers = {}
+
+
+for _tag, _pattern, _first in [
+        ("bool", r"^(true|True|TRUE|false|False|FALSE)$", "tTfF"),
+        ("int", r"^[-+]?([0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+        ("float", r"^([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$",
+         "-+.0123456789"),
+        ("null", r"^(~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+        ("merge", r"^<<$", "<")]:
+    CoreSchemaLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first))
+
+
+def _core_int(loader, node):
+    text = loader.construct_scalar(node)
+    sign, body = (-1, text[1:]) if text[:1] == "-" else (1, text.lstrip("+"))
+    return sign * (int(body[2:], 8) if body[:2] == "0o" else int(body[2:], 16) if body[:2] == "0x" else int(body))
+
+
+CoreSchemaLoader.add_constructor("tag:yaml.org,2002:int", _core_int)
+
+
 def safe_load(raw: bytes):
-    """PyYAML's pure-Python safe loader: the reference. Some rejections are
-    ValueError rather than YAMLError (e.g. `!!int x`)."""
+    """PyYAML's pure-Python safe loader: the reference (with the YAML 1.2 core schema for a
+    file that declares tosca_2_0). Some rejections are ValueError rather than YAMLError (e.g. `!!int x`)."""
+    loader = CoreSchemaLoader if re.search(rb"^tosca_definitions_version: *tosca_2_0", raw, re.M) else yaml.SafeLoader
     try:
-        return yaml.load(raw, Loader=yaml.SafeLoader), None
+        return yaml.load(raw, Loader=loader), None
     except Exception as exc:  # noqa: BLE001 - any rejection counts
         return None, exc
 
@@ -566,3 +594,17 @@ def test_dumped_data_reads_back_with_a_position_for_every_value(tree, flow):
 def test_a_file_of_blank_lines_and_comments_is_empty(text, empty):
     parsed = parse_bytes(text.encode("utf-8"))
     assert ("PT103" in rules(parsed)) is empty
+
+
+def test_a_tosca_2_0_file_is_read_as_yaml_1_2():
+    """The core schema: only true/false are booleans; 1:20, dates, yes/on are text; 010 is ten,
+    0o17 and 0x1F integers, 1e3 a float. A 1.x file keeps YAML 1.1's reading."""
+    text = ("tosca_definitions_version: tosca_2_0\n"
+            "a: [yes, no, on, off, y, True, false, 1:20, 2020-01-01, 010, 0o17, 0x1F, 1e3, .inf, ~, =]\n"
+            "on: key\n")
+    data = parse_bytes(text.encode()).data
+    assert data["a"][:10] == ["yes", "no", "on", "off", "y", True, False, "1:20", "2020-01-01", 10]
+    assert data["a"][10:13] == [15, 31, 1000.0] and math.isinf(data["a"][13]) and data["a"][14:] == [None, "="]
+    assert data["on"] == "key"
+    old = parse_bytes(text.replace("tosca_2_0", "tosca_simple_yaml_1_3").encode()).data
+    assert old["a"][:4] == [True, False, True, False] and old["a"][7] == 80 and old[True] == "key"

@@ -351,3 +351,31 @@ NUMBERS = """\
 def test_numbers_in_yaml_1_2_notation(tmp_path, ratio, mask, far, expected):
     found = errors(tmp_path, NUMBERS.replace("{ratio}", ratio).replace("{mask}", mask).replace("{far}", far))
     assert [e.split()[0] for e in found] == expected, found
+
+
+def test_plain_text_that_yaml_1_1_would_read_otherwise(tmp_path):
+    """A TOSCA 2.0 file is YAML 1.2: no, on, 1:20 and 2020-01-01 are strings there, and an
+    unquoted RFC 3339 timestamp is the string a timestamp is (9.1.2.1)."""
+    assert errors(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          Node:
+            properties:
+              country: { type: string }
+              mode: { type: string }
+              time: { type: string }
+              released: { type: string }
+              when: { type: timestamp }
+              on: { type: string }
+        service_template:
+          node_templates:
+            node:
+              type: Node
+              properties:
+                country: no
+                mode: on
+                time: 1:20
+                released: 2020-01-01
+                when: 2001-12-14T21:59:43.10-05:00
+                on: x
+        """) == []

@@ -14,6 +14,7 @@ with a position; nothing here raises for bad input.
 from __future__ import annotations
 
 import codecs
+import re
 from typing import Any
 
 import yaml
@@ -125,6 +126,7 @@ def _canonical(value: Any) -> str:
 # Only texts read without a problem are kept, and every scalar constructor
 # returns an immutable value, so sharing one is safe.
 _PLAIN: dict[str, Any] = {}
+_PLAIN_1_2: dict[str, Any] = {}  # the same for files read as YAML 1.2
 _PLAIN_MAX = 100_000  # a long-lived process (the language server) reads many texts: it starts again
 _PLAIN_TEXT_MAX = 200
 
@@ -145,8 +147,44 @@ class _Frame:
         self.is_key = is_key  # the collection is a mapping key, not a value
 
 
+# -- YAML 1.2 -----------------------------------------------------------------
+# A TOSCA 2.0 file is YAML 1.2, whose core schema reads fewer plain scalars as non-strings than
+# YAML 1.1 (PyYAML's): yes, no, on, off, 1:20, 2020-01-01 and 010 are text or decimal there, and
+# 1e3 and 0o17 numbers. A file that declares tosca_2_0 is read with the core schema's resolvers.
+_DECLARES_2_0 = re.compile(r"^tosca_definitions_version[ \t]*:[ \t]*[\"']?tosca_2_0[\"']?[ \t]*(#.*)?$", re.M)
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
+def _core_schema() -> dict:
+    table: dict = {}
+    for tag, pattern, first in [
+        ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+        # a sign before 0o and 0x too, as YAML 1.1 readers take it
+        ("int", r"^[-+]?(?:[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+        ("float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                  r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+.0123456789"),
+        ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+        ("merge", r"^<<$", "<"),
+    ]:
+        for char in first:
+            table.setdefault(char, []).append((f"tag:yaml.org,2002:{tag}", re.compile(pattern)))
+    return table
+
+
+class _EventLoader12(_EventLoader):
+    yaml_implicit_resolvers = _core_schema()
+
+
+def _int_1_2(text: str) -> int:
+    """A YAML 1.2 integer: decimal (010 is ten), 0o octal or 0x hexadecimal."""
+    sign = -1 if text.startswith("-") else 1
+    body = text.lstrip("+-")
+    base = {"0o": 8, "0x": 16}.get(body[:2].lower(), 10)
+    return sign * int(body[2:] if base != 10 else body, base)
+
+
 class _Builder:
-    def __init__(self, limits: Limits):
+    def __init__(self, limits: Limits, yaml_1_2: bool = False):
         self.limits = limits
         self.result = ParsedYaml()
         self.stack: list[_Frame] = []
@@ -156,7 +194,8 @@ class _Builder:
         self.root: Any = None
         self.have_root = False
         self._constructor = yaml.constructor.SafeConstructor()
-        self.plain = _PLAIN  # plain scalar text -> its value, shared by every file read
+        self.plain = _PLAIN_1_2 if yaml_1_2 else _PLAIN  # plain scalar text -> its value, shared by every file read
+        self.yaml_1_2 = yaml_1_2
         self.tree = True  # see ParsedYaml.tree
 
     # -- problems -------------------------------------------------------
@@ -188,6 +227,11 @@ class _Builder:
     def construct(self, loader, event, pos, tag):
         if tag == _STR_TAG or tag == _VALUE_TAG:  # a plain '=' is YAML 1.1's "value" type: text in TOSCA
             return event.value
+        if tag == _INT_TAG and self.yaml_1_2:
+            try:
+                return _int_1_2(event.value)
+            except ValueError:
+                pass  # an explicit !!int on odd text: PyYAML's constructor says why below
         construct = self._constructor.yaml_constructors.get(tag)
         if construct is None or tag in _COLLECTION_TAGS:
             # PyYAML's collection constructors are generators: never data for a scalar
@@ -561,9 +605,10 @@ def parse_bytes(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedYaml:
         result.problems.append(Problem("PT103", "the file is empty", hint="a TOSCA template needs at least "
                                        "tosca_definitions_version"))
         return result
-    builder = _Builder(limits)
+    yaml_1_2 = _DECLARES_2_0.search(text) is not None
+    builder = _Builder(limits, yaml_1_2)
     builder.result = result
-    loader = _EventLoader(text)
+    loader = (_EventLoader12 if yaml_1_2 else _EventLoader)(text)
     try:
         _walk(loader, builder, _line_breaks(text) + 1)
     except _Abort:
