@@ -38,6 +38,7 @@ _EXPORTS = {
     "UrlCache": "imports.policy",
     "pull_types": "imports.pull:pull",
     "BUILTIN_PROFILES": "profiles",
+    "PROFILE_ALIASES": "profiles",
     "builtin_urls": "profiles",
     "RULES": "catalog",
     "Report": "validation",

@@ -62,7 +62,7 @@ def cmd_types(args: argparse.Namespace) -> int:
 
 
 def print_builtin_types() -> int:
-    from .api import BUILTIN_PROFILES, builtin_urls
+    from .api import BUILTIN_PROFILES, PROFILE_ALIASES, builtin_urls
 
     print("URL prefixes served from the package:")
     for prefix, folder in builtin_urls().items():
@@ -70,6 +70,8 @@ def print_builtin_types() -> int:
     print("TOSCA 2.0 profile names:")
     for name, url in BUILTIN_PROFILES.items():
         print(f"  {name}  ->  {url}")
+    for alias, name in PROFILE_ALIASES.items():
+        print(f"  {alias}  ->  {name}")
     return EXIT_OK
 
 

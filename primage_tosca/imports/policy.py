@@ -26,7 +26,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import yaml
 
 from ..config import SAFE_LOADER, data_dir, private_dir
-from ..profiles import BUILTIN_PROFILES, builtin_urls
+from ..profiles import BUILTIN_PROFILES, PROFILE_ALIASES, builtin_urls
 from ..records import field, record, replace
 
 URL_SCHEMES = ("http", "https", "ftp", "file")
@@ -298,8 +298,9 @@ def resolve_profile(name: str, policy: ImportPolicy) -> Resolution:
     mapped = policy.import_map.lookup_profile(name)
     if mapped is not None:
         return Resolution(str(mapped)) if mapped.is_file() else _not_a_file(name, mapped, policy.import_map)
-    if name in BUILTIN_PROFILES:
-        url = BUILTIN_PROFILES[name]
+    builtin_name = PROFILE_ALIASES.get(name, name)
+    if builtin_name in BUILTIN_PROFILES:
+        url = BUILTIN_PROFILES[builtin_name]
         builtin = builtin_map().lookup(url)
         if builtin is not None and builtin.is_file():
             return Resolution(os.path.realpath(builtin), url)

@@ -63,12 +63,14 @@ def builtin_urls() -> dict[str, Path]:
 
 # TOSCA 2.0 profile name -> the published URL of the file that declares it (served from the
 # package through builtin_urls(), so the profile's relative imports are served the same way)
-# (the standard's own example, 6.8.3, names the simple profile org.oasis-open.tosca.simple:2.0)
 BUILTIN_PROFILES: dict[str, str] = {
     "org.oasis-open.simple:2.0": _OASIS_URL.format(ref="master") + "profile.yaml",
-    "org.oasis-open.tosca.simple:2.0": _OASIS_URL.format(ref="master") + "profile.yaml",
     "eu.primage.types:1.0": _PRIMAGE_URL.format(ref="main") + "types/primage-2.0.yaml",
 }
+
+# Other names of a built-in profile: the standard's own example (6.8.3, s24) imports the simple
+# profile as org.oasis-open.tosca.simple:2.0
+PROFILE_ALIASES: dict[str, str] = {"org.oasis-open.tosca.simple:2.0": "org.oasis-open.simple:2.0"}
 
 
 def packaged_files() -> list[Path]:
