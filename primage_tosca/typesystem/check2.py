@@ -19,7 +19,7 @@ from .keynames import check_keys
 from .primitives import type_word
 from .scope2 import KINDS, TYPE_KINDS, Found, Scopes
 from .values2 import (ABSTRACT, BUILT_IN_TYPES, PRIMITIVES, scalar_number, scalar_problem, timestamp_key,
-                      to_canonical, version_key, yaml_1_2_number)
+                      to_canonical, version_key)
 
 UNKNOWN_TYPE_RULE = {"artifact_types": "PT314", "data_types": "PT313", "capability_types": "PT311",
                      "interface_types": "PT315", "relationship_types": "PT312", "node_types": "PT310",
@@ -536,8 +536,6 @@ class Checker2:
         base = self.base(scope, kind) if isinstance(kind, str) else None
         if base in _ORDERED:  # versions and timestamps compare as such, not as text (9.1.2.1, 9.1.2.3)
             return _ORDERED[base]
-        if base in ("integer", "float"):
-            return yaml_1_2_number
         found = self.scopes.find(scope, "data_types", kind) if isinstance(kind, str) else None
         if found is None or base != "scalar":
             return None

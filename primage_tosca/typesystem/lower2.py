@@ -43,7 +43,7 @@ from .functions2 import arguments_of, call_name, calls, string_call
 from .grammar import FUNCTIONS_1, is_call_1
 from .scope2 import TYPE_KINDS, Found, Scopes
 from .templates2 import requirement_targets
-from .values2 import yaml_1_2_number
+from .values2 import yaml_1_2_octal
 
 LOWERED_DIALECT = DIALECTS["tosca_simple_yaml_1_3"]
 # The comparisons on $value a 1.x constraint says the same way; $matches is 1.x's pattern.
@@ -333,8 +333,8 @@ class _Lowering:
             handlers["metadata"] = _drop  # 9.3's grammar has it; 1.x schemas do not
         lowered = self.fields(raw, old, new, handlers, {**TYPE_RENAMES, "value": "default"} if what == "property"
                               else TYPE_RENAMES)
-        if isinstance(lowered, dict) and "default" in lowered and self.is_number(self.document, raw.get("type")):
-            lowered["default"] = _number_1(lowered["default"])
+        if isinstance(lowered, dict) and "default" in lowered and self.is_integer(self.document, raw.get("type")):
+            lowered["default"] = _integer_1(lowered["default"])
         return lowered
 
     def is_unitless_scalar(self, document: Any, type_name: Any) -> bool:
@@ -345,11 +345,10 @@ class _Lowering:
             return False
         return not any(self.equivalent("data_types", f) for f in self.scopes.chain("data_types", found))
 
-    def is_number(self, document: Any, type_name: Any) -> bool:
-        """Whether a data type name, read in ``document``, is integer or float or derives from one."""
+    def is_integer(self, document: Any, type_name: Any) -> bool:
+        """Whether a data type name, read in ``document``, is integer or derives from it."""
         found = self.scopes.find(document, "data_types", type_name)
-        return (self.scopes.parent_name("data_types", found) if found is not None else type_name) in ("integer",
-                                                                                                     "float")
+        return (self.scopes.parent_name("data_types", found) if found is not None else type_name) == "integer"
 
     def typed_values(self, kind: str, section: str):
         """A handler: a template's property values; an integer property's YAML 1.2 octal is its number."""
@@ -359,8 +358,8 @@ class _Lowering:
             if not isinstance(lowered, dict) or found is None:
                 return lowered
             for name, (document, definition) in self.scopes.merged(kind, found, section).items():
-                if name in lowered and isinstance(definition, dict) and self.is_number(document, definition.get("type")):
-                    lowered[name] = _number_1(lowered[name])
+                if name in lowered and isinstance(definition, dict) and self.is_integer(document, definition.get("type")):
+                    lowered[name] = _integer_1(lowered[name])
             return lowered
         return lower
 
@@ -396,7 +395,6 @@ class _Lowering:
             where = new + (len(found),)
             self.w.place(old, where)
             argument = self.value(arguments[1], old + (key, 1), where + (CONSTRAINTS[name],))
-            argument = [_number_1(a) for a in argument] if isinstance(argument, list) else _number_1(argument)
             if name == "matches" and isinstance(argument, str):
                 # 2.0 matches anywhere (10.2.2.2.7); a 1.x pattern matches the whole text
                 argument = f"(?s:.*?)(?:{argument})(?s:.*)"
@@ -682,10 +680,9 @@ def _spelt_2(diagnostic: Diagnostic) -> Diagnostic:
     return replace(diagnostic, message=diagnostic.message.replace("with get_input", "with $get_input"), hint=hint)
 
 
-def _number_1(value: Any) -> Any:
-    """A value of a number type as 1.x reads it: a YAML 1.2 octal (0o755) or float (1e3) that
-    our YAML 1.1 reader left as text is its number."""
-    number = yaml_1_2_number(value)
+def _integer_1(value: Any) -> Any:
+    """A value of an integer type as 1.x reads it: a YAML 1.2 octal is its number."""
+    number = yaml_1_2_octal(value)
     return value if number is None else number
 
 

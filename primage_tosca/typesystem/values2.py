@@ -35,34 +35,17 @@ def yaml_1_2_octal(value: Any) -> int | None:
     return int(value.replace("0o", "", 1), 8) if isinstance(value, str) and _OCTAL.match(value) else None
 
 
-# A YAML 1.2 float that a YAML 1.1 reader leaves as text: an exponent without a dot or without a
-# sign (1e3, 1.5e3), or a special value with a sign 1.1 does not take (+.inf)
-_FLOAT_1_2 = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$"
-                        r"|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$")
+# YAML's special floats, which Python spells otherwise (the number of a scalar text such as '.inf m')
+_SPECIAL_FLOAT = re.compile(r"^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$")
 
 
-def yaml_1_2_float(value: Any) -> float | None:
-    """The float a YAML 1.2 float written as text by our YAML 1.1 reader stands for, or None."""
-    if not isinstance(value, str) or not _FLOAT_1_2.match(value):
-        return None
-    return float(value.replace(".inf", "inf").replace(".Inf", "inf").replace(".INF", "inf")
-                 .replace(".nan", "nan").replace(".NaN", "nan").replace(".NAN", "nan"))
-
-
-def yaml_1_2_number(value: Any) -> int | float | None:
-    """A number as YAML 1.2 reads it: the number itself, or the one a text our YAML 1.1 reader
-    left (0o755, 1e3) stands for; None for anything else."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    number = yaml_1_2_octal(value)
-    return yaml_1_2_float(value) if number is None else number
+def _special_float(text: str) -> float | None:
+    return float(text.replace(".", "", 1)) if _SPECIAL_FLOAT.match(text) else None
 
 
 def _float(value: Any) -> str | None:
     # 9.1.1.3: an integer where a float is expected must not be an error
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return None
-    return None if yaml_1_2_float(value) is not None or yaml_1_2_octal(value) is not None else "a float"
+    return None if isinstance(value, (int, float)) and not isinstance(value, bool) else "a float"
 
 
 def _boolean(value: Any) -> str | None:
@@ -122,7 +105,7 @@ def scalar_number(text: str) -> int | float | None:
     try:
         return float(number)
     except ValueError:
-        return yaml_1_2_float(number)  # .inf, .nan
+        return _special_float(number)
 
 
 def scalar_problem(value: Any, units: set[str], integer: bool) -> str | None:
