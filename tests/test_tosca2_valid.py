@@ -379,3 +379,35 @@ def test_plain_text_that_yaml_1_1_would_read_otherwise(tmp_path):
                 when: 2001-12-14T21:59:43.10-05:00
                 on: x
         """) == []
+
+
+def test_an_input_mapped_from_a_capability_property_is_read(tmp_path):
+    """15.2: [ CAPABILITY, c, p ]: input maps a property to an input, which is then used."""
+    path = tmp_path / "t.yaml"
+    path.write_text(textwrap.dedent("""\
+        tosca_definitions_version: tosca_2_0
+        capability_types:
+          Feature:
+            properties:
+              level: { type: integer, required: false }
+        node_types:
+          Client:
+            capabilities:
+              feature: Feature
+          Inner:
+            capabilities:
+              feature: Feature
+        service_template:
+          inputs:
+            level: { type: integer, required: false }
+          substitution_mappings:
+            node_type: Client
+            properties:
+              [ CAPABILITY, feature, level ]: level
+            capabilities:
+              feature: [ inner, feature ]
+          node_templates:
+            inner:
+              type: Inner
+        """), encoding="utf-8")
+    assert [d.rule for d in validate(str(path)).diagnostics] == []

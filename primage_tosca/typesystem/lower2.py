@@ -160,6 +160,7 @@ class _Lowering:
                            edges=edges, complete=sources.complete)
         reads = {c.arguments[0] for c in calls(topology) if c.name == "get_input" and c.arguments
                  and isinstance(c.arguments[0], str)} if isinstance(topology, dict) else set()
+        reads |= _mapped_inputs(topology)
         return LoweredTemplate(mapped.root, mapped, [], self.template.options,
                                dialects={id(d): LOWERED_DIALECT for d in lowered.values()}, origins=origins,
                                inputs_read=reads)
@@ -684,6 +685,15 @@ def _integer_1(value: Any) -> Any:
     """A value of an integer type as 1.x reads it: a YAML 1.2 octal is its number."""
     number = yaml_1_2_octal(value)
     return value if number is None else number
+
+
+def _mapped_inputs(topology: Any) -> set:
+    """The inputs properties of a capability or relationship are mapped to (15.2), which 1.x
+    cannot say: they are read as the others mapped are."""
+    mapping = topology.get("substitution_mappings") if isinstance(topology, dict) else None
+    properties = mapping.get("properties") if isinstance(mapping, dict) else None
+    return {v for k, v in properties.items() if not isinstance(k, str) and isinstance(v, str)} \
+        if isinstance(properties, dict) else set()
 
 
 def _drop(_value: Any, _old: tuple, _new: tuple) -> Any:
