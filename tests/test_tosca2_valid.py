@@ -411,3 +411,30 @@ def test_an_input_mapped_from_a_capability_property_is_read(tmp_path):
               type: Inner
         """), encoding="utf-8")
     assert [d.rule for d in validate(str(path)).diagnostics] == []
+
+
+PATTERN = """\
+    tosca_definitions_version: tosca_2_0
+    node_types:
+      Node:
+        properties:
+          name: { type: string, validation: { $matches: [ $value, '{pattern}' ] } }
+    service_template:
+      node_templates:
+        node:
+          type: Node
+          properties:
+            name: {name}
+"""
+
+
+@pytest.mark.parametrize("pattern, name, expected", [
+    ("^[[:alpha:]]+$", "hello", []),  # a POSIX class, in Python's spelling
+    ("^[[:alpha:]]+$", "hel1o", ["PT504"]),
+    ("^[[:alnum:][:space:]]+$", "a 1", []),
+    (r"^\p{L}+$", "hello", []),  # another dialect's syntax (10.2.2.2.7 leaves it open): not decided
+    (r"\Aabc\z", "abc", []),
+])
+def test_patterns_of_other_regular_expression_dialects(tmp_path, pattern, name, expected):
+    found = errors(tmp_path, PATTERN.replace("{pattern}", pattern).replace("{name}", name))
+    assert [e.split()[0] for e in found] == expected, found

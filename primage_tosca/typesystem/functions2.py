@@ -293,6 +293,28 @@ _FUNCTIONS: dict[str, tuple[Callable[..., bool], Callable[..., Any]]] = {
 _EVALUATED = frozenset(_FUNCTIONS) | {"matches"}
 
 
+# POSIX character classes, which a pattern may use inside brackets ([[:alpha:]]) and Python's
+# regular expressions do not know (10.2.2.2.7 leaves the grammar of patterns open)
+_POSIX_CLASSES = {"alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z", "lower": "a-z",
+                  "space": r"\s", "blank": r" \t", "xdigit": "0-9A-Fa-f", "word": r"\w",
+                  "punct": r"!-/:-@\[-`{-~", "cntrl": r"\x00-\x1f\x7f", "print": r"\x20-\x7e",
+                  "graph": r"\x21-\x7e"}
+_POSIX_CLASS = re.compile(r"\[:([a-z]+):\]")
+
+
+def python_pattern(pattern: str) -> str | None:
+    """A pattern with its POSIX classes ([:alpha:]) in Python's spelling; None when it names a
+    class there is no spelling for, or Python cannot read it (\\p{L}, \\z of other dialects)."""
+    if any(name not in _POSIX_CLASSES for name in _POSIX_CLASS.findall(pattern)):
+        return None
+    translated = _POSIX_CLASS.sub(lambda m: _POSIX_CLASSES[m.group(1)], pattern)
+    try:
+        re.compile(translated)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    return translated
+
+
 def _apply(name: str, values: list) -> Any:
     try:
         if name in _COMPARE and len(values) == 2:
@@ -304,7 +326,8 @@ def _apply(name: str, values: list) -> Any:
             if len(values[0]) > 10_000 or len(values[1]) > 1_000:
                 return _UNKNOWN
             # 10.2.2.2.7: a pattern matches anywhere unless it is anchored with ^ and $
-            return re.search(values[1], values[0]) is not None
+            pattern = python_pattern(values[1])
+            return _UNKNOWN if pattern is None else re.search(pattern, values[0]) is not None
         accepts, apply = _FUNCTIONS.get(name, (None, None))
         if accepts is not None and accepts(*values):
             return apply(*values)

@@ -39,7 +39,7 @@ from ..records import field, record, replace
 from ..source.document import Document
 from ..source.reader import ParsedYaml
 from ..versions import DIALECTS, V2_0
-from .functions2 import arguments_of, call_name, calls, string_call
+from .functions2 import arguments_of, call_name, calls, python_pattern, string_call
 from .grammar import FUNCTIONS_1, is_call_1
 from .scope2 import TYPE_KINDS, Found, Scopes
 from .templates2 import requirement_targets
@@ -398,6 +398,9 @@ class _Lowering:
             argument = self.value(arguments[1], old + (key, 1), where + (CONSTRAINTS[name],))
             if name == "matches" and isinstance(argument, str):
                 # 2.0 matches anywhere (10.2.2.2.7); a 1.x pattern matches the whole text
+                argument = python_pattern(argument)
+                if argument is None:
+                    return found  # a class Python has no spelling for: the 2.0 checks left it undecided
                 argument = f"(?s:.*?)(?:{argument})(?s:.*)"
             found.append({CONSTRAINTS[name]: argument})
         return found
