@@ -438,3 +438,46 @@ PATTERN = """\
 def test_patterns_of_other_regular_expression_dialects(tmp_path, pattern, name, expected):
     found = errors(tmp_path, PATTERN.replace("{pattern}", pattern).replace("{name}", name))
     assert [e.split()[0] for e in found] == expected, found
+
+
+@pytest.mark.parametrize("base", ["", "lib:"])
+def test_refinements_leave_out_what_the_parent_says(tmp_path, base):
+    """8.2.1: a capability refinement needs no type; 6.4.2: nor a requirement refinement its
+    capability and relationship (also when the parent is imported into a namespace)."""
+    (tmp_path / "base.yaml").write_text(textwrap.dedent("""\
+        tosca_definitions_version: tosca_2_0
+        capability_types:
+          Feature: {}
+        relationship_types:
+          Uses: {}
+        node_types:
+          Base:
+            capabilities:
+              feature: Feature
+            requirements:
+              - uses: { capability: Feature, relationship: Uses, count_range: [ 0, 2 ] }
+        """), encoding="utf-8")
+    path = tmp_path / "t.yaml"
+    path.write_text(textwrap.dedent(f"""\
+        tosca_definitions_version: tosca_2_0
+        imports:
+          - url: base.yaml
+            {'namespace: lib' if base else 'description: root'}
+        node_types:
+          Derived:
+            derived_from: {base}Base
+            capabilities:
+              feature:
+                description: the same feature
+            requirements:
+              - uses:
+                  count_range: [ 0, 1 ]
+        service_template:
+          node_templates:
+            one: {{ type: Derived }}
+            two:
+              type: Derived
+              requirements:
+                - uses: one
+        """), encoding="utf-8")
+    assert [f"{d.rule} {d.message}" for d in validate(str(path)).errors] == []

@@ -151,7 +151,8 @@ class Checker2:
         if kind == "node_types":
             self.requirement_definitions(document, raw.get("requirements"), path + ("requirements",))
             self.count_ranges_refined(document, found)
-            self.capability_definitions(document, raw.get("capabilities"), path + ("capabilities",))
+            self.capability_definitions(document, raw.get("capabilities"), path + ("capabilities",),
+                                        self.inherits(kind, found, "capabilities"))
         if kind in ("node_types", "relationship_types", "group_types"):
             self.interface_definitions(document, raw.get("interfaces"), path + ("interfaces",))
         if kind == "interface_types":
@@ -615,7 +616,9 @@ class Checker2:
             self.report("PT306", "count_range is [lower, upper]: non-negative integers, upper may be UNBOUNDED",
                         document, path)
 
-    def capability_definitions(self, document: Any, value: Any, path: tuple) -> None:
+    def capability_definitions(self, document: Any, value: Any, path: tuple, inherited: Any = None) -> None:
+        """``inherited``: the capabilities a parent type defines, which these may refine without
+        naming the type again (8.2.1)."""
         if not isinstance(value, dict):
             return
         for name, raw in value.items():
@@ -627,7 +630,8 @@ class Checker2:
                 self.report("PT306", f"capability {name!r} is a type name or a capability definition", document,
                             where)
                 continue
-            check_keys("capability_definition", raw, V2_0, document, where, self.report)
+            check_keys("capability_definition", raw, V2_0, document, where, self.report,
+                       inherited={"type"} if isinstance(inherited, dict) and name in inherited else frozenset())
             capability = self.type_ref(document, "capability_types", raw.get("type"), where + ("type",)) \
                 if "type" in raw else None
             for section in ("properties", "attributes"):

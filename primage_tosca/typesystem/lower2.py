@@ -408,11 +408,32 @@ class _Lowering:
     def requirement_definition(self, raw: Any, old: tuple, new: tuple) -> Any:
         if not isinstance(raw, dict):
             return self.names("capability_types")(raw, old, new)
-        return self.fields(raw, old, new, {
+        lowered = self.fields(raw, old, new, {
             "capability": lambda v, o, n: self.required_capability(v, o, n, raw.get("node")),
             "node": self.names("node_types"),
             "relationship": lambda v, o, n: self.relationship(v, o, n, False),
             "count_range": self.value, "description": self.value}, TYPE_RENAMES, others=False)
+        # a refinement may leave out what the parent's definition says (6.4.2); 1.x needs it written
+        for key, kind in (("capability", "capability_types"), ("relationship", "relationship_types")):
+            if key not in lowered:
+                inherited = self.inherited_name(old, "requirements", key, kind)
+                if inherited is not None:
+                    lowered[key] = inherited
+        return lowered
+
+    def inherited_name(self, old: tuple, section: str, key: str, kind: str) -> str | None:
+        """The 1.x name of the type the parent of the node type at ``old`` gives the capability or
+        requirement definition of that name under ``key`` (its type, capability or relationship)."""
+        node_type = self.scopes.find(self.document, "node_types", old[1]) if old[:1] == ("node_types",) else None
+        parent = node_type.raw.get("derived_from") if node_type is not None and isinstance(node_type.raw, dict) \
+            else None
+        target = self.scopes.find(node_type.document, "node_types", parent) if isinstance(parent, str) else None
+        document, definition = self.scopes.merged("node_types", target, section).get(old[-1], (None, None)) \
+            if target is not None else (None, None)
+        written = definition.get(key) if isinstance(definition, dict) else definition if key == "type" else None
+        written = written.get("type") if isinstance(written, dict) else written
+        found = self.scopes.find(document, kind, written) if isinstance(written, str) else None
+        return None if found is None else self.equivalent(kind, found) or self.unique(kind, found)
 
     def required_capability(self, value: Any, old: tuple, new: tuple, node: Any) -> Any:
         """A requirement definition's capability: a capability type, or (8.4) the name of a
@@ -447,7 +468,12 @@ class _Lowering:
             return self.names("capability_types")(raw, old, new)
         handlers = {**self.type_handlers("capability_types"), "type": self.names("capability_types"),
                     "metadata": _drop, "occurrences": _drop}
-        return self.fields(raw, old, new, handlers, TYPE_RENAMES)
+        lowered = self.fields(raw, old, new, handlers, TYPE_RENAMES)
+        if isinstance(lowered, dict) and "type" not in lowered:  # a refinement keeps its parent's type (8.2.1)
+            inherited = self.inherited_name(old, "capabilities", "type", "capability_types")
+            if inherited is not None:
+                lowered["type"] = inherited
+        return lowered
 
     def interface(self, raw: Any, old: tuple, new: tuple, defined: bool) -> Any:
         """An interface definition (``defined``) or assignment."""
