@@ -481,3 +481,45 @@ def test_refinements_leave_out_what_the_parent_says(tmp_path, base):
                 - uses: one
         """), encoding="utf-8")
     assert [f"{d.rule} {d.message}" for d in validate(str(path)).errors] == []
+
+
+LOCAL_FUNCTIONS = """\
+    tosca_definitions_version: tosca_2_0
+    functions:
+      sqrt:
+        signatures:
+        - arguments: [ integer ]
+          result: float
+    node_types:
+      Node:
+        properties:
+          root: { type: float }
+          other: { type: string, required: false }
+    service_template:
+      functions:                # 10.4: definitions inside the service template refine those outside
+        sqrt:
+          signatures:
+          - implementation: scripts/sqrt.py   # the first signature's implementation
+          - arguments: [ string ]             # and a new one
+            result: float
+        local:
+          signatures:
+          - arguments: [ string ]
+            result: string
+      node_templates:
+        node:
+          type: Node
+          properties:
+            root: {root}
+            other: { $local: [ text ] }
+"""
+
+
+@pytest.mark.parametrize("root, expected", [
+    ("{ $sqrt: [ 4 ] }", []),
+    ("{ $sqrt: [ four ] }", []),  # the signature the service template adds
+    ("{ $sqrt: [ [ 4 ] ] }", ["PT420"]),  # neither an integer nor a string
+])
+def test_function_definitions_inside_the_service_template(tmp_path, root, expected):
+    found = errors(tmp_path, LOCAL_FUNCTIONS.replace("{root}", root))
+    assert [e.split()[0] for e in found] == expected, found

@@ -701,11 +701,16 @@ class Checker2:
 
     # -- functions and repositories -----------------------------------------------------------
     def functions_section(self, document: Any) -> None:
-        section = document.data.get("functions")
+        self.function_definitions(document, document.data.get("functions"), ("functions",))
+        topology = document.data.get("service_template")
+        if isinstance(topology, dict):
+            self.function_definitions(document, topology.get("functions"), ("service_template", "functions"))
+
+    def function_definitions(self, document: Any, section: Any, path: tuple) -> None:
         if not isinstance(section, dict):
             return
         for name, raw in section.items():
-            where = ("functions", name)
+            where = path + (name,)
             if not self.good_name(name, document, where, "function"):
                 continue
             if not check_keys("function_definition", raw, V2_0, document, where, self.report):
@@ -792,9 +797,11 @@ class Checker2:
         """Why no signature of a user function takes the call's arguments by their types (6.6),
         or None. An argument that is itself a call, or a type we cannot decide, fits any."""
         found = self.scopes.find(document, "functions", call.name)
-        signatures = found.raw.get("signatures") if found is not None and isinstance(found.raw, dict) else None
+        definition = self.user_function(document, call.name)
+        signatures = definition.get("signatures") if isinstance(definition, dict) else None
         if not isinstance(signatures, list):
             return None
+        types_in = found.document if found is not None else document
         tried = []
         for signature in signatures:
             types = signature.get("arguments") if isinstance(signature, dict) else None
@@ -809,7 +816,7 @@ class Checker2:
             if not types:
                 return None  # a signature without arguments, called without any
             wanted = [types[min(i, len(types) - 1)] for i in range(len(call.arguments))]
-            if all(self.fits(found.document, _schema_type(t), a) for t, a in zip(wanted, call.arguments)):
+            if all(self.fits(types_in, _schema_type(t), a) for t, a in zip(wanted, call.arguments)):
                 return None
             more = ", ..." if signature.get("variadic") is True else ""
             tried.append("(" + ", ".join(str(_schema_type(t)) for t in types) + more + ")")
@@ -835,8 +842,26 @@ class Checker2:
         return isinstance(value, dict) or base is not None
 
     def user_function(self, document: Any, name: str) -> Any:
+        """A function's definition: the one outside the service template, refined by (or else) the
+        one of that name inside it (10.4)."""
         found = self.scopes.find(document, "functions", name)
-        return found.raw if found is not None else None
+        topology = document.data.get("service_template") if isinstance(document.data, dict) else None
+        local = topology.get("functions") if isinstance(topology, dict) else None
+        local = local.get(name) if isinstance(local, dict) else None
+        return _refined_function(found.raw if found is not None else None, local)
+
+
+def _refined_function(outside: Any, inside: Any) -> Any:
+    """10.4: a definition inside the service template refines the one outside: its first
+    signatures change only the implementation of the outside one's, at the same place (an empty
+    map leaves one as it is); the signatures after those are new."""
+    if not isinstance(inside, dict):
+        return outside
+    if not isinstance(outside, dict):
+        return inside
+    theirs = outside.get("signatures") if isinstance(outside.get("signatures"), list) else []
+    mine = inside.get("signatures") if isinstance(inside.get("signatures"), list) else []
+    return {**outside, **inside, "signatures": theirs + mine[len(theirs):]}
 
 
 _ORDERED = {"version": version_key, "timestamp": timestamp_key}

@@ -212,7 +212,8 @@ OVERRIDES_2: dict[str, str] = {
     "notification_definition": "inputs:map@2.0",
     "operation_definition": "",
     "artifact_definition": "file:string! metadata:map@2.0",
-    "topology_template": "node_templates:map! policies:list metadata:map@2.0 workflows:map",
+    # 10.4: function definitions inside a service template refine those outside it
+    "topology_template": "node_templates:map! policies:list metadata:map@2.0 workflows:map functions:map@2.0",
     "node_template": "type:string count:any@2.0 artifacts:map copy:string",
     "relationship_template": "type:string copy:string",
     "group": "interfaces:map~1.3 attributes:map@2.0",

@@ -507,7 +507,7 @@ class _Lowering:
             "groups": lambda v, o, n: self.each(self.entity("group_types", {"attributes": _drop}))(
                 _node_members(v), o, n),  # 1.x groups have no attributes (2.0's are checked already)
             "policies": self.each_named(self.entity("policy_types")),
-            "substitution_mappings": self.substitution, "metadata": _drop,
+            "substitution_mappings": self.substitution, "metadata": _drop, "functions": _drop,
             # 2.0 workflows are checked by the 2.0 rules: 1.x reads them otherwise (its node states,
             # a delegate to a workflow of the template), so they are not lowered
             "workflows": _drop})
