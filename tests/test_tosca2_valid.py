@@ -523,3 +523,38 @@ LOCAL_FUNCTIONS = """\
 def test_function_definitions_inside_the_service_template(tmp_path, root, expected):
     found = errors(tmp_path, LOCAL_FUNCTIONS.replace("{root}", root))
     assert [e.split()[0] for e in found] == expected, found
+
+
+MEMBERSHIP = """\
+    tosca_definitions_version: tosca_2_0
+    data_types:
+      Size:
+        derived_from: scalar
+        data_type: integer
+        units: { B: 1, MB: 1000000, GB: 1000000000 }
+      Release: { derived_from: version }
+    node_types:
+      Node:
+        properties:
+          size: { type: Size, validation: { $valid_values: [ $value, [ 1 GB, 2 GB ] ] } }
+          spare: { type: Size, validation: { $has_entry: [ [ 1 GB, 2 GB ], $value ] } }
+          release: { type: Release, validation: { $valid_values: [ $value, [ "1.0", 2.0.0 ] ] } }
+    service_template:
+      node_templates:
+        node:
+          type: Node
+          properties:
+            size: {size}
+            spare: 2000 MB
+            release: {release}
+"""
+
+
+@pytest.mark.parametrize("size, release, expected", [
+    ("1000 MB", "1.0.0", []),  # the same quantity, the same version, as $equal finds them
+    ("1500 MB", "1.0.0", ["PT504"]),
+    ("1 GB", "1.0.1", ["PT504"]),
+])
+def test_valid_values_of_scalars_and_versions_compare_their_values(tmp_path, size, release, expected):
+    found = errors(tmp_path, MEMBERSHIP.replace("{size}", size).replace("{release}", release))
+    assert [e.split()[0] for e in found] == expected, found

@@ -208,7 +208,24 @@ def _evaluate(expression: Any, value: Any, budget: list[int], convert: Callable[
     if convert is not None and name in _COMPARE:
         converted = [convert(v) for v in values]
         values = converted if None not in converted else values
+    elif convert is not None and name in _MEMBERSHIP:
+        values = [_converted_entries(v, convert) for v in values]
     return _apply(name, values)
+
+
+# Functions that look for equal values in a list (or a map's entries): scalars, versions and
+# timestamps are equal by their value in the canonical unit, number or instant, as $equal finds them
+_MEMBERSHIP = frozenset({"valid_values", "has_entry", "has_all_entries", "has_any_entry"})
+
+
+def _converted_entries(value: Any, convert: Callable[[Any], Any]) -> Any:
+    """A value, or each entry of a list, as ``convert`` gives it, where it gives one."""
+    def one(item: Any) -> Any:
+        found = convert(item) if isinstance(item, str) else None
+        return item if found is None else found
+    if isinstance(value, list):
+        return [one(item) for item in value]
+    return one(value)
 
 
 def _nested(value: Any, keys: list) -> Any:
