@@ -558,3 +558,21 @@ MEMBERSHIP = """\
 def test_valid_values_of_scalars_and_versions_compare_their_values(tmp_path, size, release, expected):
     found = errors(tmp_path, MEMBERSHIP.replace("{size}", size).replace("{release}", release))
     assert [e.split()[0] for e in found] == expected, found
+
+
+@pytest.mark.parametrize("stamp", ["2001-12-14t21:59:43.10z", "1937-01-01T12:00:27.87+00:20", "1990-12-31T23:59:60Z"])
+def test_rfc_3339_timestamps(tmp_path, stamp):
+    """RFC 3339 5.6: t and z may be lower case; a leap second and any offset are timestamps."""
+    assert errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          Node:
+            properties:
+              when: {{ type: timestamp }}
+        service_template:
+          node_templates:
+            node:
+              type: Node
+              properties:
+                when: "{stamp}"
+        """) == []

@@ -46,10 +46,10 @@ SIZED = frozenset({"string", "list", "map"})
 _SCALAR = re.compile(r"^\s*(\+?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]+)\s*$")
 _NUMBER_ONLY = re.compile(r"^\s*[-+]?[\d.]+\s*$")
 _VERSION = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.([0-9A-Za-z]+))?(?:-(\d+))?$")
-# YAML 1.1's timestamp forms, as PyYAML resolves them.
+# YAML 1.1's timestamp forms, as PyYAML resolves them, and RFC 3339's lower-case z (5.6).
 _TIMESTAMP = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d*))?"
-    r"(?:[ \t]*(Z|[-+]\d{1,2}(?::?\d{2})?))?)?$")
+    r"(?:[ \t]*([Zz]|[-+]\d{1,2}(?::?\d{2})?))?)?$")
 
 
 class BadValue(Exception):
@@ -140,7 +140,7 @@ def timestamp(value: Any) -> datetime.datetime:
     try:
         micro = int((fraction or "0")[:6].ljust(6, "0"))
         tz = datetime.timezone.utc
-        if zone and zone not in ("Z",):
+        if zone and zone not in ("Z", "z"):
             sign = -1 if zone[0] == "-" else 1
             hours, _, minutes = zone[1:].partition(":")
             if not minutes and len(hours) > 2:
