@@ -576,3 +576,23 @@ def test_rfc_3339_timestamps(tmp_path, stamp):
               properties:
                 when: "{stamp}"
         """) == []
+
+
+def test_an_input_read_at_the_node_index(tmp_path):
+    """10.2.1.1: $node_index may index an input that is a list, also one with a default."""
+    assert errors(tmp_path, """\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          Node:
+            properties:
+              name: { type: string }
+        service_template:
+          inputs:
+            names: { type: list, entry_schema: string, default: [ a, b, c ] }
+          node_templates:
+            node:
+              type: Node
+              count: 3
+              properties:
+                name: { $get_input: [ names, $node_index ] }
+        """) == []
