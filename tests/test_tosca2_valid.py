@@ -596,3 +596,23 @@ def test_an_input_read_at_the_node_index(tmp_path):
               properties:
                 name: { $get_input: [ names, $node_index ] }
         """) == []
+
+
+@pytest.mark.parametrize("call", ["{ $get_property: [ SELF, names, $node_index ] }",
+                                  "{ $get_attribute: [ node, names, { $remainder: [ $node_index, 3 ] } ] }"])
+def test_a_property_read_at_the_node_index(tmp_path, call):
+    assert errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        node_types:
+          Node:
+            properties:
+              names: {{ type: list, entry_schema: string, default: [ a, b, c ] }}
+              name: {{ type: string, required: false }}
+        service_template:
+          node_templates:
+            node:
+              type: Node
+              count: 3
+              properties:
+                name: {call}
+        """) == []

@@ -627,7 +627,7 @@ class _Lowering:
                                                                           if isinstance(a, str)):
             path = []  # 1.x reads [entity, artifact, location, remove]: a 2.0 path stays as written
         # a path 1.x cannot say stays as written, and so does a $concat of lists (1.x joins strings only)
-        # and an input read at an index a call gives ($node_index, 10.2.1.1)
+        # and a value read at an index a call gives ($node_index, 10.2.1.1)
         lowered_name = name if name in FUNCTIONS_1 and path != [] and not _joins_lists(name, arguments) \
             and not _computed_index(name, arguments) else key
         o, n = old + (key,), new + (lowered_name,)
@@ -691,8 +691,9 @@ def _node_members(groups: Any) -> Any:
 
 
 def _computed_index(name: str, arguments: Any) -> bool:
-    """A ``$get_input`` whose keys or indexes after the input's name include a call."""
-    return name == "get_input" and isinstance(arguments, list) and any(
+    """A ``$get_input``, ``$get_property`` or ``$get_attribute`` whose names, keys or indexes
+    after the first include a call (``$node_index``): 1.x reads them as text."""
+    return name in ("get_input", "get_property", "get_attribute") and isinstance(arguments, list) and any(
         call_name(a) is not None or string_call(a) is not None for a in arguments[1:])
 
 
