@@ -231,7 +231,14 @@ class Evaluator:
                 value = self.evaluate(value, context)
             finally:
                 self._inputs_busy.discard(parts[0])
-        return descend(value, parts[1:], f"input {parts[0]!r}")
+        try:
+            return descend(value, parts[1:], f"input {parts[0]!r}")
+        except Unresolved as exc:
+            # a field the input's type declares, which its value (a default) leaves out: no value yet
+            declares = getattr(self.scope, "input_declares", None)
+            if exc.rule == "PT422" and len(parts) == 2 and declares is not None and declares(parts[0], parts[1]):
+                raise Unresolved(f"input {parts[0]!r} gives no {parts[1]!r}", rule=None) from None
+            raise
 
     # -- get_property ----------------------------------------------------------------
 

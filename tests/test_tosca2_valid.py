@@ -616,3 +616,32 @@ def test_a_property_read_at_the_node_index(tmp_path, call):
               properties:
                 name: {call}
         """) == []
+
+
+@pytest.mark.parametrize("field, expected", [("gateway", []), ("gatewya", ["PT422"])])
+def test_an_optional_field_of_an_input_its_default_leaves_out(tmp_path, field, expected):
+    """The input's type defines the field; its default need not give it (a value supplied at
+    deployment may): reading it is no error, a field the type lacks still is."""
+    found = errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        data_types:
+          NetworkInfo:
+            properties:
+              name: {{ type: string, required: false }}
+              gateway: {{ type: string, required: false }}
+        node_types:
+          Net:
+            properties:
+              gateway: {{ type: string, required: false }}
+        service_template:
+          inputs:
+            net:
+              type: NetworkInfo
+              default: {{ name: my-net }}
+          node_templates:
+            net:
+              type: Net
+              properties:
+                gateway: {{ $get_input: [ net, {field} ] }}
+        """)
+    assert [e.split()[0] for e in found] == expected, found

@@ -73,6 +73,14 @@ class Builder:
             raise KeyError(name)
         return MISSING if parameter.value is NO_INPUT else parameter.value
 
+    def input_declares(self, name: str, field: Any) -> bool:
+        """Whether the input's data type (or an ancestor) defines the property ``field``."""
+        parameter = self.rendered.inputs.get(name)
+        definition = parameter.definition if parameter is not None else None
+        owner = definition.schema.type if definition is not None else None
+        return owner is not None and any(isinstance(t.raw.get("properties"), dict) and field in t.raw["properties"]
+                                         for t in owner.ancestry)
+
     def has_node(self, name: str) -> bool:
         return name in self.nodes
 
