@@ -109,6 +109,7 @@ class NodeRenderer:
         # templates share a type, and most of a type's capabilities are not written at all
         self._facts: dict[int, tuple[Any, tuple[dict, list[str]]]] = {}
         self._declared: dict[int, tuple[Any, dict[str, set]]] = {}  # id of a node type -> (it, its operations)
+        self._unwritten: dict[int, tuple[Any, dict[str, tuple]]] = {}  # see _capability_defaults
 
     def render(self, name: str, index: int, raw: Any, written_raw: dict) -> NodeTemplate:
         path = NODE_TEMPLATES + (name,)
@@ -202,13 +203,20 @@ class NodeRenderer:
         """Interface -> the operations the type declares; one map per type, shared by its templates."""
         if typedef is None:
             return {}
-        return _once_per(self._declared, typedef, lambda: {
+        return once_per(self._declared, typedef, lambda: {
             name: set(d.operations) for name, d in self.definitions.interfaces(typedef).items()})
 
     def _facts_of(self, definitions: dict[str, PropertyDef]) -> tuple[dict, list[str]]:
         """The definitions' defaults and their required names without a default, worked out once."""
-        return _once_per(self._facts, definitions, lambda: (
+        return once_per(self._facts, definitions, lambda: (
             {name: d.default for name, d in definitions.items() if d.has_default}, _required(definitions)))
+
+    def _capability_defaults(self, declared: dict[str, CapabilityDef]) -> dict[str, tuple]:
+        """Capability name -> (its type's name, its definition, its default values) of the capabilities
+        ``declared``, once per type. The map of defaults is shared by every node that leaves the capability
+        as its type defines it (read, never changed: a 10,000-node template would hold 60,000 copies)."""
+        return once_per(self._unwritten, declared, lambda: {
+            name: (_capability_type(d), d, self._facts_of(d.properties)[0]) for name, d in declared.items()})
 
     def _attributes(self, node: NodeTemplate, written: Any, document: Any, path: tuple, label: str) -> dict:
         if written is None:
@@ -228,27 +236,25 @@ class NodeRenderer:
             written = {}
         written = written or {}
         found: dict[str, Capability] = {}
+        unwritten = self._capability_defaults(declared) if declared else {}
         for name in [*declared, *(n for n in written if n not in declared)]:
-            definition = declared.get(name)
-            assignment = written.get(name)
             where = path + ("capabilities", name)
-            if definition is not None and name not in written:  # the type's defaults, nothing to check
-                # one map of defaults, shared by every node that leaves the capability as its type
-                # defines it (read, never changed: a 10,000-node template would hold 60,000 copies)
-                found[name] = Capability(name, _capability_type(definition), self._facts_of(definition.properties)[0],
-                                         NOTHING_WRITTEN, where, definition)
+            if name not in written:  # a declared one, as its type defines it: nothing to check
+                cap_type, definition, defaults = unwritten[name]
+                found[name] = Capability(name, cap_type, defaults, NOTHING_WRITTEN, where, definition)
                 continue
-            if name in written and definition is None and node.type_def is not None:
+            definition = declared.get(name)
+            assignment = written[name]
+            if definition is None and node.type_def is not None:
                 self.report("PT337", f"node type {node.type} has no capability {name!r}", document, where,
                             key=True, hint=_close(name, declared))
-            if name in written:
-                check_keys("capability_assignment", assignment, self.types.version, document, where, self.report)
+            check_keys("capability_assignment", assignment, self.types.version, document, where, self.report)
             values = assignment.get("properties") if isinstance(assignment, dict) else None
             label = f"capability {name!r} of {node.name!r}: property"
             definitions = definition.properties if definition is not None else {}
             properties, assigned = self.assign(definitions, values, document, where + ("properties",), label,
                                                definition.type if definition is not None else None,
-                                               check_required=definition is not None and name in written)
+                                               check_required=definition is not None)
             if definition is not None and isinstance(assignment, dict) and assignment.get("attributes") is not None:
                 self.assign(definition.attributes, assignment["attributes"], document, where + ("attributes",),
                             f"capability {name!r} of {node.name!r}: attribute", definition.type, check_required=False)
@@ -527,7 +533,7 @@ def _capability_type(definition: Any) -> str | None:
     return definition.type.name if definition.type is not None else definition.type_name
 
 
-def _once_per(table: dict, owner: Any, make: Callable[[], Any]) -> Any:
+def once_per(table: dict, owner: Any, make: Callable[[], Any]) -> Any:
     """``make()`` once per ``owner`` object: kept by its id, with the object itself,
     so that another object given the same id later is not taken for it."""
     found = table.get(id(owner))
