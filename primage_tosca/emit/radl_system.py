@@ -91,7 +91,9 @@ def _capability(em: Emission, system: Block, name: str, capability: str) -> None
                             raw.path + ("properties", prop))
             continue
         path = raw.path + ("properties", prop)
-        if value is None or em.runtime(value, f"{capability} property {prop!r} of {name!r}", path):
+        # the message is made only for a value left to run time: asked for every property of every Compute
+        if value is None or is_symbolic(value) and em.runtime(value, f"{capability} property {prop!r} of {name!r}",
+                                                              path):
             continue
         _feature(em, system, prop, feature, value, path)
 
