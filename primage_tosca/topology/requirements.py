@@ -75,6 +75,7 @@ class RequirementResolver:
         self._defined: dict[int, tuple] = {}  # see once_per
         self._accepted: dict[tuple[int, int], bool] = {}
         self._valid: dict[tuple[int, int, int], list | None] = {}
+        self._first: dict[tuple[str, int], tuple] = {}  # see _of_type
 
     def resolve(self, node: NodeTemplate) -> list[Requirement]:
         found = []
@@ -142,10 +143,7 @@ class RequirementResolver:
         if wanted in target.capabilities:
             chosen = wanted
         else:
-            wanted_type = self.types.find("capability_types", wanted)
-            chosen = next((cap_name for cap_name, cap in target.capabilities.items()
-                           if wanted_type is not None and cap.definition is not None and cap.definition.type
-                           is not None and cap.definition.type.is_a(wanted_type)), None)
+            wanted_type, chosen = self._of_type(wanted, target)
             if chosen is None:
                 if wanted_type is None and assignment.capability is not None and target.type_def is not None:
                     self._problem("PT311", f"capability {wanted!r} is neither a capability type nor a capability of "
@@ -156,6 +154,21 @@ class RequirementResolver:
         self._sources(node, assignment, target, chosen, where)
         self._targets(requirement, target, chosen, where)
         return chosen
+
+    def _of_type(self, wanted: str, target: NodeTemplate) -> tuple[Type | None, str | None]:
+        """The capability type named ``wanted``, and the name of the target's first capability of that type
+        (or one derived from it): the same for every target of one type, so worked out once per type."""
+        key = (wanted, id(target.type_def))
+        found = self._first.get(key) if target.type_def is not None else None
+        if found is None:
+            wanted_type = self.types.find("capability_types", wanted)
+            found = (wanted_type, next((cap_name for cap_name, cap in target.capabilities.items()
+                                        if wanted_type is not None and cap.definition is not None and
+                                        cap.definition.type is not None and cap.definition.type.is_a(wanted_type)),
+                                       None))
+            if target.type_def is not None:  # a capability the template adds has no definition: not counted
+                self._first[key] = found
+        return found
 
     def _no_capability(self, node: NodeTemplate, assignment: RequirementAssignment, target: NodeTemplate,
                        wanted: str, wanted_type: Type | None, where: tuple) -> None:
