@@ -118,6 +118,13 @@ class Emission:
                 for r in reversed(requirements)}  # the first of an index wins, as a scan would find it
 
     @cached_property
+    def has_artifacts(self) -> bool:
+        """Whether a node or a relationship has an artifact: when none has (most templates), no node's
+        need be gathered."""
+        return any(v["artifacts"] for v in self.topology.vertices.values()) or any(
+            r.artifacts for requirements in self.topology.requirements.values() for r in requirements)
+
+    @cached_property
     def requirement_targets(self) -> dict[tuple[str, str], str]:
         """(node, requirement name) -> the node its first such requirement targets."""
         found: dict[tuple[str, str], str] = {}

@@ -44,6 +44,7 @@ COMPUTE_PROPERTIES = frozenset({"instance_name", "tags", "public_ip"})
 SYSTEM_CAPABILITIES = frozenset({"os", "host", "endpoint", "scalable", "binding", "feature"})
 ATTACHMENT_PROPERTIES = frozenset({"location", "device", "fs_type"})
 STORAGE_PROPERTIES = frozenset({"size", "volume_id", "snapshot_id", "type"})
+NOTHING: frozenset = frozenset()
 ROLE = "tosca.artifacts.AnsibleGalaxy.role"
 COLLECTION = "tosca.artifacts.AnsibleGalaxy.collection"
 
@@ -56,8 +57,8 @@ def build_system(em: Emission, name: str, referenced: dict[str, set[str]]) -> Bl
     instance_name = properties.get("instance_name")
     system.set("instance_name", instance_name if isinstance(instance_name, str) and instance_name else name)
     _tags(em, system, properties.get("tags"), raw.path + ("properties", "tags"))
-    used = referenced.get(name, set())
-    for prop in sorted(raw.written - COMPUTE_PROPERTIES - used):
+    used = referenced.get(name, NOTHING)
+    for prop in sorted(raw.written - COMPUTE_PROPERTIES - used) if raw.written else ():
         em.unmapped(f"property {prop!r} of Compute {name!r} has no RADL feature and no operation reads it",
                     raw.path + ("properties", prop))
     for capability in ("os", "host"):
@@ -244,6 +245,8 @@ def _attachment(em: Emission, system: Block, prefix: str, edge: dict) -> None:
 # -- Ansible Galaxy roles and collections -----------------------------------------------------
 
 def _applications(em: Emission, system: Block, compute: str) -> None:
+    if not em.has_artifacts:
+        return
     roles: dict[str, None] = {}
     collections: dict[str, None] = {}
     types = em.topology.types
