@@ -84,6 +84,7 @@ class Emission:
     functions: dict[str, str] = field(default_factory=dict)  # FaaS function IM deploys -> its system
     registered: dict[str, tuple[str, str]] = field(default_factory=dict)  # FaaS function -> (OSCAR, its Compute)
     counts: dict[str, int] = field(default_factory=dict)  # node -> instances asked for (see radl_deploy)
+    features: dict[tuple, tuple] = field(default_factory=dict)  # (property, type, value) -> a system feature
 
     def report(self, rule: str, message: str, path: tuple, hint: str | None = None) -> None:
         location = self.topology.template.locate(path)
