@@ -49,7 +49,7 @@ def check_keys(construct: str, mapping: Any, version: Version, document: Any, pa
     return True
 
 
-# id of a version -> (the version, construct -> its facts in that version; see _facts)
+# id of a version (one of the few of versions.py) -> (the version, construct -> its facts in it; see _facts)
 _BY_VERSION: dict[int, tuple[Version, dict[str, tuple]]] = {}
 _PLAIN_TYPES = (str, int, float, bool, dict, list, type(None))  # what a YAML value is made of
 
