@@ -6,7 +6,8 @@ with a path must be at the deepest part of that path the file writes (the
 key or its value), never at the top of the file because the path named a
 construct the file does not have; a finding without a path is either about
 the whole file (1:1) or a YAML problem with a place of its own. Run over the
-INDIGO examples and tosca-parser's samples, and over mutations of them."""
+INDIGO examples, tosca-parser's samples and the OASIS TOSCA 2.0 cases, and
+over mutations of them."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from primage_tosca.validation import validate
 pytestmark = [needs_corpus(), pytest.mark.corpus]
 
 SAMPLES = CORPUS / "tosca-parser-samples" / "samples"
+OASIS_2_0 = CORPUS / "oasis-tosca-2.0"
 CACHE = ParseCache()
 # Findings about the reading itself: they carry the position of the YAML problem, not a template path.
 READER_RULES = {"PT100", "PT101", "PT102", "PT103", "PT104", "PT105", "PT106", "PT107", "PT108", "PT109"}
@@ -36,6 +38,8 @@ def corpus_files() -> list[Path]:
     found = sorted(p for p in INDIGO_EXAMPLES.glob("*.y*ml")) if INDIGO_EXAMPLES.is_dir() else []
     if SAMPLES.is_dir():
         found += sorted(p for p in SAMPLES.rglob("*.y*ml") if "csar" not in p.parts)
+    if OASIS_2_0.is_dir():  # the 2.0 grammar places its findings by the same rule
+        found += sorted(OASIS_2_0.rglob("*.yaml"))
     return found
 
 

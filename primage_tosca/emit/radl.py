@@ -112,23 +112,20 @@ def classify(em: Emission) -> dict[str, list[str]]:
     """Node names by what they become, each list in template order."""
     kinds: dict[str, list[str]] = {"network": [], "compute": [], "runs": [], "container": [], "faas": []}
     storage: list[str] = []
+    found: dict[frozenset, tuple[str, str]] = {}  # a node's kind follows from its ancestry: asked once per type
     for name in em.topology.nodes:
-        if em.is_a(name, NETWORK):
-            kinds["network"].append(name)
-        elif em.is_a(name, CONTAINER):
-            kinds["container"].append(name)
-        elif em.is_a(name, FAAS):
-            kinds["faas"].append(name)
-        elif em.is_a(name, PORT):
-            continue  # read with the Compute it binds
-        elif em.is_a(name, *BLOCK_STORAGE):
+        ancestry = em.topology.types_of(name)
+        kind, what = found.get(ancestry) or found.setdefault(ancestry, _kind(ancestry))
+        if kind == "storage":
             storage.append(name)
-        elif _unmapped_kind(em, name):
-            continue
-        else:
-            if em.is_a(name, COMPUTE):
-                kinds["compute"].append(name)
+        elif kind == "unmapped":
+            em.unmapped(f"{name!r} is {what}; the RADL compiler maps only VMs and what runs on them",
+                        em.topology.raw[name].path)
+        elif kind == "compute":
+            kinds["compute"].append(name)
             kinds["runs"].append(name)
+        elif kind != "port":  # a Port is read with the Compute it binds
+            kinds[kind].append(name)
     mounted = volume_names(em, kinds["container"])
     for name in storage:
         if name not in mounted:
@@ -136,13 +133,17 @@ def classify(em: Emission) -> dict[str, list[str]]:
     return kinds
 
 
-def _unmapped_kind(em: Emission, name: str) -> bool:
+def _kind(ancestry: frozenset[str]) -> tuple[str, str]:
+    """What a node of this ancestry becomes (a key of classify's lists, or storage, port or unmapped), and
+    for an unmapped one, what it is."""
+    for kind, bases in (("network", (NETWORK,)), ("container", (CONTAINER,)), ("faas", (FAAS,)), ("port", (PORT,)),
+                        ("storage", BLOCK_STORAGE)):
+        if any(base in ancestry for base in bases):
+            return kind, ""
     for base, what in UNMAPPED_NODES.items():
-        if em.is_a(name, base):
-            em.unmapped(f"{name!r} is {what}; the RADL compiler maps only VMs and what runs on them",
-                        em.topology.raw[name].path)
-            return True
-    return False
+        if base in ancestry:
+            return "unmapped", what
+    return ("compute" if COMPUTE in ancestry else "runs"), ""
 
 
 def _attached_somewhere(em: Emission, name: str) -> None:

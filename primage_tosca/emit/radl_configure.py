@@ -110,7 +110,7 @@ def _implementation(em: Emission, step: Step) -> str | None:
     if not isinstance(value, str) or is_symbolic(value):
         em.error(f"operation {step.name!r} of {step.owner!r}: the implementation must be a file name or URL", where)
         return None
-    artifact = _artifacts_of(em, step.owner).get(value)
+    artifact = _artifacts_of(em, step.owner).get(value) if em.has_artifacts else None
     return _artifact_uri(em, artifact) if artifact is not None else value
 
 

@@ -84,6 +84,7 @@ class Emission:
     functions: dict[str, str] = field(default_factory=dict)  # FaaS function IM deploys -> its system
     registered: dict[str, tuple[str, str]] = field(default_factory=dict)  # FaaS function -> (OSCAR, its Compute)
     counts: dict[str, int] = field(default_factory=dict)  # node -> instances asked for (see radl_deploy)
+    features: dict[tuple, tuple] = field(default_factory=dict)  # (property, type, value) -> a system feature
 
     def report(self, rule: str, message: str, path: tuple, hint: str | None = None) -> None:
         location = self.topology.template.locate(path)
@@ -116,6 +117,13 @@ class Emission:
     def _requirements_by_index(self) -> dict[tuple[str, int], Any]:
         return {(name, r.index): r for name, requirements in self.topology.requirements.items()
                 for r in reversed(requirements)}  # the first of an index wins, as a scan would find it
+
+    @cached_property
+    def has_artifacts(self) -> bool:
+        """Whether a node or a relationship has an artifact: when none has (most templates), no node's
+        need be gathered."""
+        return any(v["artifacts"] for v in self.topology.vertices.values()) or any(
+            r.artifacts for requirements in self.topology.requirements.values() for r in requirements)
 
     @cached_property
     def requirement_targets(self) -> dict[tuple[str, str], str]:

@@ -18,6 +18,7 @@ PLACEMENT_PROPERTIES = frozenset({"cloud_id", "availability_zone"})
 SCALING_PROPERTIES = frozenset({"min_instances", "max_instances", "default_instances", "count"})
 # max_instances bounds a later scale-up (IM's elasticity reads it from the TOSCA), not this deploy
 COUNT_PROPERTIES = frozenset({"min_instances", "max_instances", "default_instances", "count"})
+COUNT_ORDER = ("count", "default_instances", "min_instances")  # which count wins
 
 
 @record
@@ -85,21 +86,19 @@ def instance_count(em: Emission, name: str, policy_values: dict) -> int | None:
     over the capability type's defaults."""
     raw = em.topology.raw[name]
     capability = raw.capabilities.get("scalable")
-    for prop in sorted(capability.written - COUNT_PROPERTIES) if capability else ():
+    for prop in sorted(capability.written - COUNT_PROPERTIES) if capability and capability.written else ():
         em.unmapped(f"scalable property {prop!r} of {name!r} has no RADL equivalent (a deploy line has one count)",
                     capability.path + ("properties", prop))
     evaluated = em.topology.node(name)["capabilities"].get("scalable", {}).get("properties", {})
-    path_of = (lambda prop: capability.path + ("properties", prop)) if capability else (lambda prop: raw.path)
-    written = {p: (evaluated[p], path_of(p)) for p in capability.written
-               if evaluated.get(p) is not None} if capability else {}
-    defaults = {p: (v, path_of(p)) for p, v in evaluated.items() if v is not None}
-    chosen = None
-    for source in (written, policy_values, defaults):
-        chosen = next((source[p] for p in ("count", "default_instances", "min_instances") if p in source), None)
-        if chosen is not None:
-            break
+    # the first count the template writes, else the policy's, else the capability type's default
+    written = next((p for p in COUNT_ORDER if capability and p in capability.written
+                    and evaluated.get(p) is not None), None)
+    chosen = next((policy_values[p] for p in COUNT_ORDER if p in policy_values), None) if written is None else None
     if chosen is None:
-        return 1
+        prop = written or next((p for p in COUNT_ORDER if evaluated.get(p) is not None), None)
+        if prop is None:
+            return 1
+        chosen = evaluated[prop], capability.path + ("properties", prop) if capability else raw.path
     value, path = chosen
     count = as_int(value)
     if count is None or count < 0:

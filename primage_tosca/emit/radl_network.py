@@ -131,7 +131,7 @@ def read_endpoints(em: Emission, compute: str) -> Endpoints:
 
 def _endpoint(em: Emission, wanted: Endpoints, values: dict, path: tuple) -> None:
     usable = {k: v for k, v in values.items()
-              if v is not None and not em.runtime(v, f"endpoint property {k!r}", path + (k,))}
+              if v is not None and not (is_symbolic(v) and em.runtime(v, f"endpoint property {k!r}", path + (k,)))}
     if "network_name" in usable:
         _network_name(wanted, str(usable["network_name"]))
     if "dns_name" in usable:

@@ -44,6 +44,8 @@ COMPUTE_PROPERTIES = frozenset({"instance_name", "tags", "public_ip"})
 SYSTEM_CAPABILITIES = frozenset({"os", "host", "endpoint", "scalable", "binding", "feature"})
 ATTACHMENT_PROPERTIES = frozenset({"location", "device", "fs_type"})
 STORAGE_PROPERTIES = frozenset({"size", "volume_id", "snapshot_id", "type"})
+NOTHING: frozenset = frozenset()
+PLAIN = (str, int, float)  # the values a feature is remembered for (by type too: True == 1 == 1.0)
 ROLE = "tosca.artifacts.AnsibleGalaxy.role"
 COLLECTION = "tosca.artifacts.AnsibleGalaxy.collection"
 
@@ -56,8 +58,8 @@ def build_system(em: Emission, name: str, referenced: dict[str, set[str]]) -> Bl
     instance_name = properties.get("instance_name")
     system.set("instance_name", instance_name if isinstance(instance_name, str) and instance_name else name)
     _tags(em, system, properties.get("tags"), raw.path + ("properties", "tags"))
-    used = referenced.get(name, set())
-    for prop in sorted(raw.written - COMPUTE_PROPERTIES - used):
+    used = referenced.get(name, NOTHING)
+    for prop in sorted(raw.written - COMPUTE_PROPERTIES - used) if raw.written else ():
         em.unmapped(f"property {prop!r} of Compute {name!r} has no RADL feature and no operation reads it",
                     raw.path + ("properties", prop))
     for capability in ("os", "host"):
@@ -91,57 +93,74 @@ def _capability(em: Emission, system: Block, name: str, capability: str) -> None
                             raw.path + ("properties", prop))
             continue
         path = raw.path + ("properties", prop)
-        if value is None or em.runtime(value, f"{capability} property {prop!r} of {name!r}", path):
+        # the message is made only for a value left to run time: asked for every property of every Compute
+        if value is None or is_symbolic(value) and em.runtime(value, f"{capability} property {prop!r} of {name!r}",
+                                                              path):
             continue
         _feature(em, system, prop, feature, value, path)
 
 
 def _feature(em: Emission, system: Block, prop: str, feature: str, value: Any, path: tuple) -> None:
-    operator, value = _operator(value)
     if prop == "credential":
-        _credential(em, system, value, path)
+        _credential(em, system, _operator(value)[1], path)
         return
+    # a plain value maps to the same feature wherever it is written (clusters of identical VMs): worked out once
+    key = (prop, type(value), value) if type(value) in PLAIN else None
+    done = em.features.get(key) if key is not None else None
+    if done is None:
+        done = _converted(em, prop, feature, value, path)
+        if done is None:
+            return
+        if key is not None:
+            em.features[key] = done
+    system.set(*done)
+
+
+def _converted(em: Emission, prop: str, feature: str, value: Any, path: tuple) -> tuple | None:
+    """The feature's (name, value, operator, unit) for the property's value; None (and a finding) when the
+    value cannot be one."""
+    operator, value = _operator(value)
     unit = ""
     if prop in SIZES:
         value, unit = size_in_bytes(value), "B"
         if value is None:
             em.unmapped(f"{prop} must be a scalar-unit size such as '4 GB'; left out", path)
-            return
+            return None
     elif prop == "version":
         value = str(value)
         if not VERSION.match(value):
             em.unmapped(f"os version {value!r} is not numbers and dots, which RADL requires; left out", path)
-            return
+            return None
     elif prop == "image":
         value = str(value) if "://" in str(value) else "docker://" + str(value)
         problem = url_problem(value)
         if problem:
             em.error(f"os image {value!r} is not a valid URL ({problem})", path,
                      "write the image as <scheme>://<site>/<image>, e.g. ost://cloud.example.org/ubuntu-22.04")
-            return
+            return None
     elif prop in FLAGS:
         value = "yes" if value else "no"
     elif feature in ALLOWED and str(value).lower() not in ALLOWED[feature]:
         em.unmapped(f"{feature} {value!r} is not one RADL knows ({', '.join(ALLOWED[feature])}); left out", path)
-        return
+        return None
     elif prop in ("num_cpus", "num_gpus", "cpu_frequency"):
         value = as_int(value) if as_int(value) is not None else value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             em.unmapped(f"{prop} {value!r} is not a number; left out", path)
-            return
-    _set(em, system, feature, value, operator, unit, path)
+            return None
+    return _checked(em, feature, value, operator, unit, path)
 
 
-def _set(em: Emission, system: Block, feature: str, value: Any, operator: str | None, unit: str, path: tuple) -> None:
+def _checked(em: Emission, feature: str, value: Any, operator: str | None, unit: str, path: tuple) -> tuple | None:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         em.unmapped(f"{feature} needs a string or a number, not {type(value).__name__}; left out", path)
-        return
+        return None
     numeric = isinstance(value, (int, float))
     operator = operator or (">=" if numeric else "=")
     if not numeric and operator != "=" and "version" not in feature:
         em.unmapped(f"{feature} is a string: RADL compares strings with '=' only; left out", path)
-        return
-    system.set(feature, value, operator, unit)
+        return None
+    return feature, value, operator, unit
 
 
 def _operator(value: Any) -> tuple[str | None, Any]:
@@ -242,6 +261,8 @@ def _attachment(em: Emission, system: Block, prefix: str, edge: dict) -> None:
 # -- Ansible Galaxy roles and collections -----------------------------------------------------
 
 def _applications(em: Emission, system: Block, compute: str) -> None:
+    if not em.has_artifacts:
+        return
     roles: dict[str, None] = {}
     collections: dict[str, None] = {}
     types = em.topology.types

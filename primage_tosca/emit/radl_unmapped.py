@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from ..functions import function_name
 from ..render.holders import Holders
 from .radl_context import Emission
-from .radl_system import COLLECTION, ROLE
+from .radl_system import COLLECTION, NOTHING, ROLE
 
 ENDPOINT = "tosca.capabilities.Endpoint"
 INPUTS = ("interfaces",)  # what get_artifact is looked for in: operation inputs
@@ -25,14 +25,16 @@ UNMAPPED_SECTIONS = {
 
 
 def report_unmapped(em: Emission, software: list[str], referenced: dict[str, set[str]]) -> None:
-    used_artifacts = artifact_uses(em)
+    nodes = em.topology.raw
+    # what the operations name is asked for only about the artifacts templates write (most write none)
+    used_artifacts = artifact_uses(em) if any(nodes[name].template.get("artifacts") for name in software) else set()
     for name in software:
-        raw = em.topology.raw[name]
+        raw = nodes[name]
         if em.is_a(name, "tosca.nodes.Compute"):
             _artifacts(em, name, used_artifacts)
             continue
-        used = referenced.get(name, set())
-        for prop in sorted(raw.written - used):
+        used = referenced.get(name, NOTHING)
+        for prop in sorted(raw.written - used) if raw.written else ():
             em.unmapped(f"property {prop!r} of {name!r} is read by no operation (get_property); RADL has no "
                         "place for it", raw.path + ("properties", prop))
         for capability, cap in raw.capabilities.items():

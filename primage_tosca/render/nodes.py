@@ -94,6 +94,27 @@ class NodeTemplate:
         return base in self.ancestry
 
 
+class TypeFacts:
+    """What every template of one node type starts from, worked out once per type (see
+    NodeRenderer.type_facts). The maps are shared by the templates: read, never changed."""
+
+    __slots__ = ("ancestry", "property_defs", "attribute_defs", "requirement_defs", "capabilities", "unwritten",
+                 "declared_operations")
+
+    def __init__(self, typedef: Type, renderer: "NodeRenderer"):
+        definitions = renderer.definitions
+        self.ancestry = tuple(t.name for t in typedef.ancestry)
+        self.property_defs = definitions.properties(typedef)
+        self.attribute_defs = definitions.attributes(typedef)
+        self.requirement_defs = definitions.requirements(typedef)
+        self.capabilities = definitions.capabilities(typedef)
+        # capability -> (its type's name, its definition, its default values), for a template that leaves it as
+        # the type defines it: one map of defaults for them all (a 10,000-node template would hold 60,000 copies)
+        self.unwritten = {name: (_capability_type(d), d, renderer.facts_of(d.properties)[0])
+                          for name, d in self.capabilities.items()}
+        self.declared_operations = {name: set(d.operations) for name, d in definitions.interfaces(typedef).items()}
+
+
 class NodeRenderer:
     """Renders node templates of one template; type facts are worked out once per type."""
 
@@ -108,7 +129,8 @@ class NodeRenderer:
         # id of a definitions map -> (the map, (its defaults, its required names without default)): many
         # templates share a type, and most of a type's capabilities are not written at all
         self._facts: dict[int, tuple[Any, tuple[dict, list[str]]]] = {}
-        self._declared: dict[int, tuple[Any, dict[str, set]]] = {}  # id of a node type -> (it, its operations)
+        self._types: dict[str, Type] = {}  # node type name as written -> the type found
+        self._type_facts: dict[int, tuple[Type, TypeFacts]] = {}  # id of a node type -> (it, its facts)
 
     def render(self, name: str, index: int, raw: Any, written_raw: dict) -> NodeTemplate:
         path = NODE_TEMPLATES + (name,)
@@ -123,15 +145,16 @@ class NodeRenderer:
         else:
             check_keys("node_template", written_raw, version, document, path, self.report)
         typedef = self._type(raw.get("type"), document, path)
+        facts = self.type_facts(typedef) if typedef else None
         type_name = typedef.name if typedef else (raw.get("type") if isinstance(raw.get("type"), str) else None)
-        ancestry = [t.name for t in typedef.ancestry] if typedef else ([type_name] if type_name else [])
+        ancestry = list(facts.ancestry) if facts else ([type_name] if type_name else [])
         node = NodeTemplate(
             name=name, index=index, path=path, type=type_name, ancestry=ancestry, template=raw,
-            property_defs=self.definitions.properties(typedef) if typedef else {},
+            property_defs=facts.property_defs if facts else {},
             properties={}, written=set(),
-            attribute_defs=self.definitions.attributes(typedef) if typedef else {},
+            attribute_defs=facts.attribute_defs if facts else {},
             capabilities={}, artifacts={}, interfaces={},
-            requirement_defs=self.definitions.requirements(typedef) if typedef else {},
+            requirement_defs=facts.requirement_defs if facts else {},
             type_def=typedef, document=document)
         label = f"node template {name!r}"
         selected = isinstance(raw.get("directives"), list) and "select" in raw["directives"]
@@ -140,10 +163,10 @@ class NodeRenderer:
                                                     path + ("properties",), f"{label}: property", typedef,
                                                     check_required=not selected)
         node.attributes = self._attributes(node, raw.get("attributes"), document, path, label)
-        node.capabilities = self._capabilities(node, raw.get("capabilities"), document, path)
+        node.capabilities = self._capabilities(node, facts, raw.get("capabilities"), document, path)
         node.requirements = self._requirements(node, raw.get("requirements"), document, path)
         node.interfaces = self.interfaces(typedef, raw.get("interfaces"), document, path, label)
-        node.declared_operations = self._declared_operations(typedef)
+        node.declared_operations = facts.declared_operations if facts else {}
         node.artifacts = self._artifacts(node, raw.get("artifacts"), document, path)
         self.node_filter(raw.get("node_filter"), document, path + ("node_filter",))
         return node
@@ -154,8 +177,10 @@ class NodeRenderer:
         if not isinstance(written, str):
             self.report("PT306", "type must name a node type", document, path + ("type",))
             return None
-        found = self.types.find("node_types", written)
-        if found is None:
+        found = self._types.get(written) or self.types.find("node_types", written)
+        if found is not None:
+            self._types[written] = found
+        else:
             self.report("PT310", f"unknown node type {written!r}", document, path + ("type",),
                         hint=self.types.system.suggestion("node_types", written))
         return found
@@ -167,7 +192,7 @@ class NodeRenderer:
         """Defaults, then the written values on top (each checked); the names written.
         Unknown names and missing required values are reported; a type we do
         not know (``owner`` None) is not second-guessed."""
-        facts = self._facts_of(definitions)
+        facts = self.facts_of(definitions)
         values = dict(facts[0])
         if written is not None and not isinstance(written, dict):
             self.report("PT306", f"{path[-1]} must be a map of names to values", document, path)
@@ -198,16 +223,15 @@ class NodeRenderer:
                                 severity=Severity.WARNING if relaxed else None)
         return values, names
 
-    def _declared_operations(self, typedef: Type | None) -> dict[str, set]:
-        """Interface -> the operations the type declares; one map per type, shared by its templates."""
-        if typedef is None:
-            return {}
-        return _once_per(self._declared, typedef, lambda: {
-            name: set(d.operations) for name, d in self.definitions.interfaces(typedef).items()})
+    def type_facts(self, typedef: Type) -> TypeFacts:
+        found = self._type_facts.get(id(typedef))
+        if found is None or found[0] is not typedef:
+            found = self._type_facts[id(typedef)] = (typedef, TypeFacts(typedef, self))
+        return found[1]
 
-    def _facts_of(self, definitions: dict[str, PropertyDef]) -> tuple[dict, list[str]]:
+    def facts_of(self, definitions: dict[str, PropertyDef]) -> tuple[dict, list[str]]:
         """The definitions' defaults and their required names without a default, worked out once."""
-        return _once_per(self._facts, definitions, lambda: (
+        return once_per(self._facts, definitions, lambda: (
             {name: d.default for name, d in definitions.items() if d.has_default}, _required(definitions)))
 
     def _attributes(self, node: NodeTemplate, written: Any, document: Any, path: tuple, label: str) -> dict:
@@ -220,35 +244,34 @@ class NodeRenderer:
                                 path + ("attributes",), f"{label}: attribute", node.type_def, check_required=False)
         return values
 
-    def _capabilities(self, node: NodeTemplate, written: Any, document: Any, path: tuple) -> dict[str, Capability]:
-        declared = self.definitions.capabilities(node.type_def) if node.type_def else {}
+    def _capabilities(self, node: NodeTemplate, facts: TypeFacts | None, written: Any, document: Any, path: tuple
+                      ) -> dict[str, Capability]:
+        declared = facts.capabilities if facts else {}
         if written is not None and not isinstance(written, dict):
             self.report("PT306", "capabilities must be a map of capability names to assignments", document,
                         path + ("capabilities",))
             written = {}
         written = written or {}
         found: dict[str, Capability] = {}
+        unwritten = facts.unwritten if facts else {}
         for name in [*declared, *(n for n in written if n not in declared)]:
-            definition = declared.get(name)
-            assignment = written.get(name)
             where = path + ("capabilities", name)
-            if definition is not None and name not in written:  # the type's defaults, nothing to check
-                # one map of defaults, shared by every node that leaves the capability as its type
-                # defines it (read, never changed: a 10,000-node template would hold 60,000 copies)
-                found[name] = Capability(name, _capability_type(definition), self._facts_of(definition.properties)[0],
-                                         NOTHING_WRITTEN, where, definition)
+            if name not in written:  # a declared one, as its type defines it: nothing to check
+                cap_type, definition, defaults = unwritten[name]
+                found[name] = Capability(name, cap_type, defaults, NOTHING_WRITTEN, where, definition)
                 continue
-            if name in written and definition is None and node.type_def is not None:
+            definition = declared.get(name)
+            assignment = written[name]
+            if definition is None and node.type_def is not None:
                 self.report("PT337", f"node type {node.type} has no capability {name!r}", document, where,
                             key=True, hint=_close(name, declared))
-            if name in written:
-                check_keys("capability_assignment", assignment, self.types.version, document, where, self.report)
+            check_keys("capability_assignment", assignment, self.types.version, document, where, self.report)
             values = assignment.get("properties") if isinstance(assignment, dict) else None
             label = f"capability {name!r} of {node.name!r}: property"
             definitions = definition.properties if definition is not None else {}
             properties, assigned = self.assign(definitions, values, document, where + ("properties",), label,
                                                definition.type if definition is not None else None,
-                                               check_required=definition is not None and name in written)
+                                               check_required=definition is not None)
             if definition is not None and isinstance(assignment, dict) and assignment.get("attributes") is not None:
                 self.assign(reflected(definition.properties, definition.attributes, assignment["attributes"]),
                             assignment["attributes"],
@@ -529,7 +552,7 @@ def _capability_type(definition: Any) -> str | None:
     return definition.type.name if definition.type is not None else definition.type_name
 
 
-def _once_per(table: dict, owner: Any, make: Callable[[], Any]) -> Any:
+def once_per(table: dict, owner: Any, make: Callable[[], Any]) -> Any:
     """``make()`` once per ``owner`` object: kept by its id, with the object itself,
     so that another object given the same id later is not taken for it."""
     found = table.get(id(owner))

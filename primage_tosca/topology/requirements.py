@@ -11,10 +11,10 @@ from typing import Any, Callable
 from ..diagnostics import Severity, close_matches
 from ..records import field, record
 from ..render import NodeTemplate, Operation, RelationshipTemplate, RequirementAssignment
-from ..render.nodes import INTERFACE_ALIASES, interface_key, merge_operation
+from ..render.nodes import INTERFACE_ALIASES, interface_key, merge_operation, once_per
 from ..typesystem import Types
 from ..typesystem.definitions import operation_entries
-from ..typesystem.model import Type
+from ..typesystem.model import RequirementDef, Type
 
 Report = Callable[..., None]
 
@@ -70,6 +70,12 @@ class RequirementResolver:
         self.document_of = document_of
         self.unresolved: list[tuple[str, str, tuple, str]] = []  # (node, requirement, path, why) for compilers
         self.substituted: set[str] = set()  # node types another template substitutes: it fulfils their requirements
+        # what depends only on definitions and types, worked out once (they outlive the resolver: their ids
+        # are not reused meanwhile): see _as_defined and _valid_targets
+        self._defined: dict[int, tuple] = {}  # see once_per
+        self._accepted: dict[tuple[int, int], bool] = {}
+        self._valid: dict[tuple[int, int, int], list | None] = {}
+        self._first: dict[tuple[str, int], tuple] = {}  # see _of_type
 
     def resolve(self, node: NodeTemplate) -> list[Requirement]:
         found = []
@@ -137,10 +143,7 @@ class RequirementResolver:
         if wanted in target.capabilities:
             chosen = wanted
         else:
-            wanted_type = self.types.find("capability_types", wanted)
-            chosen = next((cap_name for cap_name, cap in target.capabilities.items()
-                           if wanted_type is not None and cap.definition is not None and cap.definition.type
-                           is not None and cap.definition.type.is_a(wanted_type)), None)
+            wanted_type, chosen = self._of_type(wanted, target)
             if chosen is None:
                 if wanted_type is None and assignment.capability is not None and target.type_def is not None:
                     self._problem("PT311", f"capability {wanted!r} is neither a capability type nor a capability of "
@@ -151,6 +154,21 @@ class RequirementResolver:
         self._sources(node, assignment, target, chosen, where)
         self._targets(requirement, target, chosen, where)
         return chosen
+
+    def _of_type(self, wanted: str, target: NodeTemplate) -> tuple[Type | None, str | None]:
+        """The capability type named ``wanted``, and the name of the target's first capability of that type
+        (or one derived from it): the same for every target of one type, so worked out once per type."""
+        key = (wanted, id(target.type_def))
+        found = self._first.get(key) if target.type_def is not None else None
+        if found is None:
+            wanted_type = self.types.find("capability_types", wanted)
+            found = (wanted_type, next((cap_name for cap_name, cap in target.capabilities.items()
+                                        if wanted_type is not None and cap.definition is not None and
+                                        cap.definition.type is not None and cap.definition.type.is_a(wanted_type)),
+                                       None))
+            if target.type_def is not None:  # a capability the template adds has no definition: not counted
+                self._first[key] = found
+        return found
 
     def _no_capability(self, node: NodeTemplate, assignment: RequirementAssignment, target: NodeTemplate,
                        wanted: str, wanted_type: Type | None, where: tuple) -> None:
@@ -171,7 +189,12 @@ class RequirementResolver:
         sources = definition.valid_source_types if definition is not None else None
         if not sources or node.type_def is None:
             return
-        if not any(node.type_def.is_a(self.types.find("node_types", s) or s) for s in sources):
+        key = (id(definition), id(node.type_def))
+        accepted = self._accepted.get(key)
+        if accepted is None:
+            accepted = self._accepted[key] = any(node.type_def.is_a(self.types.find("node_types", s) or s)
+                                                 for s in sources)
+        if not accepted:
             self._problem("PT325", f"capability {capability!r} of {target.name!r} accepts requirements of "
                           f"{', '.join(sources)} only; {node.name!r} is a {node.type}", where)
 
@@ -179,21 +202,28 @@ class RequirementResolver:
         relationship = requirement.relationship_type
         if relationship is None:
             return
-        valid = next((t.raw["valid_target_types"] for t in relationship.ancestry
-                      if isinstance(t.raw.get("valid_target_types"), list)), None)
-        if not valid:
-            return
         cap = target.capabilities[capability].definition
         cap_type = cap.type if cap is not None else None
+        key = (id(relationship), id(cap_type), id(target.type_def))
+        if key not in self._valid:
+            self._valid[key] = self._valid_targets(relationship, cap_type, target.type_def)
+        valid = self._valid[key]
+        if valid is not None:
+            self._problem("PT326", f"relationship {relationship.name} targets {', '.join(map(str, valid))}; "
+                          f"capability {capability!r} of {target.name!r} is a {cap_type.name}", where)
+
+    def _valid_targets(self, relationship: Type, cap_type: Type | None, target_type: Type | None) -> list | None:
+        """The valid target types of the relationship when the capability (of type ``cap_type``, on a
+        node of ``target_type``) is none of them; None when it may be targeted."""
+        valid = next((t.raw["valid_target_types"] for t in relationship.ancestry
+                      if isinstance(t.raw.get("valid_target_types"), list)), None)
+        if not valid or cap_type is None:
+            return None
         for name in valid:
             accepted = self.types.find("capability_types", name) or self.types.find("node_types", name)
-            if accepted is None or (cap_type is not None and cap_type.is_a(accepted)) or (
-                    target.type_def is not None and target.type_def.is_a(accepted)):
-                return
-        if cap_type is None:
-            return
-        self._problem("PT326", f"relationship {relationship.name} targets {', '.join(map(str, valid))}; capability "
-                      f"{capability!r} of {target.name!r} is a {cap_type.name}", where)
+            if accepted is None or cap_type.is_a(accepted) or (target_type is not None and target_type.is_a(accepted)):
+                return None
+        return valid
 
     # -- the relationship ---------------------------------------------------------------------------
 
@@ -206,13 +236,10 @@ class RequirementResolver:
         path = assignment.path + ("relationship",)
         properties: dict = {}
         interfaces_written: Any = None
-        origin_path: tuple = path
         if written is None:
-            type_name: Any = definition.relationship_name if definition is not None else None
-            relationship = definition.relationship if definition is not None else None
-            interfaces_written = definition.relationship_interfaces if definition is not None else None
-            origin_path = ()
-        elif isinstance(written, str) and written in self.relationships:
+            self._as_defined(requirement, definition)
+            return
+        if isinstance(written, str) and written in self.relationships:
             template = self.relationships[written]
             requirement.template_name = written
             type_name, relationship = template.type, template.type_def
@@ -234,11 +261,31 @@ class RequirementResolver:
                     hint += "; relationship templates: " + ", ".join(self.relationships)
                 self._problem("PT312", f"{type_name!r} is neither a relationship template nor a relationship type",
                               where, hint)
-        defaults = self.types.definitions.properties(relationship) if relationship is not None else {}
-        requirement.properties = {n: d.default for n, d in defaults.items() if d.has_default}
+        requirement.properties = self._defaults(relationship)
         requirement.properties.update(properties)
-        requirement.interfaces = self._interfaces(relationship, interfaces_written, origin_path)
+        requirement.interfaces = self._interfaces(relationship, interfaces_written, path)
         self._finish(requirement, relationship, type_name)
+
+    def _as_defined(self, requirement: Requirement, definition: RequirementDef | None) -> None:
+        """The relationship the requirement's definition names, the same for every assignment of it: worked
+        out once per definition. Its interfaces and artifacts are shared (read, never changed)."""
+        defaults, model = once_per(self._defined, definition, lambda: self._defined_relationship(definition))
+        requirement.properties = dict(defaults)
+        requirement.interfaces, requirement.artifacts = model.interfaces, model.artifacts
+        requirement.relationship, requirement.relationship_type, requirement.kind = (
+            model.relationship, model.relationship_type, model.kind)
+
+    def _defined_relationship(self, definition: RequirementDef | None) -> tuple[dict, Requirement]:
+        relationship = definition.relationship if definition is not None else None
+        model = Requirement("", "", 0, (), None, DEFAULT_RELATIONSHIP, None, None)
+        model.interfaces = self._interfaces(relationship, definition.relationship_interfaces
+                                            if definition is not None else None, ())
+        self._finish(model, relationship, definition.relationship_name if definition is not None else None)
+        return self._defaults(relationship), model
+
+    def _defaults(self, relationship: Type | None) -> dict:
+        defaults = self.types.definitions.properties(relationship) if relationship is not None else {}
+        return {n: d.default for n, d in defaults.items() if d.has_default}
 
     def _finish(self, requirement: Requirement, relationship: Type | None, type_name: Any) -> None:
         full = relationship.name if relationship is not None else (

@@ -21,9 +21,13 @@ def check_keys(construct: str, mapping: Any, version: Version, document: Any, pa
     leave out. False when ``mapping`` is not a map."""
     if not isinstance(mapping, dict):
         return False
-    table = grammar_for(version)[construct]
-    current, required = _in_version(construct, version)
+    tables = _BY_VERSION.get(id(version))
+    if tables is None or tables[0] is not version:
+        tables = _BY_VERSION[id(version)] = (version, {})
+    table, current, required, fine = tables[1].get(construct) or _facts(tables[1], construct, version)
     for key, value in mapping.items():
+        if type(value) in fine.get(key, ()):  # a keyname of this version, with a value of its shape
+            continue
         entry = table.get(key)
         if entry is None:
             if not isinstance(key, str):
@@ -48,19 +52,22 @@ def check_keys(construct: str, mapping: Any, version: Version, document: Any, pa
     return True
 
 
-_IN_VERSION: dict[tuple[str, Version], tuple[frozenset, tuple]] = {}
+# id of a version (one of the few of versions.py) -> (the version, construct -> its facts in it; see _facts)
+_BY_VERSION: dict[int, tuple[Version, dict[str, tuple]]] = {}
+_PLAIN_TYPES = (str, int, float, bool, dict, list, type(None))  # what a YAML value is made of
 
 
-def _in_version(construct: str, version: Version) -> tuple[frozenset, tuple]:
-    """The keynames of a construct in a version, and the required ones in table order; worked
-    out once, as every template and type of a file is checked against the same few tables."""
-    found = _IN_VERSION.get((construct, version))
-    if found is None:
-        table = grammar_for(version)[construct]
-        found = _IN_VERSION[(construct, version)] = (
-            frozenset(k for k, e in table.items() if e.in_version(version)),
-            tuple(k for k, e in table.items() if e.required and e.in_version(version)))
-    return found
+def _facts(found: dict[str, tuple], construct: str, version: Version) -> tuple:
+    """A construct's keyname table, its keynames in a version, the required ones in table order, and
+    keyname -> the exact types of the values of the right shape; worked out once, as every
+    template and type of a file is checked against the same few tables."""
+    table = grammar_for(version)[construct]
+    current = frozenset(k for k, e in table.items() if e.in_version(version))
+    fine = {k: frozenset(t for t in _PLAIN_TYPES if (t is type(None) and not _null_wrong(table[k].shape, version))
+                         or (t is not type(None) and shape_ok(table[k].shape, t())))
+            for k in current}
+    found[construct] = (table, current, tuple(k for k in table if k in current and table[k].required), fine)
+    return found[construct]
 
 
 def _null_wrong(shape: str, version: Version) -> bool:
