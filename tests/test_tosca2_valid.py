@@ -645,3 +645,36 @@ def test_an_optional_field_of_an_input_its_default_leaves_out(tmp_path, field, e
                 gateway: {{ $get_input: [ net, {field} ] }}
         """)
     assert [e.split()[0] for e in found] == expected, found
+
+
+@pytest.mark.parametrize("directives, expected", [("[ external ]", []), ("[ internal, external ]", []),
+                                                  ("[ internal ]", ["PT329"])])
+def test_a_node_filter_no_node_template_meets_with_external_targets(tmp_path, directives, expected):
+    """8.5.2: with the external directive, a node created outside the template may fulfil the
+    requirement, so no node template meeting the filter is no error."""
+    found = errors(tmp_path, f"""\
+        tosca_definitions_version: tosca_2_0
+        capability_types:
+          Host:
+            properties:
+              cpus: {{ type: integer, default: 1 }}
+        relationship_types:
+          HostedOn: {{}}
+        node_types:
+          Server:
+            capabilities:
+              host: Host
+          App:
+            requirements:
+              - host: {{ capability: Host, relationship: HostedOn }}
+        service_template:
+          node_templates:
+            small: {{ type: Server }}
+            app:
+              type: App
+              requirements:
+                - host:
+                    node_filter: {{ $greater_or_equal: [ {{ $get_property: [ SELF, CAPABILITY, cpus ] }}, 4 ] }}
+                    directives: {directives}
+        """)
+    assert [e.split()[0] for e in found] == expected, found
