@@ -648,10 +648,12 @@ def test_an_optional_field_of_an_input_its_default_leaves_out(tmp_path, field, e
 
 
 @pytest.mark.parametrize("directives, expected", [("[ external ]", []), ("[ internal, external ]", []),
+                                                  ("[ internal ]\n                    optional: true", []),
                                                   ("[ internal ]", ["PT329"])])
 def test_a_node_filter_no_node_template_meets_with_external_targets(tmp_path, directives, expected):
     """8.5.2: with the external directive, a node created outside the template may fulfil the
-    requirement, so no node template meeting the filter is no error."""
+    requirement, and an optional one need not be fulfilled: no node template meeting the filter
+    is no error then."""
     found = errors(tmp_path, f"""\
         tosca_definitions_version: tosca_2_0
         capability_types:

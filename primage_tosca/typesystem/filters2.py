@@ -58,8 +58,8 @@ class NodeFilters:
         if isinstance(node, str) and node in nodes:
             return True, [node]
         directives = assigned.get("directives")
-        if isinstance(directives, list) and "external" in directives:
-            return False, []  # 8.5.2: a target from outside this template may fulfil it
+        if isinstance(directives, list) and "external" in directives or assigned.get("optional") is True:
+            return False, []  # 8.5.2: a target from outside this template may fulfil it; or none need
         definition = wanted[1] if isinstance(wanted[1], dict) else {}
         kind, scope = (node, self.document) if node is not None else (definition.get("node"), wanted[0])
         required = self.scopes.find(scope, "node_types", kind) if isinstance(kind, str) and scope else None
