@@ -605,7 +605,8 @@ def parse_bytes(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedYaml:
         result.problems.append(Problem("PT103", "the file is empty", hint="a TOSCA template needs at least "
                                        "tosca_definitions_version"))
         return result
-    yaml_1_2 = _DECLARES_2_0.search(text) is not None
+    # a quick look for the version's name first: the line scan costs milliseconds on a large file
+    yaml_1_2 = "tosca_2_0" in text and _DECLARES_2_0.search(text) is not None
     builder = _Builder(limits, yaml_1_2)
     builder.result = result
     loader = (_EventLoader12 if yaml_1_2 else _EventLoader)(text)
