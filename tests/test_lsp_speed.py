@@ -216,3 +216,26 @@ def test_edits_to_a_type_definition_or_an_import_give_the_findings_of_validate(t
         rules.append(sorted({f.rule for f in found}))
     assert rules[0] == [] and rules[-1] == []
     assert all(rules[1:-1]), rules  # every broken step has findings, and they are validate's
+
+
+def test_a_block_of_a_2_0_document_is_read_by_yaml_1_2_as_the_whole_is():
+    text = template().replace("tosca_simple_yaml_1_3", "tosca_2_0", 1)
+    assert text != template()
+    parsed = parse_bytes(text.encode())
+    assert parsed.yaml_1_2
+    rng = random.Random(3)
+    used = 0
+    for _ in range(200):
+        at = text.find("distribution: ubuntu", rng.randrange(len(text) - 40))
+        if at < 0:
+            continue
+        word = rng.choice(["on", "no", "1:20", "0o17", "1e3", "2020-01-01", "010"])
+        new = text[:at] + "distribution: " + word + text[at + len("distribution: ubuntu"):]
+        got = reparse(text.encode(), parsed, new.encode(), DEFAULT_LIMITS)
+        if got is not None:
+            used += 1
+            assert same_parse(got[0], parse_bytes(new.encode())), word
+    assert used > 50
+    # an edit that changes which YAML reads the document is read whole
+    back = text.replace("tosca_2_0", "tosca_simple_yaml_1_3", 1)
+    assert reparse(text.encode(), parsed, back.encode(), DEFAULT_LIMITS) is None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..source.reader import Limits, ParsedYaml, parse_bytes
+from ..source.reader import Limits, ParsedYaml, declares_2_0, parse_bytes
 
 # A line that opens a block: an indented plain key with nothing after the colon but a comment.
 _HEADER = re.compile(r"( *)([A-Za-z0-9_][A-Za-z0-9_.\-]*):[ ]*(?:#.*)?")
@@ -38,6 +38,8 @@ def reparse(old_raw: bytes, old: ParsedYaml, new_raw: bytes, limits: Limits,
         return None
     if any(mark in new_text or mark in old_text for mark in _BREAKS):
         return None
+    if declares_2_0(new_text) != old.yaml_1_2:  # the edit changes which YAML reads the file
+        return None
     block = _changed_block(old_text, new_text)
     if block is None:
         return None
@@ -49,7 +51,7 @@ def reparse(old_raw: bytes, old: ParsedYaml, new_raw: bytes, limits: Limits,
     if path is None or not isinstance(_at(old.data, path), (dict, list)):
         return None
     inner = Limits(limits.max_bytes, limits.max_depth - len(path) + 1, limits.max_nodes)
-    before, after = (_part(text, inner, path, header) for text in (old_block, new_block))
+    before, after = (_part(text, inner, path, header, old.yaml_1_2) for text in (old_block, new_block))
     if before is None or after is None:
         return None
     shift = new_block.count("\n") - old_block.count("\n")
@@ -73,10 +75,10 @@ def key_places(parsed: ParsedYaml) -> dict[tuple, tuple]:
     return {position: path for path, position in parsed.keys.items()}
 
 
-def _part(text: str, limits: Limits, path: tuple, header: int) -> tuple[Any, dict, dict] | None:
-    """A block read alone: its value, and the positions of its values and keys
-    with their paths and lines in the whole document."""
-    part = parse_bytes(text.encode("utf-8"), limits)
+def _part(text: str, limits: Limits, path: tuple, header: int, yaml_1_2: bool) -> tuple[Any, dict, dict] | None:
+    """A block read alone, by the YAML its document is read with: its value, and the
+    positions of its values and keys with their paths and lines in the whole document."""
+    part = parse_bytes(text.encode("utf-8"), limits, yaml_1_2)
     if not part.ok or part.problems or not isinstance(part.data, dict) or list(part.data) != [path[-1]]:
         return None
     prefix = path[:-1]
@@ -172,7 +174,7 @@ def _splice(old: ParsedYaml, after: tuple, before: tuple, path: tuple, old_end: 
             tables.append({**table, **after[number]})  # the same paths in the same order: positions change
         else:
             tables.append(_positions(table, after[number], path, old_end, shift))
-    return ParsedYaml(data, tables[0], tables[1], [])
+    return ParsedYaml(data, tables[0], tables[1], [], yaml_1_2=old.yaml_1_2)
 
 
 def _positions(old: dict, moved: dict, path: tuple, old_end: int, shift: int) -> dict:

@@ -69,6 +69,7 @@ class ParsedYaml:
     # merge key, no collection as a key, no duplicate key. A reader that looks for keys of one name (the
     # calls of many YAML dialects) may then scan ``keys`` instead of walking every value of ``data``.
     tree: bool = field(default=False, repr=False, compare=False)
+    yaml_1_2: bool = field(default=False, repr=False, compare=False)  # read by YAML 1.2's core schema
 
     @property
     def ok(self) -> bool:
@@ -590,8 +591,16 @@ def _yaml_error(exc: yaml.YAMLError, text: str) -> Problem:
     return Problem("PT100", message, line, column, hint=hint)
 
 
-def parse_bytes(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedYaml:
-    """Parse one file's bytes into data plus positions. Never raises for bad input."""
+def declares_2_0(text: str) -> bool:
+    """Whether a text declares TOSCA 2.0, whose files are YAML 1.2."""
+    # a quick look for the version's name first: the line scan costs milliseconds on a large file
+    return "tosca_2_0" in text and _DECLARES_2_0.search(text) is not None
+
+
+def parse_bytes(raw: bytes, limits: Limits = DEFAULT_LIMITS, yaml_1_2: bool | None = None) -> ParsedYaml:
+    """Parse one file's bytes into data plus positions. Never raises for bad input.
+    ``yaml_1_2`` says which YAML reads them; None: YAML 1.2 when the text
+    declares TOSCA 2.0 (a part of a file, read alone, takes the file's)."""
     result = ParsedYaml()
     if len(raw) > limits.max_bytes:
         result.problems.append(Problem(
@@ -605,10 +614,11 @@ def parse_bytes(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedYaml:
         result.problems.append(Problem("PT103", "the file is empty", hint="a TOSCA template needs at least "
                                        "tosca_definitions_version"))
         return result
-    # a quick look for the version's name first: the line scan costs milliseconds on a large file
-    yaml_1_2 = "tosca_2_0" in text and _DECLARES_2_0.search(text) is not None
+    if yaml_1_2 is None:
+        yaml_1_2 = declares_2_0(text)
     builder = _Builder(limits, yaml_1_2)
     builder.result = result
+    result.yaml_1_2 = yaml_1_2
     loader = (_EventLoader12 if yaml_1_2 else _EventLoader)(text)
     try:
         _walk(loader, builder, _line_breaks(text) + 1)
