@@ -447,7 +447,7 @@ def _walk(loader, builder: _Builder, lines: int) -> None:
     # one int object per line number, shared by every position on that line: a large
     # file's positions would otherwise hold one each (ints up to 256 are shared anyway)
     line_numbers = list(range(1, lines + 2))
-    stack, plain, limits = builder.stack, builder.plain, builder.limits
+    stack, plain, max_nodes = builder.stack, builder.plain, builder.limits.max_nodes
     values, keys = builder.result.values, builder.result.keys
     scalar_event = yaml.ScalarEvent
     while True:
@@ -457,12 +457,29 @@ def _walk(loader, builder: _Builder, lines: int) -> None:
         kind = type(event)
         if kind is scalar_event:
             # (the value that would pass the size limit is left to on_scalar, which stops there)
-            if stack and event.tag is None and event.anchor is None and builder.total < limits.max_nodes:
+            if stack and event.tag is None and event.anchor is None and builder.total < max_nodes:
                 value = plain.get(event.value, _NO_KEY) if event.implicit[0] else event.value
-                if value is not _NO_KEY:
-                    placed = _place_scalar(stack[-1], value, pos, values, keys)
-                    if placed is not None:
-                        builder.total += placed
+                if value is not _NO_KEY:  # placed as take_key and attach would place it
+                    top = stack[-1]
+                    obj = top.obj
+                    if not top.is_map:  # a list's item
+                        values[top.path + (len(obj),)] = pos
+                        obj.append(value)
+                        top.size += 1
+                        builder.total += 1
+                        continue
+                    key = top.key
+                    if key is _NO_KEY:  # a new key, unless a duplicate, which take_key reports
+                        if value not in obj:
+                            top.key, top.key_path = value, top.path + (value,)
+                            keys[top.key_path] = pos
+                            continue
+                    elif key is not _MERGE_TAG:  # a key's value (after a merge key, attach's case)
+                        obj[key] = value
+                        values[top.key_path] = pos
+                        top.key = _NO_KEY
+                        top.size += 1
+                        builder.total += 1
                         continue
             builder.on_scalar(loader, event, pos)
         elif kind is yaml.MappingStartEvent:
@@ -481,34 +498,6 @@ def _walk(loader, builder: _Builder, lines: int) -> None:
                 raise _Abort
         elif kind is yaml.StreamEndEvent:
             return
-
-
-def _place_scalar(top: _Frame, value: Any, pos: Position, values: dict, keys: dict) -> int | None:
-    """Place an already known scalar as a new key, a mapping's value or a list
-    item, as take_key and attach do, and say how many values it adds (a key
-    adds none); None, with nothing done, when the case needs them: a
-    duplicate key, a value after a merge key."""
-    obj = top.obj
-    if not top.is_map:
-        values[top.path + (len(obj),)] = pos
-        obj.append(value)
-        top.size += 1
-        return 1
-    key = top.key
-    if key is _NO_KEY:
-        if value in obj:
-            return None  # a duplicate: take_key reports it
-        path = top.path + (value,)
-        top.key, top.key_path = value, path
-        keys[path] = pos
-        return 0
-    if key is _MERGE_TAG:
-        return None
-    obj[key] = value
-    values[top.key_path] = pos
-    top.key = _NO_KEY
-    top.size += 1
-    return 1
 
 
 def _blank(text: str) -> bool:
