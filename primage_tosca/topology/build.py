@@ -169,17 +169,23 @@ class Builder:
         return self.evaluator.evaluate(value, context)
 
     def node_attributes(self, raw: NodeTemplate) -> dict:
-        # a value that is not a map or a list holds no function: it is its own result
-        properties = {name: self.property_value(raw.name, name) if isinstance(value, (dict, list)) else value
-                      for name, value in raw.properties.items()}
-        self._check_results(raw.properties, raw.written, raw.property_defs, properties, raw.path + ("properties",),
-                            f"node template {raw.name!r}: property")
+        # a value that is not a map or a list holds no function: it is its own result; with no function
+        # at all there is nothing a function gave to check either
+        if _holds_function(raw.properties):
+            properties = {name: self.property_value(raw.name, name) if isinstance(value, (dict, list)) else value
+                          for name, value in raw.properties.items()}
+            self._check_results(raw.properties, raw.written, raw.property_defs, properties,
+                                raw.path + ("properties",), f"node template {raw.name!r}: property")
+        else:
+            properties = dict(raw.properties)
         capabilities = {}
         for name, cap in raw.capabilities.items():
             values = cap.properties  # no function to evaluate: the values as rendered (shared, read only)
-            if any(isinstance(value, (dict, list)) for value in values.values()):
-                values = {p: self.capability_value(raw.name, name, p) if isinstance(value, (dict, list)) else value
-                          for p, value in cap.properties.items()}
+            if not _holds_function(values):
+                capabilities[name] = {"type": cap.type, "properties": values}
+                continue
+            values = {p: self.capability_value(raw.name, name, p) if isinstance(value, (dict, list)) else value
+                      for p, value in cap.properties.items()}
             capabilities[name] = {"type": cap.type, "properties": values}
             if cap.definition is not None and cap.written:  # only written values are checked again
                 self._check_results(cap.properties, cap.written, cap.definition.properties, values,
@@ -318,6 +324,14 @@ class Builder:
             members = " -> ".join([*cycle, cycle[0]])
             self.report("PT321", f"requirements form a dependency cycle: {members}", self.template.document_of(path),
                         path, hint="a node cannot (indirectly) require itself; remove or reverse one requirement")
+
+
+def _holds_function(values: dict) -> bool:
+    """Whether any value is a map or a list (only those can hold a function call)."""
+    for value in values.values():
+        if isinstance(value, (dict, list)):
+            return True
+    return False
 
 
 def outermost_calls(value: Any, is_call) -> Iterator[tuple[tuple, dict]]:
