@@ -5,9 +5,6 @@ other end, and from the relationship itself)."""
 
 from __future__ import annotations
 
-
-from typing import Iterator
-
 from ..records import record
 from ..render import Operation
 from .radl_context import Emission
@@ -20,6 +17,8 @@ UNDEPLOY_STEPS = frozenset({"stop", "delete"})
 LIFECYCLE = ("Standard", "Configure")
 SOURCE_STEPS = ("pre_configure_source", "post_configure_source", "add_source")
 TARGET_STEPS = ("pre_configure_target", "post_configure_target", "add_target", "target_changed", "remove_target")
+NODE_SOURCE_STEPS = ("pre_configure_source", "post_configure_source")  # what the other node runs for a source
+NODE_TARGET_STEPS = ("pre_configure_target", "post_configure_target")
 
 
 @record
@@ -41,16 +40,16 @@ class Step:
 def node_steps(em: Emission, node: str) -> dict[str, Step]:
     steps: dict[str, Step] = {}
     _own_steps(em, node, steps)
-    edges = [(s, node, e) for s, e in em.topology.edges_to(node)] + \
-            [(node, t, e) for t, e in em.topology.edges_from(node)]
-    edges.sort(key=lambda item: (em.topology.raw[item[0]].index, item[2]["index"]))
+    topology = em.topology
+    edges = [(s, node, e) for s, e in topology.edges_to(node)] + [(node, t, e) for t, e in topology.edges_from(node)]
+    if len(edges) > 1:
+        raw = topology.raw
+        edges.sort(key=lambda item: (raw[item[0]].index, item[2]["index"]))
     for source, target, edge in edges:
         if source == node:
-            _relationship_steps(em, steps, target, edge, source, target,
-                                ("pre_configure_source", "post_configure_source"), SOURCE_STEPS)
+            _relationship_steps(em, steps, target, edge, source, target, NODE_SOURCE_STEPS, SOURCE_STEPS)
         if target == node:
-            _relationship_steps(em, steps, source, edge, source, target,
-                                ("pre_configure_target", "post_configure_target"), TARGET_STEPS)
+            _relationship_steps(em, steps, source, edge, source, target, NODE_TARGET_STEPS, TARGET_STEPS)
     return steps
 
 
@@ -93,13 +92,16 @@ def _relationship_steps(em: Emission, steps: dict[str, Step], other: str, edge: 
         steps[name] = Step(name, source, operation, evaluated, None, source, target, where)
 
 
-def _lifecycle_operations(interfaces: dict, names: tuple) -> Iterator[tuple[str, str, Operation]]:
+def _lifecycle_operations(interfaces: dict, names: tuple) -> list[tuple[str, str, Operation]]:
     """(interface, name, operation) of the ``names`` the lifecycle interfaces
-    define, in the order IM runs them: Standard's, then Configure's."""
+    define, in the order IM runs them: Standard's, then Configure's. A list,
+    not a generator: asked twice for every edge, it is most often empty."""
+    found = []
     for iface in LIFECYCLE:
         operations = interfaces.get(iface)
         if operations:
             for name in names:
                 operation = operations.get(name)
                 if operation is not None:
-                    yield iface, name, operation
+                    found.append((iface, name, operation))
+    return found
