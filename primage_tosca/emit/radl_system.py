@@ -92,21 +92,33 @@ def _capability(em: Emission, system: Block, name: str, capability: str) -> None
                 em.unmapped(f"{capability} property {prop!r} of {name!r} has no RADL feature",
                             raw.path + ("properties", prop))
             continue
+        if value is None:
+            continue
+        done = _known_feature(em, prop, value)
+        if done is not None:  # a plain value met before (so not symbolic): no path, no test
+            system.set(*done)
+            continue
         path = raw.path + ("properties", prop)
         # the message is made only for a value left to run time: asked for every property of every Compute
-        if value is None or is_symbolic(value) and em.runtime(value, f"{capability} property {prop!r} of {name!r}",
-                                                              path):
+        if is_symbolic(value) and em.runtime(value, f"{capability} property {prop!r} of {name!r}", path):
             continue
         _feature(em, system, prop, feature, value, path)
+
+
+def _known_feature(em: Emission, prop: str, value: Any) -> tuple | None:
+    """The feature a plain value of ``prop`` was found to map to before, else None."""
+    # a plain value maps to the same feature wherever it is written (clusters of identical VMs): worked out once
+    if prop == "credential" or type(value) not in PLAIN:
+        return None
+    return em.features.get((prop, type(value), value))
 
 
 def _feature(em: Emission, system: Block, prop: str, feature: str, value: Any, path: tuple) -> None:
     if prop == "credential":
         _credential(em, system, _operator(value)[1], path)
         return
-    # a plain value maps to the same feature wherever it is written (clusters of identical VMs): worked out once
     key = (prop, type(value), value) if type(value) in PLAIN else None
-    done = em.features.get(key) if key is not None else None
+    done = _known_feature(em, prop, value)
     if done is None:
         done = _converted(em, prop, feature, value, path)
         if done is None:
