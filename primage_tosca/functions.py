@@ -79,8 +79,16 @@ class Context:
     path: tuple = ()
 
     def at(self, *more: Any) -> "Context":
-        # the constructor, not dataclasses.replace: this runs for every nested value
-        return Context(self.node, self.source, self.target, self.relationship, self.path + more)
+        # this runs for every function call and nested value evaluated: the fields are copied at once, past
+        # the frozen constructor's one guarded assignment per field (the copy is as frozen as the original)
+        made = _new_object(Context)
+        fields = made.__dict__
+        fields.update(self.__dict__)
+        fields["path"] = self.path + more
+        return made
+
+
+_new_object = object.__new__
 
 
 class Scope(Protocol):
