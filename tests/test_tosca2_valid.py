@@ -290,7 +290,7 @@ REFLECTED = """\
         server:
           type: Server
           attributes:
-            ip: 10.0.0.1
+            ip: 192.0.2.10
             size: {size}
           capabilities:
             endpoint:
