@@ -94,7 +94,8 @@ def _capability(em: Emission, system: Block, name: str, capability: str) -> None
             continue
         if value is None:
             continue
-        done = _known_feature(em, prop, value)
+        key = _feature_key(prop, value)
+        done = em.features.get(key) if key is not None else None
         if done is not None:  # a plain value met before (so not symbolic): no path, no test
             system.set(*done)
             continue
@@ -102,29 +103,29 @@ def _capability(em: Emission, system: Block, name: str, capability: str) -> None
         # the message is made only for a value left to run time: asked for every property of every Compute
         if is_symbolic(value) and em.runtime(value, f"{capability} property {prop!r} of {name!r}", path):
             continue
-        _feature(em, system, prop, feature, value, path)
+        _feature(em, system, prop, feature, value, path, key)
 
 
-def _known_feature(em: Emission, prop: str, value: Any) -> tuple | None:
-    """The feature a plain value of ``prop`` was found to map to before, else None."""
+def _feature_key(prop: str, value: Any) -> tuple | None:
+    """Where ``em.features`` keeps the feature a plain value of ``prop`` maps to; None for
+    other values and for credentials, which are never remembered."""
     # a plain value maps to the same feature wherever it is written (clusters of identical VMs): worked out once
     if prop == "credential" or type(value) not in PLAIN:
         return None
-    return em.features.get((prop, type(value), value))
+    return (prop, type(value), value)
 
 
-def _feature(em: Emission, system: Block, prop: str, feature: str, value: Any, path: tuple) -> None:
+def _feature(em: Emission, system: Block, prop: str, feature: str, value: Any, path: tuple,
+             key: tuple | None) -> None:
+    """Set the feature for the value (remembered under ``key``, see :func:`_feature_key`)."""
     if prop == "credential":
         _credential(em, system, _operator(value)[1], path)
         return
-    key = (prop, type(value), value) if type(value) in PLAIN else None
-    done = _known_feature(em, prop, value)
+    done = _converted(em, prop, feature, value, path)
     if done is None:
-        done = _converted(em, prop, feature, value, path)
-        if done is None:
-            return
-        if key is not None:
-            em.features[key] = done
+        return
+    if key is not None:
+        em.features[key] = done
     system.set(*done)
 
 

@@ -181,15 +181,13 @@ class Builder:
         capabilities = {}
         for name, cap in raw.capabilities.items():
             values = cap.properties  # no function to evaluate: the values as rendered (shared, read only)
-            if not _holds_function(values):
-                capabilities[name] = {"type": cap.type, "properties": values}
-                continue
-            values = {p: self.capability_value(raw.name, name, p) if isinstance(value, (dict, list)) else value
-                      for p, value in cap.properties.items()}
+            if _holds_function(values):
+                values = {p: self.capability_value(raw.name, name, p) if isinstance(value, (dict, list)) else value
+                          for p, value in cap.properties.items()}
+                if cap.definition is not None and cap.written:  # only written values are checked again
+                    self._check_results(cap.properties, cap.written, cap.definition.properties, values,
+                                        cap.path + ("properties",), f"capability {name!r} of {raw.name!r}: property")
             capabilities[name] = {"type": cap.type, "properties": values}
-            if cap.definition is not None and cap.written:  # only written values are checked again
-                self._check_results(cap.properties, cap.written, cap.definition.properties, values,
-                                    cap.path + ("properties",), f"capability {name!r} of {raw.name!r}: property")
         artifacts = {name: self.evaluate(artifact, Context(raw.name, path=raw.path + ("artifacts", name)))
                      for name, artifact in raw.artifacts.items()}
         interfaces = {iface: {op: self.operation(operation, Context(raw.name, path=operation.path or raw.path))
